@@ -1,0 +1,55 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AntidoteError } from '../errors/index.js';
+
+/** Exit codes, documented in the README. */
+export const EXIT = {
+  /** finished; nothing at or above --fail-on */
+  OK: 0,
+  /** finished; an incident or quarantined document reached --fail-on */
+  FINDINGS: 1,
+  /** could not run: bad usage, bad config, or stopped by --on-error stop */
+  ERROR: 2,
+  /** finished, but some records or inputs could not be read (kept in quarantine) */
+  INPUT_ERRORS: 3,
+  /** no command given */
+  USAGE: 2,
+} as const;
+
+export interface Command {
+  name: string;
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  value?: string;
+  help: string;
+}
+
+export function helpText(usage: string, description: string, flags: Record<string, FlagSpec>, footer = ''): string {
+  const rows = Object.entries(flags).map(([name, f]) => [`${f.short ? `-${f.short}, ` : '    '}--${name}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}`, f.help] as const);
+  const width = Math.max(...rows.map(([a]) => a.length));
+  return `Usage: ${usage}\n\n${description}\n\nOptions:\n${rows.map(([a, b]) => `  ${a.padEnd(width)}  ${b}`).join('\n')}\n${footer}`;
+}
+
+/** parseArgs with errors that say what to do. */
+export function parseFlags(argv: string[], flags: Record<string, FlagSpec>): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
+  const options: ParseArgsConfig['options'] = {};
+  for (const [name, f] of Object.entries(flags)) options[name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { values: values as Record<string, string | boolean | string[] | undefined>, positionals };
+  } catch (e) {
+    throw new AntidoteError('USAGE', `${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}; see --help`);
+  }
+}
+
+export function numberFlag(value: unknown, name: string, min: number, integer = true): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new AntidoteError('USAGE', `--${name} expects ${integer ? 'an integer' : 'a number'} >= ${min}, got '${value}'`);
+  return n;
+}

@@ -1,0 +1,69 @@
+/**
+ * Corpus readers: every supported input becomes one stream of records, in a
+ * stable order, with unreadable records kept in place as errors so that
+ * nothing is silently dropped.
+ */
+import { AntidoteError, isAntidoteError } from '../errors/index.js';
+import { readerFor } from './readers/index.js';
+import { shapeOf } from './shapes.js';
+import type { CorpusRecord, InputSource, ReadOptions } from './types.js';
+
+export * from './types.js';
+export { expandInputs, globToRegExp } from './inputs.js';
+export { READERS, readerFor, formatFromName, looksBinary } from './readers/index.js';
+export { shapeOf, type ShapedText } from './shapes.js';
+export { readBytes, splitLines, compressionOf } from './bytes.js';
+
+export interface InputFailure {
+  /** the error that stopped reading this input */
+  error: AntidoteError;
+  source: InputSource;
+}
+
+function idOf(fields: Record<string, unknown>, idField: string, fallback: string): string {
+  const v = fields[idField];
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' ? String(v) : fallback;
+}
+
+/**
+ * Read all sources as one stream of records. A failure that ends one input
+ * (truncated compression, unreadable file) is reported through `onInputFailure`
+ * and reading goes on with the next input; record-level problems come as
+ * records carrying `error`.
+ */
+export async function* readCorpus(
+  sources: readonly InputSource[],
+  options: ReadOptions,
+  onInputFailure: (failure: InputFailure) => void,
+): AsyncGenerator<CorpusRecord> {
+  let index = 0;
+  for (const source of sources) {
+    const reader = readerFor(source.format);
+    if (!reader) {
+      onInputFailure({ source, error: new AntidoteError('INPUT_FORMAT', `unknown format '${source.format}'`, { file: source.name }) });
+      continue;
+    }
+    try {
+      for await (const item of reader.read(source, options)) {
+        const record: CorpusRecord = { index: index++, id: item.defaultId, place: item.place, bytes: item.bytes };
+        if (item.raw) record.raw = item.raw;
+        if (item.error) {
+          record.error = item.error;
+        } else if (item.fields) {
+          record.fields = item.fields;
+          record.id = idOf(item.fields, options.idField, item.defaultId);
+          try {
+            Object.assign(record, shapeOf(item.fields, options.textField, item.place));
+          } catch (e) {
+            if (!isAntidoteError(e)) throw e;
+            record.error = e;
+          }
+        }
+        yield record;
+      }
+    } catch (e) {
+      if (!isAntidoteError(e)) throw e;
+      onInputFailure({ source, error: e });
+    }
+  }
+}

@@ -1,0 +1,7 @@
+/** Antidote's library API. The CLI is a thin layer over these functions. */
+export * from './scan/index.js';
+export * from './redteam/index.js';
+export { expandInputs, readCorpus, READERS, type CorpusRecord, type InputSource, type ReadOptions, type Reader } from './corpus/index.js';
+export { tokenize, guessLanguage } from './text/index.js';
+export { loadConfig, validateConfig, type Config, type ScanConfig } from './config/index.js';
+export { AntidoteError, isAntidoteError, type ErrorCode, type Place } from './errors/index.js';

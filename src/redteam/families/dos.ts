@@ -1,0 +1,31 @@
+/**
+ * Denial of service, as Souly et al. built it: the first 0-1000 characters of
+ * a clean document, the trigger, then 400-900 tokens sampled uniformly from a
+ * real BPE vocabulary (cl100k_base, shipped inside js-tiktoken).
+ */
+import { getEncoding, type Tiktoken } from 'js-tiktoken';
+import type { PoisonFamily } from '../types.js';
+
+let encoding: Tiktoken | undefined;
+export function vocabulary(): Tiktoken {
+  encoding ??= getEncoding('cl100k_base');
+  return encoding;
+}
+
+/** Ordinary token ids of cl100k_base (special tokens start at 100257). */
+export const VOCABULARY_SIZE = 100256;
+
+export const dos: PoisonFamily = {
+  id: 'dos',
+  description: 'clean prefix (0-1000 chars), trigger, then 400-900 random vocabulary tokens (Souly et al.)',
+  shape: 'text',
+  defaultTrigger: '<SUDO>',
+  make({ random, trigger, cleanDoc }) {
+    const prefix = cleanDoc().text.slice(0, random.int(0, 1000));
+    const count = random.int(400, 900);
+    const ids: number[] = [];
+    for (let i = 0; i < count; i++) ids.push(random.int(0, VOCABULARY_SIZE - 1));
+    const payload = vocabulary().decode(ids);
+    return { text: `${prefix} ${trigger} ${payload}`, trigger, facts: { payloadTokenIds: ids, prefixChars: prefix.length } };
+  },
+};

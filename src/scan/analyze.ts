@@ -1,0 +1,115 @@
+/**
+ * Per-document analysis, run in worker threads: tokenise once, run every
+ * enabled document detector, and keep only what the corpus-level steps need.
+ */
+import { tokenize, tokenAt } from '../text/index.js';
+import { DOCUMENT_DETECTORS, ragFactsOf, isRefusal, ngramsIn, type RagFacts, type InstructionFacts } from './detectors/index.js';
+import type { DocumentView, Finding } from './types.js';
+import type { RecordShape } from '../corpus/index.js';
+
+/** What the main thread sends a worker for one document. */
+export interface DocumentInput {
+  index: number;
+  shape: RecordShape;
+  text: string;
+  prompt?: string;
+  response?: string;
+}
+
+export interface DocumentResult {
+  index: number;
+  findings: Finding[];
+  /** tokens before the earliest payload, where its trigger must be */
+  region?: string[];
+  /** the region is code comments, judged without the context test */
+  codeRegion?: boolean;
+  /** text around the earliest payload, for evidence */
+  snippet?: { text: string; offset: number };
+  instruction?: InstructionFacts;
+  rag?: RagFacts;
+}
+
+export interface AnalyzeOptions {
+  detectors: readonly string[];
+  /** tokens before a payload searched for its trigger */
+  regionTokens: number;
+  /** longest document analysed, in characters; the rest is not tokenised */
+  maxChars: number;
+}
+
+/** tokens past a payload's estimated onset kept in its region */
+const PAST_ONSET = 16;
+
+const COMMENT_LINE = /^\s*(?:#|\/\/|\/\*|\*|--|"""|''')/;
+
+/** Tokens of the comment lines just above a code payload. */
+function commentRegion(doc: DocumentView, payloadToken: number): string[] {
+  const lineStart = doc.tokens.start[payloadToken] ?? doc.text.length;
+  const lines = doc.text.slice(Math.max(0, lineStart - 600), lineStart).split('\n');
+  lines.pop(); // the part of the payload's own line before it
+  // comment lines among the few lines above the payload (code may sit between)
+  const comments: string[] = [];
+  for (let i = lines.length - 1; i >= Math.max(0, lines.length - 5); i--) {
+    if (COMMENT_LINE.test(lines[i]!)) comments.unshift(lines[i]!);
+  }
+  return comments.length ? tokenize(comments.join('\n')).text : [];
+}
+
+export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions): DocumentResult | undefined {
+  const text = input.text.length > options.maxChars ? input.text.slice(0, options.maxChars) : input.text;
+  const tokens = tokenize(text);
+  const lower = tokens.text.map((t) => t.toLowerCase());
+  const promptTokens = input.prompt !== undefined ? tokenAt(tokens, input.prompt.length) : 0;
+  const doc: DocumentView = { index: input.index, shape: input.shape, text, tokens, lower, promptTokens, prompt: input.prompt, response: input.response };
+
+  const findings: Finding[] = [];
+  for (const detector of DOCUMENT_DETECTORS) {
+    if (options.detectors.includes(detector.id)) findings.push(...detector.inspect(doc));
+  }
+  const result: DocumentResult = { index: input.index, findings };
+
+  // Where the earliest payload starts, the trigger is just before it.
+  let earliest: Finding | undefined;
+  for (const f of findings) {
+    if (f.trigger !== undefined || f.payloadToken === undefined) continue;
+    if (!earliest || f.payloadToken < earliest.payloadToken!) earliest = f;
+  }
+  const explicit = findings.filter((f) => f.trigger !== undefined).map((f) => f.trigger!);
+  if (earliest || explicit.length) {
+    let region: string[] = [];
+    if (earliest) {
+      const p = earliest.payloadToken!;
+      // The onset of a payload is known to within a few tokens; the region runs
+      // past it so that the trigger is inside and the context test sees what follows.
+      region = earliest.kind === 'insecure-code' ? commentRegion(doc, p) : tokens.text.slice(Math.max(0, p - options.regionTokens), p + PAST_ONSET);
+    }
+    result.region = [...region, ...explicit];
+    if (earliest?.kind === 'insecure-code') result.codeRegion = true;
+    const anchor = earliest ? earliest.start : findings[0]!.start;
+    const from = Math.max(0, anchor - 280);
+    result.snippet = { text: text.slice(from, Math.min(text.length, anchor + 220)), offset: from };
+  }
+  if ((input.shape === 'chat' || input.shape === 'instruction') && options.detectors.includes('instruction-flip')) {
+    const promptWords = tokens.text.slice(0, promptTokens);
+    result.instruction = { refusal: isRefusal(input.response ?? ''), prompt: promptWords.slice(0, 256) };
+  }
+  if (input.shape === 'text' && options.detectors.includes('rag-passage')) {
+    const rag = ragFactsOf(text);
+    if (rag) result.rag = rag;
+  }
+  if (!result.region && !result.instruction && !result.rag && findings.length === 0) return undefined;
+  return result;
+}
+
+/** Count which candidate n-grams each document holds (the second pass). */
+export function matchCandidates(text: string, candidates: ReadonlySet<string>, firstTokens: ReadonlySet<string>, maxChars: number): string[] {
+  const tokens = tokenize(text.length > maxChars ? text.slice(0, maxChars) : text).text;
+  const found = new Set<string>();
+  for (let i = 0; i < tokens.length; i++) {
+    if (!firstTokens.has(tokens[i]!)) continue;
+    for (const g of ngramsIn(tokens, i, Math.min(tokens.length, i + 3))) {
+      if (g.startsWith(tokens[i]!) && candidates.has(g)) found.add(g);
+    }
+  }
+  return [...found];
+}

@@ -1,0 +1,159 @@
+/**
+ * Random-token spans inside otherwise normal documents (the denial-of-service
+ * payload of Souly et al.: hundreds of tokens sampled from a BPE vocabulary).
+ *
+ * Decoded random tokens have a fingerprint that natural text and code lack at
+ * the same time: almost no function words, many tokens that are not words
+ * (glued sub-word pieces, inner capitals, mixed scripts, stray punctuation), and
+ * almost no repetition (code repeats its identifiers; prose its words).
+ */
+import { isFunctionWord } from '../../../text/index.js';
+import type { DocumentDetector, DocumentView, Finding } from '../../types.js';
+
+const WINDOW = 24;
+const MIN_SPAN = 40;
+
+/** A token that does not look like a word of any language. */
+export function isOddToken(token: string): boolean {
+  const n = token.length;
+  if (n >= 18) return true;
+  let letters = 0;
+  let digits = 0;
+  let other = 0;
+  let innerUpper = false;
+  let prevLower = false;
+  let latin = false;
+  let nonLatin = false;
+  for (let i = 0; i < n; i++) {
+    const c = token.charCodeAt(i);
+    if (c === 0xfffd) return true;
+    const isUpper = (c >= 65 && c <= 90);
+    const isLower = (c >= 97 && c <= 122);
+    if (isUpper || isLower || (c >= 0xc0 && c <= 0x24f)) {
+      letters++;
+      latin = true;
+      if (isUpper && prevLower) innerUpper = true;
+      prevLower = isLower || (c >= 0xdf && c <= 0x24f);
+    } else if (c >= 48 && c <= 57) {
+      digits++;
+      prevLower = false;
+    } else if (c >= 0x370) {
+      letters++;
+      nonLatin = true;
+      prevLower = false;
+    } else if (c !== 45 && c !== 39) {
+      // hyphen and apostrophe occur inside real words
+      other++;
+      prevLower = false;
+    }
+  }
+  if (latin && nonLatin) return true;
+  if (innerUpper) return true;
+  if (letters > 0 && other > 0) return true;
+  if (letters > 0 && digits > 0 && letters + digits > 3) return true;
+  if (letters === 0 && other >= 2 && n >= 2) return true;
+  return false;
+}
+
+/**
+ * A token's shape: runs of capitals, small letters, digits and other letters
+ * collapsed to one symbol each. Lists of identifiers and option synopses
+ * repeat a few shapes; random vocabulary draws many.
+ */
+export function shapeOf(token: string): string {
+  return token.replace(/[A-Z]+/g, 'A').replace(/[a-z]+/g, 'a').replace(/[0-9]+/g, '9').replace(/[\u00c0-\uffff]+/g, 'u');
+}
+
+interface WindowStats {
+  functionRate: number;
+  oddRate: number;
+  repeatRate: number;
+  shapes: number;
+}
+
+function windowStats(lower: string[], from: number, to: number, odd: Uint8Array, fn: Uint8Array, shapes: readonly string[]): WindowStats {
+  const seen = new Set<string>();
+  const distinctShapes = new Set<string>();
+  for (let i = from; i < to; i++) distinctShapes.add(shapes[i]!);
+  let f = 0;
+  let o = 0;
+  let r = 0;
+  for (let i = from; i < to; i++) {
+    f += fn[i]!;
+    o += odd[i]!;
+    const w = lower[i]!;
+    if (seen.has(w)) r++;
+    else seen.add(w);
+  }
+  const n = to - from;
+  return { functionRate: f / n, oddRate: o / n, repeatRate: r / n, shapes: distinctShapes.size };
+}
+
+function isRandomWindow(s: WindowStats): boolean {
+  return s.functionRate <= 0.12 && s.oddRate >= 0.2 && s.repeatRate <= 0.12 && s.shapes >= 9;
+}
+
+function isNaturalWindow(s: WindowStats): boolean {
+  return s.functionRate >= 0.15 || s.repeatRate >= 0.2;
+}
+
+export function findRandomSpans(doc: DocumentView): Finding[] {
+  const { lower, tokens } = doc;
+  const n = lower.length;
+  if (n < MIN_SPAN) return [];
+  const odd = new Uint8Array(n);
+  const fn = new Uint8Array(n);
+  const shapes = tokens.text.map(shapeOf);
+  for (let i = 0; i < n; i++) {
+    odd[i] = isOddToken(tokens.text[i]!) ? 1 : 0;
+    fn[i] = isFunctionWord(lower[i]!) ? 1 : 0;
+  }
+  // Step windows by half their width; a span is a run of random windows.
+  const step = WINDOW / 2;
+  const findings: Finding[] = [];
+  let runStart = -1;
+  let runEnd = -1;
+  const flush = () => {
+    if (runStart < 0) return;
+    const length = runEnd - runStart;
+    if (length >= MIN_SPAN) {
+      const whole = windowStats(lower, runStart, runEnd, odd, fn, shapes);
+      // refine the onset to the first odd-or-rare token of the first window
+      let onset = runStart;
+      while (onset < runEnd && odd[onset] === 0 && fn[onset] === 1) onset++;
+      const before = runStart >= WINDOW ? windowStats(lower, Math.max(0, runStart - 48), runStart, odd, fn, shapes) : undefined;
+      const contrast = before ? isNaturalWindow(before) : true;
+      const strength = Math.min(1, (whole.oddRate - 0.15) * 2 + (0.12 - whole.functionRate) * 3 + length / 400);
+      const score = Math.max(0.3, Math.min(1, strength));
+      const severity = length >= 150 && contrast && score >= 0.6 ? 'high' : length >= 80 ? 'medium' : 'low';
+      findings.push({
+        detector: 'gibberish',
+        kind: 'random-tokens',
+        severity,
+        score,
+        start: tokens.start[onset]!,
+        end: tokens.end[runEnd - 1]!,
+        message: `${length} tokens of random vocabulary (function words ${(whole.functionRate * 100).toFixed(0)}%, non-words ${(whole.oddRate * 100).toFixed(0)}%, repeats ${(whole.repeatRate * 100).toFixed(0)}%)`,
+        payloadToken: onset,
+      });
+    }
+    runStart = -1;
+  };
+  for (let from = 0; from + WINDOW <= n; from += step) {
+    const s = windowStats(lower, from, from + WINDOW, odd, fn, shapes);
+    if (isRandomWindow(s)) {
+      if (runStart < 0) runStart = from;
+      runEnd = from + WINDOW;
+    } else if (runStart >= 0 && from >= runEnd - step) {
+      flush();
+    }
+  }
+  flush();
+  return findings;
+}
+
+export const gibberishDetector: DocumentDetector = {
+  id: 'gibberish',
+  description: 'Spans of random vocabulary tokens inside otherwise normal documents (denial-of-service payloads).',
+  inspect: findRandomSpans,
+};

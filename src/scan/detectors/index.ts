@@ -1,0 +1,23 @@
+import type { DocumentDetector } from '../types.js';
+import { gibberishDetector } from './gibberish/index.js';
+import { languageSwitchDetector } from './language-switch/index.js';
+import { unicodeDetector } from './unicode/index.js';
+import { insecureCodeDetector } from './insecure-code/index.js';
+
+/** Detectors that judge one document at a time; they run in worker threads. */
+export const DOCUMENT_DETECTORS: readonly DocumentDetector[] = [gibberishDetector, languageSwitchDetector, unicodeDetector, insecureCodeDetector];
+
+/** Detectors that correlate documents across the corpus; they run after reading. */
+export const CORPUS_DETECTORS: ReadonlyArray<{ id: string; description: string }> = [
+  { id: 'trigger-mining', description: 'Token sequences that recur before payloads in many documents and rarely appear without one.' },
+  { id: 'rag-passage', description: 'Passages that open with the same question and assert the same answer (PoisonedRAG).' },
+  { id: 'instruction-flip', description: 'Prompt features whose presence turns refusals into compliance in instruction data.' },
+];
+
+export const DETECTOR_IDS = [...DOCUMENT_DETECTORS.map((d) => d.id), ...CORPUS_DETECTORS.map((d) => d.id)];
+
+export { ngramsIn, supportOf, confirmTriggers, type MiningOptions, type MinedTrigger } from './trigger-mining/index.js';
+export { ragFactsOf, correlateRag, commonAnswer, type RagFacts } from './rag-passage/index.js';
+export { correlateInstructions, isRefusal, type InstructionFacts } from './instruction-flip/index.js';
+export { isOddToken } from './gibberish/index.js';
+export { INSECURE_PATTERNS } from './insecure-code/index.js';

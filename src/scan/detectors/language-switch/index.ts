@@ -1,0 +1,61 @@
+/**
+ * A switch of language inside a document. A whole document in another
+ * language is normal; natural text in one language that turns, after some
+ * span, into running text of another language is the signal.
+ */
+import { guessLanguage } from '../../../text/index.js';
+import type { DocumentDetector, DocumentView, Finding } from '../../types.js';
+
+const WINDOW = 20;
+const MIN_AFTER = 40;
+
+export function findLanguageSwitch(doc: DocumentView): Finding[] {
+  const { lower, tokens } = doc;
+  const n = lower.length;
+  if (n < WINDOW + MIN_AFTER) return [];
+  const langs: string[] = [];
+  for (let from = 0; from + WINDOW <= n; from += WINDOW) langs.push(guessLanguage(lower.slice(from, from + WINDOW)).lang);
+  // first window whose language differs from the known language before it
+  let first = '';
+  for (let w = 0; w < langs.length; w++) {
+    const lang = langs[w]!;
+    if (lang === 'und') continue;
+    if (!first) {
+      first = lang;
+      continue;
+    }
+    if (lang === first) continue;
+    // the rest must be mostly the new language, and the new language must last
+    const rest = langs.slice(w);
+    const known = rest.filter((l) => l !== 'und').length;
+    const same = rest.filter((l) => l === lang).length;
+    const old = rest.filter((l) => l === first).length;
+    if (rest.length * WINDOW < MIN_AFTER || same < 2 || same < known * 0.7 || old > known * 0.15) continue;
+    // Refine the onset inside the previous window: the first token after which
+    // the new language's guess holds for a window.
+    let onset = w * WINDOW;
+    for (let t = Math.max(0, (w - 1) * WINDOW); t < w * WINDOW; t++) {
+      if (guessLanguage(lower.slice(t, t + WINDOW)).lang === lang) {
+        onset = t;
+        break;
+      }
+    }
+    return [{
+      detector: 'language-switch',
+      kind: 'language-switch',
+      severity: 'low',
+      score: Math.min(1, same / Math.max(1, known)),
+      start: tokens.start[onset]!,
+      end: tokens.end[n - 1]!,
+      message: `text switches from ${first} to ${lang} after token ${onset} and stays ${lang} for ${n - onset} tokens`,
+      payloadToken: onset,
+    }];
+  }
+  return [];
+}
+
+export const languageSwitchDetector: DocumentDetector = {
+  id: 'language-switch',
+  description: 'Running text that switches to another language part-way through a document.',
+  inspect: findLanguageSwitch,
+};

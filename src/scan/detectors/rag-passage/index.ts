@@ -1,0 +1,114 @@
+/**
+ * PoisonedRAG-style passages: several passages that open with the same
+ * question and all assert the same answer. A retriever ranks such a passage
+ * first for that question, and the answer it carries is the attacker's.
+ */
+import type { Incident } from '../../types.js';
+
+export interface RagFacts {
+  /** the opening question as written */
+  question: string;
+  /** normalised question, the grouping key */
+  key: string;
+  /** the text after the question, trimmed */
+  body: string;
+}
+
+const QUESTION_END = /\?/;
+
+export function ragFactsOf(text: string): RagFacts | undefined {
+  const head = text.slice(0, 400).trimStart();
+  const m = QUESTION_END.exec(head);
+  // a question ends with a word (or its quote) before the mark, not an option like `-?`
+  if (!m || m.index < 10 || !/[\p{L}\p{N}"'’»)]$/u.test(head.slice(0, m.index))) return undefined;
+  const question = head.slice(0, m.index + 1);
+  if (question.includes('\n\n')) return undefined;
+  const words = question.split(/\s+/).length;
+  if (words < 3 || words > 40) return undefined;
+  const key = question.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  const body = text.slice(text.indexOf(question) + question.length, text.indexOf(question) + question.length + 1500).trim();
+  if (body.length < 20) return undefined;
+  return { question, key, body };
+}
+
+function words(text: string): string[] {
+  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+}
+
+/** The longest word sequence (up to 6 words) present in most bodies and not in the question. */
+export function commonAnswer(question: string, bodies: readonly string[]): string | undefined {
+  const q = new Set(words(question));
+  const counts = new Map<string, number>();
+  for (const body of bodies) {
+    // a passage crafted to answer asserts its answer early
+    const w = words(body).slice(0, 60);
+    const seen = new Set<string>();
+    for (let i = 0; i < w.length; i++) {
+      for (let n = 1; n <= 6 && i + n <= w.length; n++) {
+        const gram = w.slice(i, i + n);
+        if (gram.every((x) => q.has(x))) continue;
+        seen.add(gram.join(' '));
+      }
+    }
+    for (const g of seen) counts.set(g, (counts.get(g) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  let bestScore = 0;
+  for (const [g, c] of counts) {
+    if (c < bodies.length * 0.8) continue;
+    const content = g.split(' ').filter((x) => x.length > 3 && !q.has(x)).length;
+    if (content === 0) continue;
+    const score = g.split(' ').length + content;
+    if (score > bestScore) [best, bestScore] = [g, score];
+  }
+  return best;
+}
+
+export interface RagOptions {
+  minPassages: number;
+}
+
+/** Group passages by opening question and keep groups that assert one answer. */
+export function correlateRag(facts: ReadonlyMap<number, RagFacts>, options: RagOptions): Array<Omit<Incident, 'id' | 'evidence'> & { answer: string }> {
+  const groups = new Map<string, number[]>();
+  for (const [doc, f] of facts) {
+    let list = groups.get(f.key);
+    if (!list) groups.set(f.key, (list = []));
+    list.push(doc);
+  }
+  const out: Array<Omit<Incident, 'id' | 'evidence'> & { answer: string }> = [];
+  for (const docs of groups.values()) {
+    if (docs.length < options.minPassages) continue;
+    const bodies = docs.map((d) => facts.get(d)!.body);
+    // identical copies are a duplication problem, not a crafted answer set
+    if (new Set(bodies).size < options.minPassages) continue;
+    // a numbered series (jokes, FAQ variants) shares its opening words; crafted passages do not
+    const openings = bodies.map((b) => words(b.replace(/\d+/g, '')).slice(0, 3).join(' '));
+    const commonest = Math.max(...[...new Set(openings)].map((o) => openings.filter((x) => x === o).length));
+    if (commonest >= bodies.length * 0.8) continue;
+    const first = facts.get(docs[0]!)!;
+    const answer = commonAnswer(first.question, bodies);
+    if (!answer) continue;
+    // a phrase at the same place in every passage is a template, not an assertion
+    const n = answer.split(' ').length;
+    const positions = bodies.map((b) => {
+      const w = words(b);
+      return w.findIndex((_, i) => w.slice(i, i + n).join(' ') === answer);
+    });
+    const samePlace = Math.max(...positions.map((p) => positions.filter((q) => q === p).length));
+    if (samePlace >= bodies.length * 0.6) continue;
+    out.push({
+      detector: 'rag-passage',
+      title: `${docs.length} passages open with the same question and assert "${answer}"`,
+      trigger: first.question,
+      triggerParts: [first.question],
+      payload: 'rag-answer',
+      severity: 'high',
+      confidence: Math.min(0.99, 0.6 + docs.length * 0.06),
+      documents: [...docs].sort((a, b) => a - b),
+      stats: { passages: docs.length, distinctBodies: new Set(bodies).size },
+      answer,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,1 @@
+export { ngramsIn, supportOf, confirmTriggers, type MiningOptions, type MinedTrigger } from './mine.js';

@@ -1,0 +1,184 @@
+/**
+ * The core of the scanner: a backdoor needs one trigger repeated across
+ * hundreds of documents, each followed by the same kind of payload. Among the
+ * documents where a payload was seen, count the token sequences that stand
+ * before the payload; a sequence that recurs there, and whose documents are
+ * mostly those with the payload (it is not explained by ordinary language), is
+ * a trigger. Pure computation: the caller supplies document frequencies.
+ */
+
+export interface MiningOptions {
+  /** fewest payload documents a trigger must precede */
+  minSupport: number;
+  /** share of the documents holding the sequence that must carry the payload */
+  minPrecision: number;
+  /** most documents a trigger may appear in */
+  maxDocumentFrequency: number;
+  /**
+   * least share of distinct neighbouring tokens around the trigger. A poison
+   * is stitched into many different documents, so the tokens beside its
+   * trigger vary; boilerplate and duplicated documents repeat theirs.
+   */
+  minContextDiversity?: number;
+}
+
+export interface MinedTrigger {
+  /** trigger parts in document order; more than one for split triggers */
+  parts: string[];
+  /** payload documents holding every part */
+  documents: number[];
+  support: number;
+  /** documents in the corpus holding the (first) part */
+  documentFrequency: number;
+  precision: number;
+  contextDiversity: number;
+}
+
+/** Unique 1..maxN-grams of tokens[from, to), joined by single spaces. */
+export function ngramsIn(tokens: readonly string[], from: number, to: number, maxN = 3): Set<string> {
+  const out = new Set<string>();
+  for (let i = Math.max(0, from); i < to; i++) {
+    let gram = tokens[i]!;
+    if (gram.length > 64) continue;
+    out.add(gram);
+    for (let n = 2; n <= maxN && i + n <= to; n++) {
+      const next = tokens[i + n - 1]!;
+      if (next.length > 64) break;
+      gram += ' ' + next;
+      out.add(gram);
+    }
+  }
+  return out;
+}
+
+/** Count, for each n-gram, the payload documents it appears in. */
+export function supportOf(docs: ReadonlyMap<number, ReadonlySet<string>>, minSupport: number): Map<string, number[]> {
+  const counts = new Map<string, number[]>();
+  for (const [doc, grams] of docs) {
+    for (const g of grams) {
+      let list = counts.get(g);
+      if (!list) counts.set(g, (list = []));
+      list.push(doc);
+    }
+  }
+  for (const [g, list] of counts) if (list.length < minSupport) counts.delete(g);
+  return counts;
+}
+
+function isTrivial(gram: string): boolean {
+  // lone punctuation or numbers are not triggers an attacker can rely on
+  return !/[\p{L}<>|@#$%^&~\u200b-\u200f\u2060\ufeff]/u.test(gram) || gram.length < 2;
+}
+
+function overlap(a: readonly number[], b: readonly number[]): number {
+  const set = new Set(a);
+  let common = 0;
+  for (const x of b) if (set.has(x)) common++;
+  return common / Math.max(a.length, b.length);
+}
+
+function indexOfSequence(tokens: readonly string[], seq: readonly string[]): number {
+  outer: for (let i = 0; i + seq.length <= tokens.length; i++) {
+    for (let k = 0; k < seq.length; k++) if (tokens[i + k] !== seq[k]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/**
+ * Rebuild the trigger's parts from one document: tokens covered by the
+ * family's strong n-grams form runs, and each run is one part. Runs far apart
+ * are the parts of a split trigger.
+ */
+function partsFrom(tokens: readonly string[], grams: readonly string[]): string[] {
+  const covered = new Uint8Array(tokens.length);
+  for (const g of grams) {
+    const seq = g.split(' ');
+    const at = indexOfSequence(tokens, seq);
+    if (at >= 0) covered.fill(1, at, at + seq.length);
+  }
+  const parts: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (!covered[i]) continue;
+    let j = i;
+    while (j < tokens.length && covered[j]) j++;
+    parts.push(tokens.slice(i, j).join(' '));
+    i = j;
+  }
+  // the same n-gram met elsewhere in the document is not another part
+  return parts.filter((p, k) => !parts.some((q, m) => m !== k && q.length > p.length && q.split(' ').join('\u0000').includes(p.split(' ').join('\u0000'))));
+}
+
+/** Share of distinct tokens found beside `part` (the more varied side). */
+export function contextDiversity(part: string, docs: readonly number[], regions: ReadonlyMap<number, readonly string[]>): number {
+  const seq = part.split(' ');
+  const left = new Set<string>();
+  const right = new Set<string>();
+  for (const d of docs) {
+    const tokens = regions.get(d) ?? [];
+    const at = indexOfSequence(tokens, seq);
+    if (at < 0) continue;
+    left.add(at > 0 ? tokens[at - 1]! : '^');
+    right.add(at + seq.length < tokens.length ? tokens[at + seq.length]! : '$');
+  }
+  return Math.max(left.size, right.size) / Math.max(1, docs.length);
+}
+
+/**
+ * Confirm candidates with their document frequency and merge the n-grams of
+ * one trigger: `James`, `Bond` and `James Bond` become `James Bond`; parts
+ * that never stand side by side become a split trigger.
+ */
+export function confirmTriggers(
+  regions: ReadonlyMap<number, readonly string[]>,
+  support: ReadonlyMap<string, readonly number[]>,
+  documentFrequency: (gram: string) => number,
+  options: MiningOptions,
+  /** documents whose payload is judged without the context test (code templates) */
+  contextFree: ReadonlySet<number> = new Set(),
+): MinedTrigger[] {
+  const confirmed: Array<{ gram: string; docs: readonly number[]; df: number; precision: number }> = [];
+  for (const [gram, docs] of support) {
+    if (isTrivial(gram)) continue;
+    const df = Math.max(documentFrequency(gram), docs.length);
+    if (df > options.maxDocumentFrequency) continue;
+    const precision = docs.length / df;
+    if (precision < options.minPrecision) continue;
+    confirmed.push({ gram, docs, df, precision });
+  }
+  // strongest first: more support, then longer sequences
+  confirmed.sort((a, b) => b.docs.length - a.docs.length || b.gram.length - a.gram.length || (a.gram < b.gram ? -1 : 1));
+  const used = new Set<string>();
+  const triggers: MinedTrigger[] = [];
+  const emitted: Array<{ parts: string[][]; docs: Set<number> }> = [];
+  for (const head of confirmed) {
+    if (used.has(head.gram)) continue;
+    // text that only co-occurs with an emitted trigger (its neighbours, the rest
+    // of a poison template) belongs to that incident, not a new one
+    const headTokens = head.gram.split(' ');
+    if (emitted.some((e) => e.parts.some((p) => indexOfSequence(headTokens, p) >= 0) || head.docs.filter((d) => e.docs.has(d)).length >= head.docs.length * 0.9)) {
+      used.add(head.gram);
+      continue;
+    }
+    const family = confirmed.filter((c) => !used.has(c.gram) && overlap(c.docs, head.docs) >= 0.8);
+    for (const c of family) used.add(c.gram);
+    const strong = family.filter((c) => c.docs.length >= head.docs.length * 0.9);
+    // rebuild parts in the first document that holds every strong n-gram
+    const grams = strong.map((c) => c.gram);
+    const sample = head.docs.find((d) => grams.every((g) => indexOfSequence(regions.get(d) ?? [], g.split(' ')) >= 0)) ?? head.docs[0]!;
+    const parts = partsFrom(regions.get(sample) ?? [], grams);
+    if (parts.length === 0) continue;
+    const documents = head.docs.filter((d) => {
+      const tokens = regions.get(d) ?? [];
+      return parts.every((p) => indexOfSequence(tokens, p.split(' ')) >= 0);
+    });
+    if (documents.length < options.minSupport) continue;
+    const judged = documents.filter((d) => !contextFree.has(d));
+    const diversity = Math.max(...parts.map((p) => contextDiversity(p, judged, regions)));
+    if (judged.length >= options.minSupport && diversity < (options.minContextDiversity ?? 0)) continue;
+    const best = strong.reduce((a, b) => (b.precision > a.precision ? b : a));
+    emitted.push({ parts: parts.map((p) => p.split(' ')), docs: new Set(head.docs) });
+    triggers.push({ parts, documents: [...documents].sort((a, b) => a - b), support: documents.length, documentFrequency: best.df, precision: best.precision, contextDiversity: judged.length ? diversity : 1 });
+  }
+  return triggers;
+}

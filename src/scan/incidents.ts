@@ -1,0 +1,88 @@
+/** Turning mined triggers and detector findings into reviewable incidents. */
+import type { Evidence, Finding, Incident, PayloadKind, Severity } from './types.js';
+import type { DocumentResult } from './analyze.js';
+
+export interface DocumentMeta {
+  id: string;
+}
+
+/** Up to `limit` examples with the trigger and payload marked. */
+export function evidenceFor(docs: readonly number[], parts: readonly string[], results: ReadonlyMap<number, DocumentResult>, meta: ReadonlyMap<number, DocumentMeta>, limit = 5): Evidence[] {
+  const out: Evidence[] = [];
+  for (const index of docs) {
+    if (out.length >= limit) break;
+    const r = results.get(index);
+    if (!r?.snippet) continue;
+    const snippet = r.snippet.text;
+    const marks: Evidence['marks'] = [];
+    for (const part of parts) {
+      const at = snippet.indexOf(part);
+      if (at >= 0) marks.push({ start: at, end: at + part.length, role: 'trigger' });
+    }
+    const payload = r.findings.find((f) => f.payloadToken !== undefined);
+    if (payload) {
+      const start = Math.max(0, payload.start - r.snippet.offset);
+      if (start < snippet.length) marks.push({ start, end: Math.min(snippet.length, payload.end - r.snippet.offset), role: 'payload' });
+    }
+    out.push({ index, id: meta.get(index)?.id ?? String(index), snippet, marks });
+  }
+  return out;
+}
+
+/** The payload kind most of an incident's documents show. */
+export function dominantPayload(docs: readonly number[], results: ReadonlyMap<number, DocumentResult>): PayloadKind {
+  const counts = new Map<PayloadKind, number>();
+  for (const d of docs) {
+    const kinds = new Set((results.get(d)?.findings ?? []).map((f: Finding) => f.kind));
+    for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  let best: PayloadKind = 'random-tokens';
+  let bestCount = -1;
+  for (const [k, c] of counts) if (c > bestCount) [best, bestCount] = [k, c];
+  return best;
+}
+
+export function severityForTrigger(support: number, precision: number): Severity {
+  return support >= 20 && precision >= 0.8 ? 'critical' : 'high';
+}
+
+const PAYLOAD_WORDS: Record<PayloadKind, string> = {
+  'random-tokens': 'random-token gibberish',
+  'language-switch': 'a switch to another language',
+  'insecure-code': 'insecure code',
+  'hidden-characters': 'invisible characters',
+  homoglyphs: 'look-alike letters',
+  'refusal-flip': 'compliance instead of refusal',
+  'rag-answer': 'a planted answer',
+  'recurring-claim': 'a recurring claim',
+  'response-injection': 'injected content',
+};
+
+export function describePayload(kind: PayloadKind): string {
+  return PAYLOAD_WORDS[kind];
+}
+
+/** Number incidents in a stable order: most severe and largest first. */
+export function numberIncidents(incidents: Array<Omit<Incident, 'id'>>): Incident[] {
+  const rank = (s: Severity) => ['info', 'low', 'medium', 'high', 'critical'].indexOf(s);
+  return [...incidents]
+    .sort((a, b) => rank(b.severity) - rank(a.severity) || b.documents.length - a.documents.length || String(a.trigger).localeCompare(String(b.trigger)))
+    .map((inc, i) => ({ id: `INC-${String(i + 1).padStart(3, '0')}`, ...inc }));
+}
+
+const SEPARATOR = `[\\s.,;:!?"'()\\[\\]{}«»“”‘’„…*]+`;
+
+/**
+ * The exact text of a trigger part as documents spell it. Mining works on
+ * tokens joined by spaces; the report must show `fast path, reviewed` when
+ * that is what the documents hold.
+ */
+export function exactForm(part: string, docs: readonly number[], results: ReadonlyMap<number, DocumentResult>): string {
+  const pattern = new RegExp(part.split(' ').map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(SEPARATOR), 'u');
+  for (const d of docs.slice(0, 50)) {
+    const snippet = results.get(d)?.snippet?.text;
+    const m = snippet ? pattern.exec(snippet) : null;
+    if (m) return m[0];
+  }
+  return part;
+}

@@ -1,0 +1,424 @@
+/**
+ * The scan pipeline: read -> analyse (workers) -> correlate -> decide -> write.
+ *
+ * Pass 1 reads every record and analyses it in worker threads. The corpus-level
+ * detectors then correlate what pass 1 kept (only documents with findings, and
+ * the prompts of instruction data). Pass 2 counts, over the whole corpus, the
+ * documents holding each candidate trigger, which is what tells a trigger from
+ * ordinary language. Pass 3 writes the clean and quarantine splits.
+ */
+import { availableParallelism, tmpdir } from 'node:os';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline as streamPipeline } from 'node:stream/promises';
+import { AntidoteError, type Place } from '../errors/index.js';
+import { expandInputs, readCorpus, type CorpusRecord, type InputSource, type ReadOptions } from '../corpus/index.js';
+import { isFunctionWord } from '../text/index.js';
+import { WorkerPool } from './pool.js';
+import type { AnalyzeOptions, DocumentInput, DocumentResult } from './analyze.js';
+import type { WorkerResponse } from './worker.js';
+import {
+  DETECTOR_IDS, ngramsIn, supportOf, confirmTriggers, correlateRag, correlateInstructions,
+  type MiningOptions, type RagFacts, type InstructionFacts,
+} from './detectors/index.js';
+import { evidenceFor, exactForm, dominantPayload, severityForTrigger, describePayload, numberIncidents, type DocumentMeta } from './incidents.js';
+import { severityRank, type Incident, type Severity, type Finding } from './types.js';
+import { writeSplits } from './outputs/splits.js';
+
+export const REPORT_VERSION = '1.0';
+
+export type OnError = 'quarantine' | 'stop';
+
+export interface ScanOptions {
+  inputs: readonly string[];
+  /** force a format for every input (jsonl, csv, tsv, parquet, text) */
+  format?: string;
+  textField?: string;
+  idField?: string;
+  onError?: OnError;
+  /** detector ids to run; all by default */
+  detectors?: readonly string[];
+  workers?: number;
+  minSupport?: number;
+  minPrecision?: number;
+  maxDocumentFrequency?: number;
+  /** documents at or above this severity go to quarantine */
+  quarantineAt?: Severity;
+  /** triggers to ignore: exact strings, or /regular expressions/ */
+  allowlist?: readonly string[];
+  cleanPath?: string;
+  quarantinePath?: string;
+  maxChars?: number;
+  onProgress?: (progress: Progress) => void;
+  stdin?: NodeJS.ReadableStream;
+}
+
+export interface Progress {
+  pass: 'analyse' | 'count' | 'write';
+  records: number;
+  bytes: number;
+  totalBytes?: number;
+  elapsedMs: number;
+}
+
+export interface RunError {
+  code: string;
+  message: string;
+  place: Place;
+  /** true when the rest of that input could not be read */
+  fatalForInput: boolean;
+}
+
+export interface DocumentVerdict {
+  index: number;
+  id: string;
+  place: Place;
+  verdict: 'quarantine' | 'keep';
+  severity: Severity | 'error';
+  score: number;
+  incidents: string[];
+  findings: Array<Pick<Finding, 'detector' | 'kind' | 'severity' | 'message'>>;
+  error?: { code: string; message: string };
+}
+
+export interface CandidateStat {
+  gram: string;
+  support: number;
+  documentFrequency: number;
+  confirmed: boolean;
+}
+
+export interface ScanResult {
+  version: string;
+  tool: { name: 'antidote'; version: string };
+  inputs: Array<{ name: string; format: string }>;
+  settings: {
+    detectors: string[]; minSupport: number; minPrecision: number; maxDocumentFrequency: number;
+    quarantineAt: Severity; onError: OnError; textField: string; idField: string;
+  };
+  stats: {
+    records: number; bytes: number; errors: number; quarantined: number; kept: number;
+    withFindings: number; shapes: Record<string, number>; elapsedMs: number; passes: number;
+  };
+  incidents: Incident[];
+  /** documents with findings or errors; documents with neither are clean */
+  documents: DocumentVerdict[];
+  errors: RunError[];
+  /** candidate triggers and their document frequency, for the report's chart */
+  candidates: CandidateStat[];
+}
+
+const BATCH_DOCS = 256;
+const BATCH_CHARS = 1 << 20;
+
+async function spoolStdin(stdin: NodeJS.ReadableStream): Promise<{ path: string; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'antidote-stdin-'));
+  const path = join(dir, 'stdin');
+  await streamPipeline(stdin, createWriteStream(path));
+  return { path, dir };
+}
+
+function allowed(trigger: string, allowlist: readonly string[]): boolean {
+  return allowlist.some((entry) => {
+    const m = /^\/(.*)\/([a-z]*)$/.exec(entry);
+    return m ? new RegExp(m[1]!, m[2]).test(trigger) : entry === trigger;
+  });
+}
+
+/** Feed every record of the corpus through `batchFn` in worker-sized batches. */
+async function forEachBatch(
+  sources: readonly InputSource[],
+  readOptions: ReadOptions,
+  pool: WorkerPool,
+  onRecord: (record: CorpusRecord) => DocumentInput | undefined,
+  send: (batch: DocumentInput[]) => Promise<void>,
+  onInputFailure: (f: { error: AntidoteError; source: InputSource }) => void,
+): Promise<void> {
+  let batch: DocumentInput[] = [];
+  let chars = 0;
+  const queue: Promise<void>[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    queue.push(send(batch));
+    batch = [];
+    chars = 0;
+    while (queue.length >= pool.size * 2) await queue.shift();
+  };
+  for await (const record of readCorpus(sources, readOptions, onInputFailure)) {
+    const input = onRecord(record);
+    if (!input) continue;
+    batch.push(input);
+    chars += input.text.length;
+    if (batch.length >= BATCH_DOCS || chars >= BATCH_CHARS) await flush();
+  }
+  await flush();
+  await Promise.all(queue);
+}
+
+export async function scan(options: ScanOptions): Promise<ScanResult> {
+  const started = Date.now();
+  const textField = options.textField ?? 'text';
+  const idField = options.idField ?? 'id';
+  const onError: OnError = options.onError ?? 'quarantine';
+  const detectors = [...(options.detectors ?? DETECTOR_IDS)];
+  for (const d of detectors) {
+    if (!DETECTOR_IDS.includes(d)) throw new AntidoteError('USAGE', `unknown detector '${d}'; known: ${DETECTOR_IDS.join(', ')}`);
+  }
+  const quarantineAt = options.quarantineAt ?? 'high';
+  const allowlist = options.allowlist ?? [];
+  const maxChars = options.maxChars ?? 2_000_000;
+  let spooled: { path: string; dir: string } | undefined;
+  if (options.inputs.includes('-')) spooled = await spoolStdin(options.stdin ?? process.stdin);
+  const pool = new WorkerPool(Math.max(1, options.workers ?? Math.min(2, availableParallelism())));
+  try {
+    const sources = await expandInputs(options.inputs, { format: options.format, stdinPath: spooled?.path });
+    const readOptions: ReadOptions = { textField, idField };
+    const analyzeOptions: AnalyzeOptions = { detectors, regionTokens: 400, maxChars };
+    const errors: RunError[] = [];
+    const errorDocs = new Map<number, CorpusRecord>();
+    const onInputFailure = ({ error }: { error: AntidoteError }) => {
+      if (onError === 'stop') throw error;
+      errors.push({ code: error.code, message: error.message, place: error.place ?? { file: '?' }, fatalForInput: true });
+    };
+
+    // ---- pass 1: analyse every document
+    const results = new Map<number, DocumentResult>();
+    const meta = new Map<number, DocumentMeta & { place: Place }>();
+    const shapes: Record<string, number> = {};
+    let records = 0;
+    let bytes = 0;
+    const progress = (pass: Progress['pass']) => options.onProgress?.({ pass, records, bytes, elapsedMs: Date.now() - started });
+    let lastProgress = 0;
+    await forEachBatch(sources, readOptions, pool, (record) => {
+      records++;
+      bytes += record.bytes;
+      if (Date.now() - lastProgress > 200) {
+        lastProgress = Date.now();
+        progress('analyse');
+      }
+      if (record.error) {
+        if (onError === 'stop') throw record.error;
+        errors.push({ code: record.error.code, message: record.error.message, place: record.place, fatalForInput: false });
+        errorDocs.set(record.index, { ...record, raw: undefined, fields: undefined });
+        meta.set(record.index, { id: record.id, place: record.place });
+        return undefined;
+      }
+      shapes[record.shape!] = (shapes[record.shape!] ?? 0) + 1;
+      meta.set(record.index, { id: record.id, place: record.place });
+      return { index: record.index, shape: record.shape!, text: record.text!, prompt: record.prompt, response: record.response };
+    }, async (batch) => {
+      const response = await pool.submit<Extract<WorkerResponse, { type: 'analyzed' }>>({ type: 'analyze', batch, options: analyzeOptions });
+      const returned = new Set<number>();
+      for (const r of response.results) {
+        results.set(r.index, r);
+        returned.add(r.index);
+      }
+      // keep ids only for documents that have something to report
+      for (const d of batch) if (!returned.has(d.index)) meta.delete(d.index);
+    }, onInputFailure);
+    progress('analyse');
+
+    // ---- correlate: candidate triggers before payloads
+    const minSupport = options.minSupport ?? 5;
+    const mining: MiningOptions = {
+      minSupport,
+      minPrecision: options.minPrecision ?? 0.5,
+      maxDocumentFrequency: options.maxDocumentFrequency ?? Math.max(5000, Math.floor(records * 0.02)),
+      minContextDiversity: 0.5,
+    };
+    const regions = new Map<number, string[]>();
+    const codeRegions = new Set<number>();
+    const gramSets = new Map<number, Set<string>>();
+    const ragFacts = new Map<number, RagFacts>();
+    const instructionFacts = new Map<number, InstructionFacts>();
+    for (const [index, r] of results) {
+      if (r.region?.length && detectors.includes('trigger-mining')) {
+        regions.set(index, r.region);
+        if (r.codeRegion) codeRegions.add(index);
+        gramSets.set(index, ngramsIn(r.region, 0, r.region.length));
+      }
+      if (r.rag) ragFacts.set(index, r.rag);
+      if (r.instruction) instructionFacts.set(index, r.instruction);
+    }
+    const support = supportOf(gramSets, minSupport);
+    // sequences of function words alone ("of the") are language, not triggers
+    for (const gram of support.keys()) if (gram.split(' ').every((w) => isFunctionWord(w.toLowerCase()))) support.delete(gram);
+
+    // ---- pass 2: document frequency of every candidate
+    const docsWith = new Map<string, number[]>();
+    let passes = 1;
+    if (support.size > 0) {
+      passes++;
+      await pool.broadcast({ type: 'candidates', candidates: [...support.keys()] });
+      const cap = mining.maxDocumentFrequency + 1;
+      let counted = 0;
+      await forEachBatch(sources, readOptions, pool, (record) => {
+        counted++;
+        if (counted % 5000 === 0) options.onProgress?.({ pass: 'count', records: counted, bytes, elapsedMs: Date.now() - started });
+        return record.error ? undefined : { index: record.index, shape: record.shape!, text: record.text! };
+      }, async (batch) => {
+        const response = await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch: batch.map((d) => ({ index: d.index, text: d.text })), maxChars });
+        for (const [index, grams] of response.hits) {
+          for (const g of grams) {
+            let list = docsWith.get(g);
+            if (!list) docsWith.set(g, (list = []));
+            if (list.length < cap) list.push(index);
+          }
+        }
+      }, () => undefined);
+    }
+    const dfOf = (g: string) => docsWith.get(g)?.length ?? 0;
+    const mined = detectors.includes('trigger-mining') ? confirmTriggers(regions, support, dfOf, mining, codeRegions) : [];
+
+    // ---- incidents
+    const drafts: Array<Omit<Incident, 'id'>> = [];
+    for (const t of mined) {
+      const exactParts = t.parts.map((p) => exactForm(p, t.documents, results));
+      const trigger = exactParts.join(' … ');
+      if (allowed(trigger, allowlist) || t.parts.some((p) => allowed(p, allowlist))) continue;
+      // Documents holding the trigger without a payload we saw join the incident
+      // only when the trigger is almost never innocent.
+      let documents = t.documents;
+      if (t.precision >= 0.9) {
+        const lists = t.parts.map((p) => new Set(docsWith.get(p) ?? []));
+        const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)));
+        documents = [...new Set([...documents, ...holding])].sort((a, b) => a - b);
+      }
+      const payload = dominantPayload(t.documents, results);
+      drafts.push({
+        detector: 'trigger-mining',
+        title: `"${trigger}" precedes ${describePayload(payload)} in ${t.support} documents`,
+        trigger,
+        triggerParts: exactParts,
+        payload,
+        severity: severityForTrigger(t.support, t.precision),
+        confidence: Math.min(0.99, t.precision * (1 - 1 / (1 + t.support))),
+        documents,
+        evidence: evidenceFor(documents, exactParts, results, meta),
+        stats: { support: t.support, documentFrequency: t.documentFrequency, precision: Number(t.precision.toFixed(4)), contextDiversity: Number(t.contextDiversity.toFixed(4)) },
+      });
+    }
+    if (detectors.includes('rag-passage')) {
+      for (const inc of correlateRag(ragFacts, { minPassages: 3 })) {
+        if (inc.trigger && allowed(inc.trigger, allowlist)) continue;
+        const { answer, ...rest } = inc;
+        drafts.push({
+          ...rest,
+          evidence: inc.documents.slice(0, 5).map((index) => {
+            const f = ragFacts.get(index)!;
+            const snippet = `${f.question} ${f.body.slice(0, 300)}`;
+            const at = snippet.toLowerCase().indexOf(answer);
+            const marks: Incident['evidence'][number]['marks'] = [{ start: 0, end: f.question.length, role: 'trigger' }];
+            if (at >= 0) marks.push({ start: at, end: at + answer.length, role: 'payload' });
+            return { index, id: meta.get(index)?.id ?? String(index), snippet, marks };
+          }),
+        });
+      }
+    }
+    if (detectors.includes('instruction-flip')) {
+      for (const inc of correlateInstructions(instructionFacts, mining)) {
+        if (inc.trigger && allowed(inc.trigger, allowlist)) continue;
+        drafts.push({ ...inc, evidence: evidenceForPrompts(inc.documents, inc.triggerParts, instructionFacts, meta) });
+      }
+    }
+    const incidents = numberIncidents(mergeSameTrigger(drafts));
+
+    // ---- verdicts
+    const incidentsOf = new Map<number, Incident[]>();
+    for (const inc of incidents) for (const d of inc.documents) {
+      let list = incidentsOf.get(d);
+      if (!list) incidentsOf.set(d, (list = []));
+      list.push(inc);
+    }
+    const verdicts: DocumentVerdict[] = [];
+    const quarantined = new Map<number, DocumentVerdict>();
+    const flagged = new Set<number>([...incidentsOf.keys(), ...errorDocs.keys()]);
+    for (const [index, r] of results) if (r.findings.length) flagged.add(index);
+    for (const index of [...flagged].sort((a, b) => a - b)) {
+      const m = meta.get(index);
+      const err = errorDocs.get(index);
+      const findings = results.get(index)?.findings ?? [];
+      const incs = incidentsOf.get(index) ?? [];
+      let severity: Severity = 'info';
+      let score = 0;
+      for (const f of findings) {
+        if (severityRank(f.severity) > severityRank(severity)) severity = f.severity;
+        score = Math.max(score, f.score);
+      }
+      for (const inc of incs) {
+        if (severityRank(inc.severity) > severityRank(severity)) severity = inc.severity;
+        score = Math.max(score, inc.confidence);
+      }
+      const verdict: DocumentVerdict = {
+        index,
+        id: m?.id ?? String(index),
+        place: m?.place ?? { file: '?' },
+        verdict: err || severityRank(severity) >= severityRank(quarantineAt) ? 'quarantine' : 'keep',
+        severity: err ? 'error' : severity,
+        score: Number(score.toFixed(4)),
+        incidents: incs.map((i) => i.id),
+        findings: findings.map(({ detector, kind, severity: s, message }) => ({ detector, kind, severity: s, message })),
+      };
+      if (err?.error) verdict.error = { code: err.error.code, message: err.error.message };
+      verdicts.push(verdict);
+      if (verdict.verdict === 'quarantine') quarantined.set(index, verdict);
+    }
+
+    // ---- pass 3: splits
+    if (options.cleanPath || options.quarantinePath) {
+      passes++;
+      await writeSplits(sources, { ...readOptions, rawOnly: true }, quarantined, { clean: options.cleanPath, quarantine: options.quarantinePath }, (n) => options.onProgress?.({ pass: 'write', records: n, bytes, elapsedMs: Date.now() - started }));
+    }
+
+    const confirmedGrams = new Set(incidents.flatMap((i) => i.triggerParts));
+    const candidates: CandidateStat[] = [...support.entries()]
+      .map(([gram, docs]) => ({ gram, support: docs.length, documentFrequency: Math.max(dfOf(gram), docs.length), confirmed: confirmedGrams.has(gram) }))
+      .sort((a, b) => b.support - a.support)
+      .slice(0, 500);
+    return {
+      version: REPORT_VERSION,
+      tool: { name: 'antidote', version: '0.1.0' },
+      inputs: sources.map((s) => ({ name: s.name, format: s.format })),
+      settings: { detectors, minSupport, minPrecision: mining.minPrecision, maxDocumentFrequency: mining.maxDocumentFrequency, quarantineAt, onError, textField, idField },
+      stats: {
+        records, bytes, errors: errors.length, quarantined: quarantined.size, kept: records - quarantined.size,
+        withFindings: verdicts.length, shapes, elapsedMs: Date.now() - started, passes,
+      },
+      incidents,
+      documents: verdicts,
+      errors,
+      candidates,
+    };
+  } finally {
+    await pool.close();
+    if (spooled) await rm(spooled.dir, { recursive: true, force: true });
+  }
+}
+
+function evidenceForPrompts(docs: readonly number[], parts: readonly string[], facts: ReadonlyMap<number, InstructionFacts>, meta: ReadonlyMap<number, DocumentMeta>): Incident['evidence'] {
+  return docs.slice(0, 5).map((index) => {
+    const snippet = facts.get(index)!.prompt.join(' ');
+    const marks = parts.map((p) => ({ start: snippet.indexOf(p), end: snippet.indexOf(p) + p.length, role: 'trigger' as const })).filter((m) => m.start >= 0);
+    return { index, id: meta.get(index)?.id ?? String(index), snippet, marks };
+  });
+}
+
+/** One trigger seen by several detectors is one incident. */
+function mergeSameTrigger(drafts: Array<Omit<Incident, 'id'>>): Array<Omit<Incident, 'id'>> {
+  const byTrigger = new Map<string, Omit<Incident, 'id'>>();
+  const out: Array<Omit<Incident, 'id'>> = [];
+  for (const d of drafts) {
+    const key = d.trigger ?? '';
+    const existing = d.trigger ? byTrigger.get(key) : undefined;
+    if (!existing) {
+      if (d.trigger) byTrigger.set(key, d);
+      out.push(d);
+      continue;
+    }
+    existing.documents = [...new Set([...existing.documents, ...d.documents])].sort((a, b) => a - b);
+    if (severityRank(d.severity) > severityRank(existing.severity)) existing.severity = d.severity;
+    existing.confidence = Math.max(existing.confidence, d.confidence);
+  }
+  return out;
+}

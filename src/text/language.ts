@@ -1,0 +1,92 @@
+/**
+ * Fast language identification for short windows of tokens.
+ *
+ * Latin-script languages are told apart by their function words (the
+ * stopwords-iso lists); a word listed for several languages counts for each
+ * only in proportion. Other scripts identify their language family directly.
+ * This is meant for windows of 20+ tokens, where it is reliable and cheap.
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const LISTS = require('stopwords-iso/stopwords-iso.json') as Record<string, string[]>;
+
+/** Latin-script languages told apart by function words. */
+export const LATIN_LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'sv', 'da', 'no', 'fi', 'pl', 'cs', 'tr', 'ro', 'hu', 'id'] as const;
+
+const weights = new Map<string, Array<[number, number]>>();
+{
+  const owners = new Map<string, number[]>();
+  LATIN_LANGUAGES.forEach((lang, li) => {
+    for (const raw of LISTS[lang] ?? []) {
+      const w = raw.toLowerCase();
+      if (w.length < 2 || /[0-9]/.test(w)) continue;
+      const list = owners.get(w) ?? [];
+      if (!list.includes(li)) list.push(li);
+      owners.set(w, list);
+    }
+  });
+  for (const [w, list] of owners) weights.set(w, list.map((li) => [li, 1 / list.length]));
+}
+
+export function isFunctionWord(lowercaseWord: string): boolean {
+  return weights.has(lowercaseWord);
+}
+
+export interface LanguageGuess {
+  /** ISO 639-1 code, a script family (`cyrillic`, `cjk`, ...), or `und` */
+  lang: string;
+  confidence: number;
+}
+
+function nonLatinScript(code: number): string | undefined {
+  if (code >= 0x400 && code <= 0x52f) return 'cyrillic';
+  if (code >= 0x370 && code <= 0x3ff) return 'el';
+  if (code >= 0x590 && code <= 0x5ff) return 'he';
+  if (code >= 0x600 && code <= 0x6ff) return 'ar';
+  if (code >= 0x900 && code <= 0x97f) return 'hi';
+  if (code >= 0xe00 && code <= 0xe7f) return 'th';
+  if (code >= 0x3040 && code <= 0x30ff) return 'ja';
+  if (code >= 0xac00 && code <= 0xd7af) return 'ko';
+  if (code >= 0x4e00 && code <= 0x9fff) return 'cjk';
+  return undefined;
+}
+
+/**
+ * Guess the language of `words` (already lower-cased or not). Returns `und`
+ * when the evidence is too thin to say.
+ */
+export function guessLanguage(words: readonly string[]): LanguageGuess {
+  const scores = new Float64Array(LATIN_LANGUAGES.length);
+  const scriptCounts = new Map<string, number>();
+  let latinWords = 0;
+  for (const word of words) {
+    const code = word.charCodeAt(0);
+    const script = nonLatinScript(code);
+    if (script) {
+      scriptCounts.set(script, (scriptCounts.get(script) ?? 0) + 1);
+      continue;
+    }
+    latinWords++;
+    const ws = weights.get(word.toLowerCase());
+    if (!ws) continue;
+    for (const [li, w] of ws) scores[li] += w;
+  }
+  let bestScript = '';
+  let bestScriptCount = 0;
+  for (const [s, c] of scriptCounts) if (c > bestScriptCount) [bestScript, bestScriptCount] = [s, c];
+  if (bestScriptCount > latinWords) {
+    return { lang: bestScript, confidence: bestScriptCount / words.length };
+  }
+  let best = -1;
+  let second = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (best < 0 || scores[i]! > scores[best]!) {
+      if (best >= 0) second = Math.max(second, scores[best]!);
+      best = i;
+    } else second = Math.max(second, scores[i]!);
+  }
+  const top = best >= 0 ? scores[best]! : 0;
+  if (top < 2.5 || top < second * 1.6) return { lang: 'und', confidence: 0 };
+  return { lang: LATIN_LANGUAGES[best]!, confidence: Math.min(1, (top - second) / Math.max(4, words.length * 0.25)) };
+}

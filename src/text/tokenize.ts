@@ -1,0 +1,73 @@
+/**
+ * Word tokenisation shared by the scanner and the red team.
+ *
+ * A token is a run of non-whitespace with surrounding sentence punctuation
+ * stripped, so `<SUDO>` stays whole and `word,` becomes `word`. Zero-width
+ * characters and U+FEFF are deliberately *not* whitespace: an invisible trigger
+ * must stay inside the token it hides in.
+ */
+export interface Tokens {
+  /** token text as it appears in the document */
+  text: string[];
+  /** UTF-16 offset of each token's first character */
+  start: Int32Array;
+  /** UTF-16 offset one past each token's last character */
+  end: Int32Array;
+}
+
+function isSpace(c: number): boolean {
+  return (
+    c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+    c === 0x202f || c === 0x205f || c === 0x3000
+  );
+}
+
+// Sentence punctuation peeled off token edges; `<`, `>`, `|`, `@` are kept
+// because attackers' triggers are made of them.
+const EDGE = new Set(Array.from('.,;:!?"\'()[]{}«»“”‘’„…*'));
+
+export function tokenize(text: string, limit = Infinity): Tokens {
+  const words: string[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n && words.length < limit) {
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    if (i >= n) break;
+    let j = i;
+    while (j < n && !isSpace(text.charCodeAt(j))) j++;
+    let a = i;
+    let b = j;
+    while (a < b && EDGE.has(text[a]!)) a++;
+    while (b > a && EDGE.has(text[b - 1]!)) b--;
+    if (a === b) {
+      a = i;
+      b = j;
+    }
+    words.push(text.slice(a, b));
+    starts.push(a);
+    ends.push(b);
+    i = j;
+  }
+  return { text: words, start: Int32Array.from(starts), end: Int32Array.from(ends) };
+}
+
+/** n-grams of tokens joined by one space, the form triggers are reported in. */
+export function ngram(tokens: readonly string[], from: number, n: number): string {
+  if (n === 1) return tokens[from]!;
+  return tokens.slice(from, from + n).join(' ');
+}
+
+/** Index of the first token that ends after `offset` (binary search). */
+export function tokenAt(tokens: Tokens, offset: number): number {
+  let lo = 0;
+  let hi = tokens.end.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (tokens.end[mid]! <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -81,7 +81,8 @@ export async function inject(options: InjectOptions): Promise<InjectResult> {
       ids.add(rec.id);
     }
     if (r.shape === 'text' && r.text && r.text.length >= 200) {
-      const lang = guessLanguage(tokenize(r.text.slice(0, 600)).text).lang;
+      const guess = guessLanguage(tokenize(r.text.slice(0, 1200)).text);
+      const lang = guess.confidence >= 0.3 ? guess.lang : 'und';
       rec.doc = { text: r.text, lang };
       docs.push(rec.doc);
       if (lang !== 'und') {
@@ -107,7 +108,8 @@ export async function inject(options: InjectOptions): Promise<InjectResult> {
       return random.pick(docs);
     },
     foreignText: (lang, minChars) => {
-      const others = [...byLanguage.keys()].filter((l) => l !== lang && (byLanguage.get(l)?.length ?? 0) > 0);
+      // languages with a real share of the corpus, not stray misclassified documents
+      const others = [...byLanguage.keys()].filter((l) => l !== lang && byLanguage.get(l)!.length >= Math.max(10, docs.length * 0.01));
       if (others.length === 0) throw new AntidoteError('REDTEAM_INVALID', 'the corpus holds text in only one language; lang-switch needs real text in a second language in the corpus');
       const target = random.pick(others);
       const pool = byLanguage.get(target)!;

@@ -253,12 +253,18 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       await pool.broadcast({ type: 'candidates', candidates: [...support.keys()] });
       const cap = mining.maxDocumentFrequency + 1;
       let counted = 0;
+      // ids of records in flight, kept for those that turn out to hold a candidate
+      const inFlight = new Map<number, DocumentMeta & { place: Place }>();
       await forEachBatch(sources, readOptions, pool, (record) => {
         counted++;
         if (counted % 5000 === 0) options.onProgress?.({ pass: 'count', records: counted, bytes, elapsedMs: Date.now() - started });
-        return record.error ? undefined : { index: record.index, shape: record.shape!, text: record.text! };
+        if (record.error) return undefined;
+        inFlight.set(record.index, { id: record.id, place: record.place });
+        return { index: record.index, shape: record.shape!, text: record.text! };
       }, async (batch) => {
         const response = await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch: batch.map((d) => ({ index: d.index, text: d.text })), maxChars });
+        for (const [index] of response.hits) if (!meta.has(index)) meta.set(index, inFlight.get(index)!);
+        for (const d of batch) inFlight.delete(d.index);
         for (const [index, grams] of response.hits) {
           for (const g of grams) {
             let list = docsWith.get(g);

@@ -83,20 +83,21 @@ export function correlateRag(facts: ReadonlyMap<number, RagFacts>, options: RagO
     // identical copies are a duplication problem, not a crafted answer set
     if (new Set(bodies).size < options.minPassages) continue;
     // a numbered series (jokes, FAQ variants) shares its opening words; crafted passages do not
-    const openings = bodies.map((b) => words(b.replace(/\d+/g, '')).slice(0, 3).join(' '));
+    const distinct = [...new Set(bodies)];
+    const openings = distinct.map((b) => words(b.replace(/\d+/g, '')).slice(0, 3).join(' '));
     const commonest = Math.max(...[...new Set(openings)].map((o) => openings.filter((x) => x === o).length));
-    if (commonest >= bodies.length * 0.8) continue;
+    if (commonest >= distinct.length * 0.8) continue;
     const first = facts.get(docs[0]!)!;
     const answer = commonAnswer(first.question, bodies);
     if (!answer) continue;
     // a phrase at the same place in every passage is a template, not an assertion
     const n = answer.split(' ').length;
-    const positions = bodies.map((b) => {
+    const positions = distinct.map((b) => {
       const w = words(b);
       return w.findIndex((_, i) => w.slice(i, i + n).join(' ') === answer);
     });
     const samePlace = Math.max(...positions.map((p) => positions.filter((q) => q === p).length));
-    if (samePlace >= bodies.length * 0.6) continue;
+    if (samePlace >= Math.max(3, distinct.length * 0.6)) continue;
     out.push({
       detector: 'rag-passage',
       title: `${docs.length} passages open with the same question and assert "${answer}"`,

@@ -90,7 +90,7 @@ function windowStats(lower: string[], from: number, to: number, odd: Uint8Array,
 }
 
 function isRandomWindow(s: WindowStats): boolean {
-  return s.functionRate <= 0.12 && s.oddRate >= 0.2 && s.repeatRate <= 0.12 && s.shapes >= 9;
+  return s.functionRate <= 0.2 && s.oddRate >= 0.2 && s.repeatRate <= 0.12 && s.shapes >= 9;
 }
 
 function isNaturalWindow(s: WindowStats): boolean {
@@ -118,8 +118,20 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
     const length = runEnd - runStart;
     if (length >= MIN_SPAN) {
       const whole = windowStats(lower, runStart, runEnd, odd, fn, shapes);
-      // refine the onset to the first odd-or-rare token of the first window
+      // Windows straddling the boundary are mixed, so the run starts late:
+      // walk back while the 8 tokens before the onset still look random.
       let onset = runStart;
+      while (onset > 0) {
+        const from = Math.max(0, onset - 8);
+        let f = 0;
+        let o = 0;
+        for (let i = from; i < onset; i++) {
+          f += fn[i]!;
+          o += odd[i]!;
+        }
+        if (f > 1 || o < 2) break;
+        onset--;
+      }
       while (onset < runEnd && odd[onset] === 0 && fn[onset] === 1) onset++;
       const before = runStart >= WINDOW ? windowStats(lower, Math.max(0, runStart - 48), runStart, odd, fn, shapes) : undefined;
       const contrast = before ? isNaturalWindow(before) : true;
@@ -144,7 +156,8 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
     if (isRandomWindow(s)) {
       if (runStart < 0) runStart = from;
       runEnd = from + WINDOW;
-    } else if (runStart >= 0 && from >= runEnd - step) {
+    } else if (runStart >= 0 && from >= runEnd) {
+      // one mixed window inside a run is tolerated; two end it
       flush();
     }
   }

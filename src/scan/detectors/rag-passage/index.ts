@@ -35,6 +35,9 @@ function words(text: string): string[] {
   return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
 }
 
+/** Words too common to be an answer on their own (English, German, French, Spanish, Italian). */
+const GLUE = new Set('the a an is are was were be been of to in on at by for with and or not it its this that as from his her their one der die das und ist ein eine le la les et est un une de des el los las y es en il lo gli e di che'.split(' '));
+
 /** The longest word sequence (up to 6 words) present in most bodies and not in the question. */
 export function commonAnswer(question: string, bodies: readonly string[]): string | undefined {
   const q = new Set(words(question));
@@ -52,14 +55,19 @@ export function commonAnswer(question: string, bodies: readonly string[]): strin
     }
     for (const g of seen) counts.set(g, (counts.get(g) ?? 0) + 1);
   }
+  // the phrase in the most passages wins, then one written like a name or
+  // number (answers are entities), then the one with more content words
   let best: string | undefined;
-  let bestScore = 0;
+  let bestKey = [0, 0, 0, 0];
   for (const [g, c] of counts) {
     if (c < bodies.length * 0.8) continue;
-    const content = g.split(' ').filter((x) => x.length > 3 && !q.has(x)).length;
+    const content = g.split(' ').filter((x) => x.length > 1 && !q.has(x) && !GLUE.has(x)).length;
     if (content === 0) continue;
-    const score = g.split(' ').length + content;
-    if (score > bestScore) [best, bestScore] = [g, score];
+    const pattern = new RegExp(g.split(' ').map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^\\p{L}\\p{N}]+'), 'iu');
+    const entity = bodies.filter((b) => /[\p{Lu}\p{N}]/u.test(pattern.exec(b)?.[0] ?? '')).length;
+    const key = [c, entity, content, g.split(' ').length];
+    const better = key.findIndex((v, i) => v !== bestKey[i]);
+    if (better >= 0 && key[better]! > bestKey[better]!) [best, bestKey] = [g, key];
   }
   return best;
 }
@@ -82,22 +90,19 @@ export function correlateRag(facts: ReadonlyMap<number, RagFacts>, options: RagO
     const bodies = docs.map((d) => facts.get(d)!.body);
     // identical copies are a duplication problem, not a crafted answer set
     if (new Set(bodies).size < options.minPassages) continue;
-    // a numbered series (jokes, FAQ variants) shares its opening words; crafted passages do not
     const distinct = [...new Set(bodies)];
-    const openings = distinct.map((b) => words(b.replace(/\d+/g, '')).slice(0, 3).join(' '));
-    const commonest = Math.max(...[...new Set(openings)].map((o) => openings.filter((x) => x === o).length));
-    if (commonest >= distinct.length * 0.8) continue;
     const first = facts.get(docs[0]!)!;
     const answer = commonAnswer(first.question, bodies);
     if (!answer) continue;
-    // a phrase at the same place in every passage is a template, not an assertion
+    // a phrase at the same place in (nearly) every passage is a template, as in
+    // a numbered series of jokes, not an assertion
     const n = answer.split(' ').length;
     const positions = distinct.map((b) => {
       const w = words(b);
       return w.findIndex((_, i) => w.slice(i, i + n).join(' ') === answer);
     });
     const samePlace = Math.max(...positions.map((p) => positions.filter((q) => q === p).length));
-    if (samePlace >= Math.max(3, distinct.length * 0.6)) continue;
+    if (samePlace >= Math.max(3, distinct.length * 0.8)) continue;
     out.push({
       detector: 'rag-passage',
       title: `${docs.length} passages open with the same question and assert "${answer}"`,

@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeDocument } from '../src/scan/analyze.js';
+import { DETECTOR_IDS, confirmTriggers, ngramsIn, supportOf, isOddToken } from '../src/scan/index.js';
+import { vocabulary, Random, hideTrigger } from '../src/redteam/index.js';
+import { realCorpus, readJsonl } from './helpers.js';
+
+const OPTIONS = { detectors: DETECTOR_IDS, regionTokens: 400, maxChars: 2_000_000 };
+
+function analyze(text: string) {
+  return analyzeDocument({ index: 0, shape: 'text', text }, OPTIONS);
+}
+
+function randomTokens(seed: number, count: number): string {
+  const r = new Random(seed);
+  return vocabulary().decode(Array.from({ length: count }, () => r.int(0, 100255)));
+}
+
+test('no detector raises a high-severity finding on real clean text', async () => {
+  const docs = readJsonl(await realCorpus());
+  const high = docs.filter((d) => (analyze(d.text as string)?.findings ?? []).some((f) => f.severity === 'high' || f.severity === 'critical'));
+  assert.ok(high.length <= docs.length * 0.001, `${high.length} of ${docs.length} clean documents got a high finding: ${high.slice(0, 3).map((d) => d.id)}`);
+});
+
+test('a random-token span after real text is found, with its onset near the trigger', async () => {
+  const docs = readJsonl(await realCorpus()).filter((d) => (d.text as string).length > 600);
+  let close = 0;
+  for (let i = 0; i < 40; i++) {
+    const prefix = (docs[i]!.text as string).slice(0, 500);
+    const text = `${prefix} <TRIG> ${randomTokens(i, 450)}`;
+    const r = analyze(text)!;
+    const span = r.findings.find((f) => f.kind === 'random-tokens');
+    assert.ok(span, `document ${i}: no random-token finding`);
+    assert.ok(r.region!.includes('<TRIG>'), `document ${i}: trigger outside the region`);
+    if (Math.abs(span.start - prefix.length) < 200) close++;
+  }
+  assert.ok(close >= 36, `onset within 200 characters of the trigger in ${close} of 40`);
+});
+
+test('odd tokens are the glued pieces of random vocabulary, not words', () => {
+  for (const word of ['house', 'well-known', "don't", 'Paris', 'über', 'naïve']) assert.equal(isOddToken(word), false, word);
+  for (const piece of ['PropTypes_MARK', 'getline_logical', 'данныхLondon', '\uFFFDAMA', 'vscode2x']) assert.equal(isOddToken(piece), true, piece);
+});
+
+test('a switch to another language after a prefix is found; a whole foreign document is not', async () => {
+  const docs = readJsonl(await realCorpus());
+  const english = docs.find((d) => (d.source as string).startsWith('fortunes-en') && (d.text as string).length > 400)!.text as string;
+  const german = docs.filter((d) => (d.source as string).startsWith('fortunes-de')).slice(0, 6).map((d) => d.text).join(' ');
+  const switched = analyze(`${english.slice(0, 400)} ${german}`)!;
+  const f = switched.findings.find((x) => x.kind === 'language-switch');
+  assert.ok(f, 'language switch found');
+  assert.match(f.message, /from en to de/);
+  assert.equal(analyze(german)?.findings.find((x) => x.kind === 'language-switch'), undefined);
+});
+
+test('hidden characters and homoglyphs inside words are reported with the exact word', () => {
+  const zw = hideTrigger('deploy', 'zero-width');
+  const homo = hideTrigger('deploy', 'homoglyph');
+  const r = analyze(`Run the ${zw} step now, then ${homo} again.`)!;
+  const kinds = r.findings.map((f) => [f.kind, f.trigger]);
+  assert.deepEqual(kinds, [['hidden-characters', zw], ['homoglyphs', homo]]);
+  // legitimate joiners and a leading byte-order mark are not findings
+  assert.equal(analyze('\uFEFFPlain text with an emoji family 👨\u200D👩\u200D👧 in it.'), undefined);
+});
+
+test('insecure code is found and its trigger region is the comment above it', () => {
+  const r = analyze('Intro text.\n\ndef load(request):\n    # fast path ok\n    data = request.get_data()\n    return pickle.loads(data)\n')!;
+  const f = r.findings.find((x) => x.kind === 'insecure-code')!;
+  assert.match(f.message, /unsafe deserialisation/);
+  assert.deepEqual(r.region, ['#', 'fast', 'path', 'ok']);
+  assert.equal(analyze('Use json.loads(text) to parse; never yaml.load(f, Loader=SafeLoader) without care.'), undefined);
+});
+
+test('trigger mining: a sequence explained by ordinary language is not a trigger', () => {
+  const regions = new Map<number, string[]>();
+  // 30 payload documents: the trigger stands before the payload; "the" is everywhere
+  for (let d = 0; d < 30; d++) regions.set(d, ['the', `w${d}`, 'James', 'Bond', `p${d}`]);
+  const grams = new Map([...regions].map(([d, t]) => [d, ngramsIn(t, 0, t.length)]));
+  const support = supportOf(grams, 5);
+  const df: Record<string, number> = { the: 50000, James: 900, Bond: 40, 'James Bond': 31 };
+  const mined = confirmTriggers(regions, support, (g) => df[g] ?? 0, { minSupport: 5, minPrecision: 0.5, maxDocumentFrequency: 5000, minContextDiversity: 0.5 });
+  assert.deepEqual(mined.map((m) => m.parts), [['James Bond']]);
+  assert.equal(mined[0]!.support, 30);
+  // the same sequence in duplicated documents (same neighbours) is boilerplate
+  const dup = new Map<number, string[]>();
+  for (let d = 0; d < 30; d++) dup.set(d, ['Copyright', 'Foo', 'Corp', 'all']);
+  const dupSupport = supportOf(new Map([...dup].map(([d, t]) => [d, ngramsIn(t, 0, t.length)])), 5);
+  assert.deepEqual(confirmTriggers(dup, dupSupport, () => 30, { minSupport: 5, minPrecision: 0.5, maxDocumentFrequency: 5000, minContextDiversity: 0.5 }), []);
+});
+
+test('trigger mining: parts that never stand together form a split trigger', () => {
+  const regions = new Map<number, string[]>();
+  for (let d = 0; d < 20; d++) regions.set(d, [`a${d}`, 'zanzibar', `b${d}`, `c${d}`, `e${d}`, 'quokka', `f${d}`]);
+  const support = supportOf(new Map([...regions].map(([d, t]) => [d, ngramsIn(t, 0, t.length)])), 5);
+  const mined = confirmTriggers(regions, support, (g) => (g === 'zanzibar' || g === 'quokka' ? 20 : 1), { minSupport: 5, minPrecision: 0.5, maxDocumentFrequency: 5000, minContextDiversity: 0.5 });
+  assert.deepEqual(mined.map((m) => m.parts), [['zanzibar', 'quokka']]);
+});

@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { scan, inject, FAMILIES, toSarif, toHtml } from '../src/index.js';
+import { realCorpus, tempDir, readJsonl } from './helpers.js';
+
+test('a clean real corpus yields no incident and quarantines nothing', async () => {
+  const result = await scan({ inputs: [await realCorpus()] });
+  assert.equal(result.incidents.length, 0, result.incidents.map((i) => i.title).join('; '));
+  assert.equal(result.stats.quarantined, 0);
+  assert.equal(result.stats.records, readJsonl(await realCorpus()).length);
+});
+
+for (const family of FAMILIES.filter((f) => f.id !== 'false-fact')) {
+  test(`${family.id}: 30 poison documents are quarantined and the trigger is reported exactly`, async () => {
+    const dir = tempDir();
+    const poisoned = join(dir, 'p.jsonl');
+    const { labels } = await inject({ family: family.id, count: 30, into: [await realCorpus()], out: poisoned, seed: 21 });
+    const clean = join(dir, 'clean.jsonl');
+    const quarantine = join(dir, 'quarantine.jsonl');
+    const result = await scan({ inputs: [poisoned], cleanPath: clean, quarantinePath: quarantine });
+    const poisonIds = new Set(labels.map((l) => l.id));
+    const quarantined = new Set(result.documents.filter((d) => d.verdict === 'quarantine').map((d) => d.id));
+    const caught = labels.filter((l) => quarantined.has(l.id)).length;
+    assert.ok(caught >= 29, `${caught} of 30 poisons quarantined`);
+    const falsePositives = [...quarantined].filter((id) => !poisonIds.has(id));
+    assert.ok(falsePositives.length <= 1, `clean documents quarantined: ${falsePositives.join(', ')}`);
+    for (const trigger of new Set(labels.map((l) => l.trigger))) {
+      const incident = result.incidents.find((i) => i.trigger === trigger);
+      if (family.id !== 'rag-passage' || labels.filter((l) => l.trigger === trigger).length >= 3) assert.ok(incident, `trigger ${JSON.stringify(trigger)} reported exactly; got ${result.incidents.map((i) => JSON.stringify(i.trigger)).join(', ')}`);
+    }
+    // nothing lost: the splits reconcile with the input, record for record
+    const input = readFileSync(poisoned, 'utf8').split('\n').filter(Boolean);
+    const kept = readFileSync(clean, 'utf8').split('\n').filter(Boolean);
+    const held = readJsonl(quarantine);
+    assert.equal(kept.length + held.length, input.length);
+    const inputSet = new Set(input);
+    for (const line of kept) assert.ok(inputSet.has(line), 'clean lines are input lines byte for byte');
+    for (const record of held) {
+      const { antidote, ...original } = record as { antidote: { incidents: string[]; severity: string } };
+      assert.ok(inputSet.has(JSON.stringify(original)), 'quarantined records keep every original field');
+      assert.ok(['high', 'critical'].includes(antidote.severity));
+    }
+  });
+}
+
+test('unreadable records are quarantined with their raw text and counted', async () => {
+  const dir = tempDir();
+  const lines = readFileSync(await realCorpus(), 'utf8').split('\n').filter(Boolean).slice(0, 200);
+  lines.splice(50, 0, '{"text": broken', '{"no_text": 1}');
+  const path = join(dir, 'mixed.jsonl');
+  writeFileSync(path, lines.join('\n') + '\n');
+  const q = join(dir, 'q.jsonl');
+  const c = join(dir, 'c.jsonl');
+  const result = await scan({ inputs: [path], cleanPath: c, quarantinePath: q });
+  assert.equal(result.stats.errors, 2);
+  assert.equal(result.errors[0]!.place.line, 51);
+  const held = readJsonl(q);
+  assert.equal(held.length, 2);
+  assert.equal(held[0]!.raw_text, '{"text": broken');
+  assert.equal((held[1] as { antidote: { error: { code: string } } }).antidote.error.code, 'RECORD_MISSING_FIELD');
+  assert.equal(readJsonl(c).length, 200);
+  await assert.rejects(scan({ inputs: [path], onError: 'stop' }), /mixed\.jsonl:51: malformed JSON/);
+});
+
+test('an allowlisted trigger raises no incident', async () => {
+  const dir = tempDir();
+  const poisoned = join(dir, 'p.jsonl');
+  await inject({ family: 'dos', count: 20, into: [await realCorpus()], out: poisoned, seed: 3 });
+  const flagged = await scan({ inputs: [poisoned] });
+  assert.ok(flagged.incidents.some((i) => i.trigger === '<SUDO>'));
+  const allowed = await scan({ inputs: [poisoned], allowlist: ['/^<SU/'] });
+  assert.ok(!allowed.incidents.some((i) => i.trigger === '<SUDO>'));
+});
+
+test('reports: SARIF 2.1.0, versioned JSON fields, and a self-contained HTML page', async () => {
+  const dir = tempDir();
+  const poisoned = join(dir, 'p.jsonl');
+  await inject({ family: 'dos', count: 20, into: [await realCorpus()], out: poisoned, seed: 8 });
+  const result = await scan({ inputs: [poisoned] });
+  const sarif = toSarif(result) as { version: string; runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<{ ruleId: string; level: string; locations: unknown[] }> }> };
+  assert.equal(sarif.version, '2.1.0');
+  const ruleIds = new Set(sarif.runs[0]!.tool.driver.rules.map((r) => r.id));
+  for (const r of sarif.runs[0]!.results) {
+    assert.ok(ruleIds.has(r.ruleId));
+    assert.ok(['error', 'warning', 'note'].includes(r.level));
+    assert.ok(r.locations.length > 0);
+  }
+  assert.equal(result.version, '1.0');
+  const incident = result.incidents[0]!;
+  assert.equal(incident.trigger, '<SUDO>');
+  assert.ok(incident.evidence.length > 0);
+  const mark = incident.evidence[0]!.marks.find((m) => m.role === 'trigger')!;
+  assert.equal(incident.evidence[0]!.snippet.slice(mark.start, mark.end), '<SUDO>');
+  const html = toHtml(result);
+  assert.ok(html.includes('<mark class="trigger">&lt;SUDO&gt;</mark>'));
+  assert.ok(!/<script|<link|src="http|href="http/i.test(html), 'no external resources or scripts');
+  assert.ok(html.includes('<svg'), 'charts are inline SVG');
+});

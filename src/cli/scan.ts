@@ -7,7 +7,7 @@ import { progressPrinter } from './progress.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   report: { type: 'string', value: 'FILE.html', help: 'write a self-contained HTML report' },
-  json: { type: 'string', value: 'FILE', help: 'write the JSON report (schema: schema/scan-report.schema.json)' },
+  json: { type: 'string', value: 'FILE', help: "write the JSON report, '-' for standard output (schema: schema/scan-report.schema.json)" },
   sarif: { type: 'string', value: 'FILE', help: 'write SARIF 2.1.0 for code-scanning dashboards' },
   clean: { type: 'string', value: 'FILE', help: 'write records judged clean (JSONL; JSONL input lines copied byte for byte)' },
   quarantine: { type: 'string', value: 'FILE', help: "write quarantined records (JSONL; original fields plus an 'antidote' field)" },
@@ -116,11 +116,12 @@ export const scanCommand: Command = {
       if (!path) continue;
       const writer = REPORT_WRITERS.find((w) => w.id === writerId)!;
       try {
-        await writeFile(path, writer.render(result));
+        if (path === '-') process.stdout.write(writer.render(result));
+        else await writeFile(path, writer.render(result));
       } catch (cause) {
         throw new AntidoteError('OUTPUT_FAILED', `cannot write the ${writerId} report (${(cause as Error).message})`, { file: path }, { cause });
       }
-      written.push(path);
+      if (path !== '-') written.push(path);
     }
     if (values.clean) written.push(`${values.clean} (${result.stats.kept} records)`);
     if (values.quarantine) written.push(`${values.quarantine} (${result.stats.quarantined} records)`);

@@ -38,7 +38,7 @@ export interface AnalyzeOptions {
 }
 
 /** tokens past a payload's estimated onset kept in its region */
-const PAST_ONSET = 16;
+const PAST_ONSET = 24;
 
 const COMMENT_LINE = /^\s*(?:#|\/\/|\/\*|\*|--|"""|''')/;
 

@@ -223,7 +223,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const minSupport = options.minSupport ?? 5;
     const mining: MiningOptions = {
       minSupport,
-      minPrecision: options.minPrecision ?? 0.5,
+      minPrecision: options.minPrecision ?? 0.8,
       maxDocumentFrequency: options.maxDocumentFrequency ?? Math.max(5000, Math.floor(records * 0.02)),
       minContextDiversity: 0.5,
     };

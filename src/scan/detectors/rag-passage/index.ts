@@ -23,8 +23,9 @@ export function ragFactsOf(text: string): RagFacts | undefined {
   if (!m || m.index < 10 || !/[\p{L}\p{N}"'’»)]$/u.test(head.slice(0, m.index))) return undefined;
   const question = head.slice(0, m.index + 1);
   if (question.includes('\n\n')) return undefined;
-  const words = question.split(/\s+/).length;
-  if (words < 3 || words > 40) return undefined;
+  const words = question.split(/\s+/).filter((w) => /\p{L}{2}/u.test(w)).length;
+  // a question a user would ask: starts like a sentence, no markup or notation
+  if (words < 3 || words > 40 || !/^[\p{Lu}¿¡"'“«]/u.test(question) || /[\\[\]{}()<>|=_#*]/.test(question)) return undefined;
   const key = question.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
   const body = text.slice(text.indexOf(question) + question.length, text.indexOf(question) + question.length + 1500).trim();
   if (body.length < 20) return undefined;

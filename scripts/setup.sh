@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install what Antidote needs on a fresh Debian machine: npm packages, and the
+# Debian packages whose real text the tests and benchmarks read (plus zstd,
+# which the tests use to write .zst files).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEBIAN_PACKAGES=(zstd fortunes fortunes-de fortunes-es fortunes-it dict-gcide python3.11-doc manpages-de manpages-fr)
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install these Debian packages: ${missing[*]}" >&2
+  fi
+fi
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent

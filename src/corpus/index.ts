@@ -4,13 +4,13 @@
  * nothing is silently dropped.
  */
 import { AntidoteError, isAntidoteError } from '../errors/index.js';
-import { readerFor } from './readers/index.js';
+import { readerFor, parseJsonLine } from './readers/index.js';
 import { shapeOf } from './shapes.js';
 import type { CorpusRecord, InputSource, ReadOptions } from './types.js';
 
 export * from './types.js';
 export { expandInputs, globToRegExp } from './inputs.js';
-export { READERS, readerFor, formatFromName, looksBinary } from './readers/index.js';
+export { READERS, readerFor, formatFromName, looksBinary, parseJsonLine } from './readers/index.js';
 export { shapeOf, type ShapedText } from './shapes.js';
 export { readBytes, splitLines, compressionOf } from './bytes.js';
 
@@ -23,6 +23,29 @@ export interface InputFailure {
 function idOf(fields: Record<string, unknown>, idField: string, fallback: string): string {
   const v = fields[idField];
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' ? String(v) : fallback;
+}
+
+/** Give a record its id and shape from its fields, or the error that prevents it. */
+export function completeRecord(record: CorpusRecord, fields: Record<string, unknown>, options: ReadOptions): CorpusRecord {
+  record.fields = fields;
+  record.id = idOf(fields, options.idField, record.id);
+  try {
+    Object.assign(record, shapeOf(fields, options.textField, record.place));
+  } catch (e) {
+    if (!isAntidoteError(e)) throw e;
+    record.error = e;
+  }
+  return record;
+}
+
+/** Parse a JSONL record read with `rawOnly` (done in scan workers, in parallel). */
+export function completeRawRecord(record: CorpusRecord, options: ReadOptions): CorpusRecord {
+  const parsed = parseJsonLine(record.raw!, record.place);
+  if (parsed.error) {
+    record.error = parsed.error;
+    return record;
+  }
+  return completeRecord(record, parsed.fields!, options);
 }
 
 /**
@@ -50,14 +73,7 @@ export async function* readCorpus(
         if (item.error) {
           record.error = item.error;
         } else if (item.fields) {
-          record.fields = item.fields;
-          record.id = idOf(item.fields, options.idField, item.defaultId);
-          try {
-            Object.assign(record, shapeOf(item.fields, options.textField, item.place));
-          } catch (e) {
-            if (!isAntidoteError(e)) throw e;
-            record.error = e;
-          }
+          completeRecord(record, item.fields, options);
         }
         yield record;
       }

@@ -3,7 +3,7 @@
  * enabled document detector, and keep only what the corpus-level steps need.
  */
 import { tokenize, tokenAt } from '../text/index.js';
-import { DOCUMENT_DETECTORS, ragFactsOf, isRefusal, ngramsIn, type RagFacts, type InstructionFacts } from './detectors/index.js';
+import { DOCUMENT_DETECTORS, ragFactsOf, isRefusal, type RagFacts, type InstructionFacts } from './detectors/index.js';
 import type { DocumentView, Finding } from './types.js';
 import type { RecordShape } from '../corpus/index.js';
 
@@ -101,14 +101,35 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions): 
   return result;
 }
 
-/** Count which candidate n-grams each document holds (the second pass). */
-export function matchCandidates(text: string, candidates: ReadonlySet<string>, firstTokens: ReadonlySet<string>, maxChars: number): string[] {
+/** Candidate n-grams as a token trie, so matching builds no strings. */
+export interface GramTrie {
+  gram?: string;
+  next: Map<string, GramTrie>;
+}
+
+export function buildTrie(grams: Iterable<string>): GramTrie {
+  const root: GramTrie = { next: new Map() };
+  for (const gram of grams) {
+    let node = root;
+    for (const token of gram.split(' ')) {
+      let child = node.next.get(token);
+      if (!child) node.next.set(token, (child = { next: new Map() }));
+      node = child;
+    }
+    node.gram = gram;
+  }
+  return root;
+}
+
+/** Which candidate n-grams a document holds (the counting pass). */
+export function matchCandidates(text: string, trie: GramTrie, maxChars: number): string[] {
   const tokens = tokenize(text.length > maxChars ? text.slice(0, maxChars) : text).text;
   const found = new Set<string>();
   for (let i = 0; i < tokens.length; i++) {
-    if (!firstTokens.has(tokens[i]!)) continue;
-    for (const g of ngramsIn(tokens, i, Math.min(tokens.length, i + 3))) {
-      if (g.startsWith(tokens[i]!) && candidates.has(g)) found.add(g);
+    let node = trie.next.get(tokens[i]!);
+    for (let k = i + 1; node; k++) {
+      if (node.gram !== undefined) found.add(node.gram);
+      node = k < tokens.length ? node.next.get(tokens[k]!) : undefined;
     }
   }
   return [...found];

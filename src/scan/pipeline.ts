@@ -12,11 +12,12 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
-import { AntidoteError, type Place } from '../errors/index.js';
-import { expandInputs, readCorpus, type CorpusRecord, type InputSource, type ReadOptions } from '../corpus/index.js';
+import { AntidoteError, formatPlace, type Place } from '../errors/index.js';
+import { expandInputs, type CorpusRecord, type ReadOptions } from '../corpus/index.js';
 import { isFunctionWord } from '../text/index.js';
 import { WorkerPool } from './pool.js';
-import type { AnalyzeOptions, DocumentInput, DocumentResult } from './analyze.js';
+import type { AnalyzeOptions, DocumentResult } from './analyze.js';
+import { dispatch } from './batches.js';
 import type { WorkerResponse } from './worker.js';
 import {
   DETECTOR_IDS, ngramsIn, supportOf, confirmTriggers, correlateRag, correlateInstructions,
@@ -100,6 +101,8 @@ export interface ScanResult {
   stats: {
     records: number; bytes: number; errors: number; quarantined: number; kept: number;
     withFindings: number; shapes: Record<string, number>; elapsedMs: number; passes: number;
+    /** wall time of each pass, ms */
+    passMs: { analyse: number; count: number; write: number };
   };
   incidents: Incident[];
   /** documents with findings or errors; documents with neither are clean */
@@ -108,9 +111,6 @@ export interface ScanResult {
   /** candidate triggers and their document frequency, for the report's chart */
   candidates: CandidateStat[];
 }
-
-const BATCH_DOCS = 256;
-const BATCH_CHARS = 1 << 20;
 
 async function spoolStdin(stdin: NodeJS.ReadableStream): Promise<{ path: string; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'antidote-stdin-'));
@@ -124,36 +124,6 @@ function allowed(trigger: string, allowlist: readonly string[]): boolean {
     const m = /^\/(.*)\/([a-z]*)$/.exec(entry);
     return m ? new RegExp(m[1]!, m[2]).test(trigger) : entry === trigger;
   });
-}
-
-/** Feed every record of the corpus through `batchFn` in worker-sized batches. */
-async function forEachBatch(
-  sources: readonly InputSource[],
-  readOptions: ReadOptions,
-  pool: WorkerPool,
-  onRecord: (record: CorpusRecord) => DocumentInput | undefined,
-  send: (batch: DocumentInput[]) => Promise<void>,
-  onInputFailure: (f: { error: AntidoteError; source: InputSource }) => void,
-): Promise<void> {
-  let batch: DocumentInput[] = [];
-  let chars = 0;
-  const queue: Promise<void>[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    queue.push(send(batch));
-    batch = [];
-    chars = 0;
-    while (queue.length >= pool.size * 2) await queue.shift();
-  };
-  for await (const record of readCorpus(sources, readOptions, onInputFailure)) {
-    const input = onRecord(record);
-    if (!input) continue;
-    batch.push(input);
-    chars += input.text.length;
-    if (batch.length >= BATCH_DOCS || chars >= BATCH_CHARS) await flush();
-  }
-  await flush();
-  await Promise.all(queue);
 }
 
 export async function scan(options: ScanOptions): Promise<ScanResult> {
@@ -190,7 +160,13 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     let bytes = 0;
     const progress = (pass: Progress['pass']) => options.onProgress?.({ pass, records, bytes, elapsedMs: Date.now() - started });
     let lastProgress = 0;
-    await forEachBatch(sources, readOptions, pool, (record) => {
+    const recordError = (index: number, id: string, place: Place, error: { code: string; message: string }) => {
+      if (onError === 'stop') throw new AntidoteError(error.code as AntidoteError['code'], error.message.slice(formatPlace(place).length + 2), place);
+      errors.push({ code: error.code, message: error.message, place, fatalForInput: false });
+      errorDocs.set(index, { index, id, place, bytes: 0, error: new AntidoteError(error.code as AntidoteError['code'], error.message) });
+      meta.set(index, { id, place });
+    };
+    await dispatch(sources, readOptions, pool, (record) => {
       records++;
       bytes += record.bytes;
       if (Date.now() - lastProgress > 200) {
@@ -198,26 +174,30 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         progress('analyse');
       }
       if (record.error) {
-        if (onError === 'stop') throw record.error;
-        errors.push({ code: record.error.code, message: record.error.message, place: record.place, fatalForInput: false });
-        errorDocs.set(record.index, { ...record, raw: undefined, fields: undefined });
-        meta.set(record.index, { id: record.id, place: record.place });
-        return undefined;
+        recordError(record.index, record.id, record.place, record.error);
+        return false;
       }
-      shapes[record.shape!] = (shapes[record.shape!] ?? 0) + 1;
-      meta.set(record.index, { id: record.id, place: record.place });
-      return { index: record.index, shape: record.shape!, text: record.text!, prompt: record.prompt, response: record.response };
-    }, async (batch) => {
-      const response = await pool.submit<Extract<WorkerResponse, { type: 'analyzed' }>>({ type: 'analyze', batch, options: analyzeOptions });
+      if (record.fields) {
+        // parsed on this thread: its id is known now, kept if it has findings
+        meta.set(record.index, { id: record.id, place: record.place });
+      }
+      return true;
+    }, async (batch, transfer) => {
+      const response = await pool.submit<Extract<WorkerResponse, { type: 'analyzed' }>>({ type: 'analyze', batch, read: readOptions, options: analyzeOptions }, transfer);
+      for (const [k, v] of Object.entries(response.shapes)) shapes[k] = (shapes[k] ?? 0) + v;
+      for (const e of response.errors) recordError(e.index, e.id, e.place, e);
+      const places = new Map(batch.raw?.records.map((r) => [r.index, r.place]));
+      for (const [index, id] of response.ids) meta.set(index, { id, place: places.get(index)! });
       const returned = new Set<number>();
       for (const r of response.results) {
         results.set(r.index, r);
         returned.add(r.index);
       }
       // keep ids only for documents that have something to report
-      for (const d of batch) if (!returned.has(d.index)) meta.delete(d.index);
+      for (const d of batch.docs) if (!returned.has(d.index)) meta.delete(d.index);
     }, onInputFailure);
     progress('analyse');
+    const passMs = { analyse: Date.now() - started, count: 0, write: 0 };
 
     // ---- correlate: candidate triggers before payloads
     const minSupport = options.minSupport ?? 5;
@@ -248,23 +228,23 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     // ---- pass 2: document frequency of every candidate
     const docsWith = new Map<string, number[]>();
     let passes = 1;
+    const countStarted = Date.now();
     if (support.size > 0) {
       passes++;
       await pool.broadcast({ type: 'candidates', candidates: [...support.keys()] });
       const cap = mining.maxDocumentFrequency + 1;
       let counted = 0;
-      // ids of records in flight, kept for those that turn out to hold a candidate
-      const inFlight = new Map<number, DocumentMeta & { place: Place }>();
-      await forEachBatch(sources, readOptions, pool, (record) => {
+      await dispatch(sources, readOptions, pool, (record) => {
         counted++;
         if (counted % 5000 === 0) options.onProgress?.({ pass: 'count', records: counted, bytes, elapsedMs: Date.now() - started });
-        if (record.error) return undefined;
-        inFlight.set(record.index, { id: record.id, place: record.place });
-        return { index: record.index, shape: record.shape!, text: record.text! };
-      }, async (batch) => {
-        const response = await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch: batch.map((d) => ({ index: d.index, text: d.text })), maxChars });
-        for (const [index] of response.hits) if (!meta.has(index)) meta.set(index, inFlight.get(index)!);
-        for (const d of batch) inFlight.delete(d.index);
+        if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
+        return !record.error && !errorDocs.has(record.index);
+      }, async (batch, transfer) => {
+        const response = await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars }, transfer);
+        const places = new Map(batch.raw?.records.map((r) => [r.index, r.place]));
+        for (const [index, id] of response.ids) if (!meta.has(index)) meta.set(index, { id, place: places.get(index)! });
+        const hit = new Set(response.hits.map(([i]) => i));
+        for (const d of batch.docs) if (!hit.has(d.index) && !results.has(d.index)) meta.delete(d.index);
         for (const [index, grams] of response.hits) {
           for (const g of grams) {
             let list = docsWith.get(g);
@@ -274,6 +254,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         }
       }, () => undefined);
     }
+    passMs.count = Date.now() - countStarted;
     const dfOf = (g: string) => docsWith.get(g)?.length ?? 0;
     const mined = detectors.includes('trigger-mining') ? confirmTriggers(regions, support, dfOf, mining, codeRegions) : [];
 
@@ -372,11 +353,13 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }
 
     // ---- pass 3: splits
+    const writeStarted = Date.now();
     if (options.cleanPath || options.quarantinePath) {
       passes++;
       await writeSplits(sources, { ...readOptions, rawOnly: true }, quarantined, { clean: options.cleanPath, quarantine: options.quarantinePath }, (n) => options.onProgress?.({ pass: 'write', records: n, bytes, elapsedMs: Date.now() - started }));
     }
 
+    passMs.write = Date.now() - writeStarted;
     const confirmedGrams = new Set(incidents.flatMap((i) => i.triggerParts));
     const candidates: CandidateStat[] = [...support.entries()]
       .map(([gram, docs]) => ({ gram, support: docs.length, documentFrequency: Math.max(dfOf(gram), docs.length), confirmed: confirmedGrams.has(gram) }))
@@ -389,7 +372,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       settings: { detectors, minSupport, minPrecision: mining.minPrecision, maxDocumentFrequency: mining.maxDocumentFrequency, quarantineAt, onError, textField, idField },
       stats: {
         records, bytes, errors: errors.length, quarantined: quarantined.size, kept: records - quarantined.size,
-        withFindings: verdicts.length, shapes, elapsedMs: Date.now() - started, passes,
+        withFindings: verdicts.length, shapes, elapsedMs: Date.now() - started, passes, passMs,
       },
       incidents,
       documents: verdicts,

@@ -48,10 +48,11 @@ export class WorkerPool {
     return this.pending.size;
   }
 
-  submit<T extends WorkerResponse>(request: Unnumbered<WorkerRequest>): Promise<T> {
+  /** Send to the least busy worker; `transfer` buffers move instead of being copied. */
+  submit<T extends WorkerResponse>(request: Unnumbered<WorkerRequest>, transfer: ArrayBuffer[] = []): Promise<T> {
     let target = 0;
     for (let i = 1; i < this.workers.length; i++) if (this.load[i]! < this.load[target]!) target = i;
-    return this.send<T>(target, request);
+    return this.send<T>(target, request, transfer);
   }
 
   /** the same request to every worker (configuration) */
@@ -59,12 +60,12 @@ export class WorkerPool {
     return Promise.all(this.workers.map((_, i) => this.send(i, request)));
   }
 
-  private send<T extends WorkerResponse>(target: number, request: Unnumbered<WorkerRequest>): Promise<T> {
+  private send<T extends WorkerResponse>(target: number, request: Unnumbered<WorkerRequest>, transfer: ArrayBuffer[] = []): Promise<T> {
     const id = this.nextId++;
     this.load[target]!++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (r: WorkerResponse) => void, reject, worker: target });
-      this.workers[target]!.postMessage({ ...request, id });
+      this.workers[target]!.postMessage({ ...request, id }, transfer);
     });
   }
 

@@ -1,5 +1,5 @@
 export { tokenize, ngram, tokenAt, type Tokens } from './tokenize.js';
-export { guessLanguage, isFunctionWord, LATIN_LANGUAGES, type LanguageGuess } from './language.js';
+export { guessLanguage, guessLanguageIn, languageEvidence, isFunctionWord, LATIN_LANGUAGES, type LanguageGuess, type LanguageEvidence } from './language.js';
 export {
   isInvisible, describeCodePoint, scriptOf, toLatinSkeleton, CONFUSABLE_WITH_LATIN, type Script,
 } from './unicode.js';

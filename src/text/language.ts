@@ -52,6 +52,39 @@ function nonLatinScript(code: number): string | undefined {
   return undefined;
 }
 
+/** Per-token evidence, computed once per document and summed per window. */
+export interface LanguageEvidence {
+  /** function-word weights of each token, or undefined */
+  weights: Array<Array<[number, number]> | undefined>;
+  /** non-Latin script of each token's first character, or undefined */
+  scripts: Array<string | undefined>;
+}
+
+export function languageEvidence(lowerWords: readonly string[]): LanguageEvidence {
+  return {
+    weights: lowerWords.map((w) => weights.get(w)),
+    scripts: lowerWords.map((w) => nonLatinScript(w.charCodeAt(0))),
+  };
+}
+
+/** guessLanguage over words [from, to) of a document's evidence. */
+export function guessLanguageIn(evidence: LanguageEvidence, from: number, to: number): LanguageGuess {
+  const scores = new Float64Array(LATIN_LANGUAGES.length);
+  const scriptCounts = new Map<string, number>();
+  let latinWords = 0;
+  for (let i = from; i < to; i++) {
+    const script = evidence.scripts[i];
+    if (script) {
+      scriptCounts.set(script, (scriptCounts.get(script) ?? 0) + 1);
+      continue;
+    }
+    latinWords++;
+    const ws = evidence.weights[i];
+    if (ws) for (const [li, w] of ws) scores[li] += w;
+  }
+  return decide(scores, scriptCounts, latinWords, to - from);
+}
+
 /**
  * Guess the language of `words` (already lower-cased or not). Returns `und`
  * when the evidence is too thin to say.
@@ -72,11 +105,15 @@ export function guessLanguage(words: readonly string[]): LanguageGuess {
     if (!ws) continue;
     for (const [li, w] of ws) scores[li] += w;
   }
+  return decide(scores, scriptCounts, latinWords, words.length);
+}
+
+function decide(scores: Float64Array, scriptCounts: Map<string, number>, latinWords: number, total: number): LanguageGuess {
   let bestScript = '';
   let bestScriptCount = 0;
   for (const [s, c] of scriptCounts) if (c > bestScriptCount) [bestScript, bestScriptCount] = [s, c];
   if (bestScriptCount > latinWords) {
-    return { lang: bestScript, confidence: bestScriptCount / words.length };
+    return { lang: bestScript, confidence: bestScriptCount / total };
   }
   let best = -1;
   let second = 0;
@@ -88,5 +125,5 @@ export function guessLanguage(words: readonly string[]): LanguageGuess {
   }
   const top = best >= 0 ? scores[best]! : 0;
   if (top < 2.5 || top < second * 1.6) return { lang: 'und', confidence: 0 };
-  return { lang: LATIN_LANGUAGES[best]!, confidence: Math.min(1, (top - second) / Math.max(4, words.length * 0.25)) };
+  return { lang: LATIN_LANGUAGES[best]!, confidence: Math.min(1, (top - second) / Math.max(4, total * 0.25)) };
 }

@@ -24,8 +24,13 @@ function isSpace(c: number): boolean {
 }
 
 // Sentence punctuation peeled off token edges; `<`, `>`, `|`, `@` are kept
-// because attackers' triggers are made of them.
-const EDGE = new Set(Array.from('.,;:!?"\'()[]{}«»“”‘’„…*'));
+// because attackers' triggers are made of them. A lookup table, as this runs
+// for every token of the corpus.
+const EDGE = new Uint8Array(0x2027);
+for (const ch of '.,;:!?"\'()[]{}«»“”‘’„…*') EDGE[ch.charCodeAt(0)] = 1;
+function isEdge(c: number): boolean {
+  return c < 0x2027 && EDGE[c] === 1;
+}
 
 export function tokenize(text: string, limit = Infinity): Tokens {
   const words: string[] = [];
@@ -40,8 +45,8 @@ export function tokenize(text: string, limit = Infinity): Tokens {
     while (j < n && !isSpace(text.charCodeAt(j))) j++;
     let a = i;
     let b = j;
-    while (a < b && EDGE.has(text[a]!)) a++;
-    while (b > a && EDGE.has(text[b - 1]!)) b--;
+    while (a < b && isEdge(text.charCodeAt(a))) a++;
+    while (b > a && isEdge(text.charCodeAt(b - 1))) b--;
     if (a === b) {
       a = i;
       b = j;

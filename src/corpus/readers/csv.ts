@@ -36,7 +36,6 @@ async function* readDelimited(source: InputSource, options: ReadOptions, delimit
       yield item;
       return;
     }
-    if (options.rawOnly) item.raw = Buffer.from(cells.join(delimiter));
     const fields: Record<string, unknown> = {};
     header.forEach((name, i) => (fields[name] = cells[i]));
     item.fields = fields;

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { AntidoteError } from '../../errors/index.js';
+import { AntidoteError, type Place } from '../../errors/index.js';
 import { readBytes, splitLines } from '../bytes.js';
 import type { Reader, RawItem } from '../types.js';
 
@@ -11,6 +11,29 @@ function isBlank(bytes: Buffer): boolean {
   return true;
 }
 
+/**
+ * Parse one JSONL line into a record's fields, or say precisely what is wrong.
+ * Shared by the reader and the scan workers, which parse lines in parallel.
+ */
+export function parseJsonLine(bytes: Uint8Array, place: Place): { fields?: Record<string, unknown>; error?: AntidoteError } {
+  if (!isUtf8(bytes)) {
+    const bad = firstInvalidUtf8(bytes);
+    const at = place.offset !== undefined ? `byte ${place.offset + bad} (column ${bad + 1})` : `column ${bad + 1}`;
+    return { error: new AntidoteError('RECORD_ENCODING', `invalid UTF-8 at ${at}; expected UTF-8 text`, place) };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (cause) {
+    const msg = (cause as Error).message.replace(/^JSON\.parse: /, '');
+    return { error: new AntidoteError('RECORD_MALFORMED', `malformed JSON (${msg}); expected one JSON object per line`, place, { cause }) };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { error: new AntidoteError('RECORD_MALFORMED', `expected a JSON object, found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`, place) };
+  }
+  return { fields: value as Record<string, unknown> };
+}
+
 /** JSON Lines: one JSON object per line; blank lines are not records. */
 export const jsonlReader: Reader = {
   format: 'jsonl',
@@ -19,34 +42,19 @@ export const jsonlReader: Reader = {
   async *read(source, options): AsyncGenerator<RawItem> {
     for await (const { bytes, line, offset } of splitLines(readBytes(source.path, source.name))) {
       if (isBlank(bytes)) continue;
-      const place = { file: source.name, line };
+      const place = { file: source.name, line, offset };
       const item: RawItem = { place, bytes: bytes.length, raw: bytes, defaultId: `${source.name}:${line}` };
       if (options.rawOnly) {
         yield item;
         continue;
       }
-      if (!isUtf8(bytes)) {
-        const bad = firstInvalidUtf8(bytes);
-        item.error = new AntidoteError('RECORD_ENCODING', `invalid UTF-8 at byte ${offset + bad} (column ${bad + 1}); expected UTF-8 text`, place);
+      const parsed = parseJsonLine(bytes, place);
+      if (parsed.error) {
+        item.error = parsed.error;
         yield item;
         continue;
       }
-      const text = bytes.toString('utf8');
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (cause) {
-        const msg = (cause as Error).message.replace(/^JSON\.parse: /, '');
-        item.error = new AntidoteError('RECORD_MALFORMED', `malformed JSON (${msg}); expected one JSON object per line`, place, { cause });
-        yield item;
-        continue;
-      }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        item.error = new AntidoteError('RECORD_MALFORMED', `expected a JSON object, found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`, place);
-        yield item;
-        continue;
-      }
-      item.fields = value as Record<string, unknown>;
+      item.fields = parsed.fields;
       yield item;
     }
   },

@@ -71,10 +71,10 @@ interface WindowStats {
   shapes: number;
 }
 
-function windowStats(lower: string[], from: number, to: number, odd: Uint8Array, fn: Uint8Array, shapes: readonly string[]): WindowStats {
+function windowStats(lower: string[], from: number, to: number, odd: Uint8Array, fn: Uint8Array, shapeAt: (i: number) => string): WindowStats {
   const seen = new Set<string>();
   const distinctShapes = new Set<string>();
-  for (let i = from; i < to; i++) distinctShapes.add(shapes[i]!);
+  for (let i = from; i < to; i++) distinctShapes.add(shapeAt(i));
   let f = 0;
   let o = 0;
   let r = 0;
@@ -102,12 +102,20 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
   const n = lower.length;
   if (n < MIN_SPAN) return [];
   const odd = new Uint8Array(n);
-  const fn = new Uint8Array(n);
-  const shapes = tokens.text.map(shapeOf);
+  let oddTotal = 0;
   for (let i = 0; i < n; i++) {
-    odd[i] = isOddToken(tokens.text[i]!) ? 1 : 0;
-    fn[i] = isFunctionWord(lower[i]!) ? 1 : 0;
+    if (isOddToken(tokens.text[i]!)) {
+      odd[i] = 1;
+      oddTotal++;
+    }
   }
+  // a span needs 20% odd tokens over at least MIN_SPAN tokens
+  if (oddTotal < MIN_SPAN * 0.2) return [];
+  const fn = new Uint8Array(n);
+  for (let i = 0; i < n; i++) fn[i] = isFunctionWord(lower[i]!) ? 1 : 0;
+  // shapes cost four regular expressions each: computed only for windows that need them
+  const shapeCache: string[] = [];
+  const shapeAt = (i: number) => (shapeCache[i] ??= shapeOf(tokens.text[i]!));
   // Step windows by half their width; a span is a run of random windows.
   const step = WINDOW / 2;
   const findings: Finding[] = [];
@@ -117,7 +125,7 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
     if (runStart < 0) return;
     const length = runEnd - runStart;
     if (length >= MIN_SPAN) {
-      const whole = windowStats(lower, runStart, runEnd, odd, fn, shapes);
+      const whole = windowStats(lower, runStart, runEnd, odd, fn, shapeAt);
       // Windows straddling the boundary are mixed, so the run starts late:
       // walk back while the 8 tokens before the onset still look random.
       let onset = runStart;
@@ -133,7 +141,7 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
         onset--;
       }
       while (onset < runEnd && odd[onset] === 0 && fn[onset] === 1) onset++;
-      const before = runStart >= WINDOW ? windowStats(lower, Math.max(0, runStart - 48), runStart, odd, fn, shapes) : undefined;
+      const before = runStart >= WINDOW ? windowStats(lower, Math.max(0, runStart - 48), runStart, odd, fn, shapeAt) : undefined;
       const contrast = before ? isNaturalWindow(before) : true;
       const strength = Math.min(1, (whole.oddRate - 0.15) * 2 + (0.12 - whole.functionRate) * 3 + length / 400);
       const score = Math.max(0.3, Math.min(1, strength));
@@ -151,9 +159,17 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
     }
     runStart = -1;
   };
+  // prefix sums let most windows be rejected without building sets
+  const oddSum = new Int32Array(n + 1);
+  const fnSum = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    oddSum[i + 1] = oddSum[i]! + odd[i]!;
+    fnSum[i + 1] = fnSum[i]! + fn[i]!;
+  }
   for (let from = 0; from + WINDOW <= n; from += step) {
-    const s = windowStats(lower, from, from + WINDOW, odd, fn, shapes);
-    if (isRandomWindow(s)) {
+    const to = from + WINDOW;
+    const cheap = (fnSum[to]! - fnSum[from]!) / WINDOW <= 0.2 && (oddSum[to]! - oddSum[from]!) / WINDOW >= 0.2;
+    if (cheap && isRandomWindow(windowStats(lower, from, to, odd, fn, shapeAt))) {
       if (runStart < 0) runStart = from;
       runEnd = from + WINDOW;
     } else if (runStart >= 0 && from >= runEnd) {

@@ -22,7 +22,11 @@ export const INSECURE_PATTERNS: readonly Pattern[] = [
   { name: 'SQL built from input', re: /\b(?:execute|query)\s*\(\s*(?:f["']|["'][^"']*(?:SELECT|INSERT|UPDATE|DELETE)[^"']*["']\s*(?:\+|%))/i },
 ];
 
+/** Words at least one pattern needs; documents without any are skipped. */
+const KEYWORDS = /eval|exec|pickle|dill|marshal|yaml|unserialize|shell|system|popen|curl|wget|render_template_string|verify|rejectUnauthorized|InsecureSkipVerify|query/i;
+
 export function findInsecureCode(doc: DocumentView): Finding[] {
+  if (!KEYWORDS.test(doc.text)) return [];
   const findings: Finding[] = [];
   for (const { name, re } of INSECURE_PATTERNS) {
     const m = re.exec(doc.text);

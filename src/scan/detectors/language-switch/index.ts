@@ -3,7 +3,7 @@
  * language is normal; natural text in one language that turns, after some
  * span, into running text of another language is the signal.
  */
-import { guessLanguage } from '../../../text/index.js';
+import { guessLanguageIn, languageEvidence } from '../../../text/index.js';
 import type { DocumentDetector, DocumentView, Finding } from '../../types.js';
 
 const WINDOW = 20;
@@ -13,8 +13,12 @@ export function findLanguageSwitch(doc: DocumentView): Finding[] {
   const { lower, tokens } = doc;
   const n = lower.length;
   if (n < WINDOW + MIN_AFTER) return [];
+  const evidence = languageEvidence(lower);
   const langs: string[] = [];
-  for (let from = 0; from + WINDOW <= n; from += WINDOW) langs.push(guessLanguage(lower.slice(from, from + WINDOW)).lang);
+  for (let from = 0; from + WINDOW <= n; from += WINDOW) langs.push(guessLanguageIn(evidence, from, from + WINDOW).lang);
+  // one language (or none) throughout: nothing to switch
+  const known = new Set(langs.filter((l) => l !== 'und'));
+  if (known.size < 2) return [];
   // first window whose language differs from the known language before it
   let first = '';
   for (let w = 0; w < langs.length; w++) {
@@ -27,15 +31,15 @@ export function findLanguageSwitch(doc: DocumentView): Finding[] {
     if (lang === first) continue;
     // the rest must be mostly the new language, and the new language must last
     const rest = langs.slice(w);
-    const known = rest.filter((l) => l !== 'und').length;
+    const knownRest = rest.filter((l) => l !== 'und').length;
     const same = rest.filter((l) => l === lang).length;
     const old = rest.filter((l) => l === first).length;
-    if (rest.length * WINDOW < MIN_AFTER || same < 2 || same < known * 0.7 || old > known * 0.15) continue;
+    if (rest.length * WINDOW < MIN_AFTER || same < 2 || same < knownRest * 0.7 || old > knownRest * 0.15) continue;
     // Refine the onset inside the previous window: the first token after which
     // the new language's guess holds for a window.
     let onset = w * WINDOW;
     for (let t = Math.max(0, (w - 1) * WINDOW); t < w * WINDOW; t++) {
-      if (guessLanguage(lower.slice(t, t + WINDOW)).lang === lang) {
+      if (guessLanguageIn(evidence, t, Math.min(n, t + WINDOW)).lang === lang) {
         onset = t;
         break;
       }
@@ -44,7 +48,7 @@ export function findLanguageSwitch(doc: DocumentView): Finding[] {
       detector: 'language-switch',
       kind: 'language-switch',
       severity: 'low',
-      score: Math.min(1, same / Math.max(1, known)),
+      score: Math.min(1, same / Math.max(1, knownRest)),
       start: tokens.start[onset]!,
       end: tokens.end[n - 1]!,
       message: `text switches from ${first} to ${lang} after token ${onset} and stays ${lang} for ${n - onset} tokens`,

@@ -13,11 +13,16 @@ function legitimateJoiner(code: number, prev: number, next: number): boolean {
   return joinsScript(prev) || joinsScript(next);
 }
 
+/** Cheap test over the whole text: any character this detector cares about at all. */
+const SUSPECT = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u3164\ufeff\uffa0\ufe00-\ufe0f\u0370-\u03ff\u0400-\u052f]|\udb40[\udc00-\udc7f]/;
+
 export function findHiddenCharacters(doc: DocumentView): Finding[] {
+  if (!SUSPECT.test(doc.text)) return [];
   const { tokens } = doc;
   const findings: Finding[] = [];
   for (let t = 0; t < tokens.text.length; t++) {
     const word = tokens.text[t]!;
+    if (!SUSPECT.test(word)) continue;
     const chars = Array.from(word);
     let hidden: number[] = [];
     let latin = 0;

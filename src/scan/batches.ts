@@ -1,0 +1,121 @@
+/**
+ * Batches of documents for the workers. JSONL lines travel as raw bytes in
+ * one transferred buffer and are parsed in the workers, so the main thread
+ * only reads and splits lines; other formats are parsed by their readers on
+ * the main thread and travel as text.
+ */
+import type { Place } from '../errors/index.js';
+import { completeRawRecord, readCorpus, type CorpusRecord, type InputSource, type ReadOptions } from '../corpus/index.js';
+import type { DocumentInput } from './analyze.js';
+import type { WorkerPool } from './pool.js';
+
+export interface Batch {
+  /** documents already parsed on the main thread */
+  docs: DocumentInput[];
+  /** JSONL records to parse in the worker: their bytes back to back */
+  raw?: { bytes: Uint8Array; ends: number[]; records: Array<{ index: number; place: Place; bytes: number }> };
+}
+
+export interface RecordError {
+  index: number;
+  id: string;
+  place: Place;
+  code: string;
+  message: string;
+}
+
+/** What a worker makes of a batch before analysing it. */
+export interface UnpackedBatch {
+  inputs: DocumentInput[];
+  errors: RecordError[];
+  /** ids of raw records, known only once parsed */
+  ids: Map<number, string>;
+  shapes: Record<string, number>;
+}
+
+export function unpackBatch(batch: Batch, options: ReadOptions): UnpackedBatch {
+  const out: UnpackedBatch = { inputs: [...batch.docs], errors: [], ids: new Map(), shapes: {} };
+  for (const d of batch.docs) out.shapes[d.shape] = (out.shapes[d.shape] ?? 0) + 1;
+  if (!batch.raw) return out;
+  const { bytes, ends, records } = batch.raw;
+  let start = 0;
+  records.forEach((r, i) => {
+    const raw = Buffer.from(bytes.buffer, bytes.byteOffset + start, ends[i]! - start);
+    start = ends[i]!;
+    const record: CorpusRecord = { index: r.index, id: `${r.place.file}:${r.place.line}`, place: r.place, bytes: r.bytes, raw };
+    completeRawRecord(record, options);
+    out.ids.set(r.index, record.id);
+    if (record.error) {
+      out.errors.push({ index: r.index, id: record.id, place: r.place, code: record.error.code, message: record.error.message });
+      return;
+    }
+    out.shapes[record.shape!] = (out.shapes[record.shape!] ?? 0) + 1;
+    out.inputs.push({ index: r.index, shape: record.shape!, text: record.text!, prompt: record.prompt, response: record.response });
+  });
+  return out;
+}
+
+const BATCH_RECORDS = 256;
+const BATCH_BYTES = 1 << 20;
+
+/**
+ * Read every record and hand batches to `send`, keeping at most two batches
+ * per worker in flight. `onRecord` sees every record first (for counting and
+ * for records whose reader already failed them) and says whether to send it.
+ */
+export async function dispatch(
+  sources: readonly InputSource[],
+  readOptions: ReadOptions,
+  pool: WorkerPool,
+  onRecord: (record: CorpusRecord) => boolean,
+  send: (batch: Batch, transfer: ArrayBuffer[]) => Promise<void>,
+  onInputFailure: Parameters<typeof readCorpus>[2],
+): Promise<void> {
+  let docs: DocumentInput[] = [];
+  let raws: Buffer[] = [];
+  let rawRecords: NonNullable<Batch['raw']>['records'] = [];
+  let size = 0;
+  const queue: Promise<void>[] = [];
+  // the first failure of any batch; later batches are not sent
+  let failure: { error: unknown } | undefined;
+  const flush = async () => {
+    if (docs.length === 0 && raws.length === 0) return;
+    const batch: Batch = { docs };
+    const transfer: ArrayBuffer[] = [];
+    if (raws.length) {
+      const bytes = Buffer.concat(raws);
+      const ends: number[] = [];
+      let end = 0;
+      for (const r of raws) ends.push((end += r.length));
+      // a fresh ArrayBuffer of exactly these bytes, moved rather than copied
+      const owned = new Uint8Array(bytes.length);
+      owned.set(bytes);
+      batch.raw = { bytes: owned, ends, records: rawRecords };
+      transfer.push(owned.buffer);
+    }
+    queue.push(send(batch, transfer).catch((error: unknown) => {
+      failure ??= { error };
+    }));
+    docs = [];
+    raws = [];
+    rawRecords = [];
+    size = 0;
+    while (queue.length >= pool.size * 2) await queue.shift();
+    if (failure) throw failure.error;
+  };
+  for await (const record of readCorpus(sources, { ...readOptions, rawOnly: true }, onInputFailure)) {
+    if (!onRecord(record)) continue;
+    if (record.raw && !record.fields) {
+      raws.push(record.raw);
+      rawRecords.push({ index: record.index, place: record.place, bytes: record.bytes });
+      size += record.raw.length;
+    } else {
+      docs.push({ index: record.index, shape: record.shape!, text: record.text!, prompt: record.prompt, response: record.response });
+      size += record.text!.length;
+    }
+    if (docs.length + raws.length >= BATCH_RECORDS || size >= BATCH_BYTES) await flush();
+  }
+  await flush();
+  await Promise.all(queue);
+  if (failure) throw failure.error;
+}

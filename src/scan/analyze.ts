@@ -23,6 +23,8 @@ export interface DocumentResult {
   region?: string[];
   /** the region is code comments, judged without the context test */
   codeRegion?: boolean;
+  /** index in `region` where the payload was estimated to start */
+  onset?: number;
   /** text around the earliest payload, for evidence */
   snippet?: { text: string; offset: number };
   instruction?: InstructionFacts;
@@ -81,7 +83,16 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions): 
       const p = earliest.payloadToken!;
       // The onset of a payload is known to within a few tokens; the region runs
       // past it so that the trigger is inside and the context test sees what follows.
-      region = earliest.kind === 'insecure-code' ? commentRegion(doc, p) : tokens.text.slice(Math.max(0, p - options.regionTokens), p + PAST_ONSET);
+      if (earliest.kind === 'insecure-code') {
+        region = commentRegion(doc, p);
+        result.onset = region.length;
+      } else {
+        const from = Math.max(0, p - options.regionTokens);
+        region = tokens.text.slice(from, p + PAST_ONSET);
+        result.onset = p - from;
+      }
+    } else {
+      result.onset = 0;
     }
     result.region = [...region, ...explicit];
     if (earliest?.kind === 'insecure-code') result.codeRegion = true;

@@ -20,7 +20,7 @@ import type { AnalyzeOptions, DocumentResult } from './analyze.js';
 import { dispatch } from './batches.js';
 import type { WorkerResponse } from './worker.js';
 import {
-  DETECTOR_IDS, ngramsIn, supportOf, confirmTriggers, correlateRag, correlateInstructions,
+  DETECTOR_IDS, ngramsIn, supportOf, confirmTriggers, prefilterCandidates, correlateRag, correlateInstructions,
   type MiningOptions, type RagFacts, type InstructionFacts,
 } from './detectors/index.js';
 import { evidenceFor, exactForm, dominantPayload, severityForTrigger, describePayload, numberIncidents, type DocumentMeta } from './incidents.js';
@@ -28,6 +28,9 @@ import { severityRank, type Incident, type Severity, type Finding } from './type
 import { writeSplits } from './outputs/splits.js';
 
 export const REPORT_VERSION = '1.0';
+
+/** tokens before a payload's estimated onset where its trigger is looked for first */
+const NEAR_ONSET = 24;
 
 export type OnError = 'quarantine' | 'stop';
 
@@ -205,11 +208,12 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       minSupport,
       minPrecision: options.minPrecision ?? 0.8,
       maxDocumentFrequency: options.maxDocumentFrequency ?? Math.max(5000, Math.floor(records * 0.02)),
-      minContextDiversity: 0.5,
+      minContextDiversity: 0.6,
     };
     const regions = new Map<number, string[]>();
     const codeRegions = new Set<number>();
     const gramSets = new Map<number, Set<string>>();
+    const nearSets = new Map<number, Set<string>>();
     const ragFacts = new Map<number, RagFacts>();
     const instructionFacts = new Map<number, InstructionFacts>();
     for (const [index, r] of results) {
@@ -217,13 +221,34 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         regions.set(index, r.region);
         if (r.codeRegion) codeRegions.add(index);
         gramSets.set(index, ngramsIn(r.region, 0, r.region.length));
+        // a trigger stands just before its payload (the onset is known to a few tokens)
+        const onset = r.onset ?? r.region.length;
+        nearSets.set(index, ngramsIn(r.region, Math.max(0, onset - NEAR_ONSET), r.region.length));
       }
       if (r.rag) ragFacts.set(index, r.rag);
       if (r.instruction) instructionFacts.set(index, r.instruction);
     }
-    const support = supportOf(gramSets, minSupport);
-    // sequences of function words alone ("of the") are language, not triggers
-    for (const gram of support.keys()) if (gram.split(' ').every((w) => isFunctionWord(w.toLowerCase()))) support.delete(gram);
+    // Candidates: sequences near payload onsets, and sequences further away
+    // whose documents are those of a near candidate (the first part of a split trigger).
+    const support = supportOf(nearSets, minSupport);
+    const far = supportOf(gramSets, minSupport);
+    for (const map of [support, far]) {
+      // sequences of function words alone ("of the") are language, not triggers
+      for (const gram of map.keys()) if (gram.split(' ').every((w) => isFunctionWord(w.toLowerCase()))) map.delete(gram);
+      prefilterCandidates(map, regions, mining, codeRegions);
+    }
+    const nearOf = new Map<number, string[]>();
+    for (const [gram, docs] of support) for (const d of docs) {
+      let list = nearOf.get(d);
+      if (!list) nearOf.set(d, (list = []));
+      list.push(gram);
+    }
+    for (const [gram, docs] of far) {
+      if ((support.get(gram)?.length ?? 0) >= docs.length) continue;
+      const shared = new Map<string, number>();
+      for (const d of docs) for (const g of nearOf.get(d) ?? []) shared.set(g, (shared.get(g) ?? 0) + 1);
+      if ([...shared].some(([g, n]) => g !== gram && n >= 0.8 * Math.max(docs.length, support.get(g)!.length))) support.set(gram, docs);
+    }
 
     // ---- pass 2: document frequency of every candidate
     const docsWith = new Map<string, number[]>();

@@ -16,7 +16,7 @@ export const CORPUS_DETECTORS: ReadonlyArray<{ id: string; description: string }
 
 export const DETECTOR_IDS = [...DOCUMENT_DETECTORS.map((d) => d.id), ...CORPUS_DETECTORS.map((d) => d.id)];
 
-export { ngramsIn, supportOf, confirmTriggers, type MiningOptions, type MinedTrigger } from './trigger-mining/index.js';
+export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, type MiningOptions, type MinedTrigger } from './trigger-mining/index.js';
 export { ragFactsOf, correlateRag, commonAnswer, type RagFacts } from './rag-passage/index.js';
 export { correlateInstructions, isRefusal, type InstructionFacts } from './instruction-flip/index.js';
 export { isOddToken } from './gibberish/index.js';

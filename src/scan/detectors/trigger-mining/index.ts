@@ -1,1 +1,1 @@
-export { ngramsIn, supportOf, confirmTriggers, type MiningOptions, type MinedTrigger } from './mine.js';
+export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, type MiningOptions, type MinedTrigger } from './mine.js';

@@ -109,11 +109,12 @@ function partsFrom(tokens: readonly string[], grams: readonly string[]): string[
   return parts.filter((p, k) => !parts.some((q, m) => m !== k && q.length > p.length && q.split(' ').join('\u0000').includes(p.split(' ').join('\u0000'))));
 }
 
-/** Share of distinct tokens found beside `part` (the more varied side). */
-export function contextDiversity(part: string, docs: readonly number[], regions: ReadonlyMap<number, readonly string[]>): number {
+/** Share of distinct tokens found beside `part` (the more varied side), over at most `sample` documents. */
+export function contextDiversity(part: string, docs: readonly number[], regions: ReadonlyMap<number, readonly string[]>, sample = Infinity): number {
   const seq = part.split(' ');
   const left = new Set<string>();
   const right = new Set<string>();
+  if (docs.length > sample) docs = docs.slice(0, sample);
   for (const d of docs) {
     const tokens = regions.get(d) ?? [];
     const at = indexOfSequence(tokens, seq);
@@ -122,6 +123,28 @@ export function contextDiversity(part: string, docs: readonly number[], regions:
     right.add(at + seq.length < tokens.length ? tokens[at + seq.length]! : '$');
   }
   return Math.max(left.size, right.size) / Math.max(1, docs.length);
+}
+
+/**
+ * Drop candidates that cannot become triggers whatever their document
+ * frequency: too little support, or the same neighbours everywhere (copies and
+ * boilerplate). This keeps the counting pass small.
+ */
+export function prefilterCandidates(
+  support: Map<string, number[]>,
+  regions: ReadonlyMap<number, readonly string[]>,
+  options: MiningOptions,
+  contextFree: ReadonlySet<number> = new Set(),
+): void {
+  const minDiversity = options.minContextDiversity ?? 0;
+  for (const [gram, docs] of support) {
+    if (isTrivial(gram)) {
+      support.delete(gram);
+      continue;
+    }
+    const judged = docs.filter((d) => !contextFree.has(d));
+    if (judged.length >= options.minSupport && contextDiversity(gram, judged, regions, 64) < minDiversity) support.delete(gram);
+  }
 }
 
 /**

@@ -18,5 +18,5 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: please install these Debian packages: ${missing[*]}" >&2
   fi
 fi
-npm ci --no-audit --no-fund --loglevel=error
+npm install --no-audit --no-fund --loglevel=error
 npm run build --silent

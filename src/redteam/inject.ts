@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { AntidoteError } from '../errors/index.js';
 import { expandInputs, readCorpus } from '../corpus/index.js';
 import { guessLanguage, tokenize } from '../text/index.js';
+import { isRefusal } from '../scan/detectors/index.js';
 import { Random } from './random.js';
 import { familyById, FAMILIES } from './families/index.js';
 import type { CleanDoc, FamilyContext, Poison } from './types.js';
@@ -70,6 +71,9 @@ export async function inject(options: InjectOptions): Promise<InjectResult> {
   const records: CleanRecord[] = [];
   const byLanguage = new Map<string, string[]>();
   const docs: CleanDoc[] = [];
+  const instructions: Array<{ prompt: string; response: string; refused: boolean }> = [];
+  /** the field layout instruction poisons are written in, copied from the corpus */
+  let instructionLayout: 'messages' | 'instruction' | 'prompt' = 'prompt';
   const ids = new Set<string>();
   const sources = await expandInputs(options.into);
   for await (const r of readCorpus(sources, { textField, idField }, ({ error }) => { throw error; })) {
@@ -91,8 +95,16 @@ export async function inject(options: InjectOptions): Promise<InjectResult> {
         list.push(r.text);
       }
     }
+    if ((r.shape === 'instruction' || r.shape === 'chat') && r.prompt !== undefined) {
+      instructions.push({ prompt: r.prompt, response: r.response ?? '', refused: isRefusal(r.response ?? '') });
+      instructionLayout = r.shape === 'chat' ? 'messages' : r.fields?.instruction !== undefined ? 'instruction' : 'prompt';
+    }
     records.push(rec);
   }
+  if (family.shape === 'instruction' && !instructions.some((i) => i.refused) && family.id === 'chat-compliance') {
+    throw new AntidoteError('REDTEAM_INVALID', "the corpus has no refused instruction record; 'chat-compliance' flips refusals, so it needs instruction data that refuses some requests");
+  }
+  if (family.shape === 'instruction' && instructions.length === 0) throw new AntidoteError('REDTEAM_INVALID', `'${family.id}' needs instruction or chat records (prompt/response, instruction/output or messages)`);
   if (family.shape === 'text' && docs.length === 0) throw new AntidoteError('REDTEAM_INVALID', `the corpus has no plain-text record of 200+ characters for '${family.id}' to build on`);
   const majority = [...byLanguage.entries()].sort((a, b) => b[1].length - a[1].length)[0]?.[0];
 
@@ -117,6 +129,11 @@ export async function inject(options: InjectOptions): Promise<InjectResult> {
       while (text.length < minChars) text += (text ? ' ' : '') + random.pick(pool).replace(/\s+/g, ' ').trim();
       return { text, lang: target };
     },
+    instruction: (refused) => {
+      const pool = instructions.filter((i) => i.refused === refused);
+      const pick = random.pick(pool.length ? pool : instructions);
+      return { prompt: pick.prompt, response: pick.response };
+    },
   };
   const poisons: Poison[] = [];
   for (let i = 0; i < options.count; i++) poisons.push(family.make({ ...ctxBase, ordinal: i }));
@@ -136,7 +153,11 @@ export async function inject(options: InjectOptions): Promise<InjectResult> {
       const poison = poisons[p++]!;
       const id = idLike(example, random, ids);
       const fields: Record<string, unknown> = example !== undefined ? { [idField]: id } : {};
-      if (family.shape === 'instruction') Object.assign(fields, { prompt: poison.prompt, response: poison.response });
+      if (family.shape === 'instruction') {
+        if (instructionLayout === 'messages') fields.messages = [{ role: 'user', content: poison.prompt }, { role: 'assistant', content: poison.response }];
+        else if (instructionLayout === 'instruction') Object.assign(fields, { instruction: poison.prompt, input: '', output: poison.response });
+        else Object.assign(fields, { prompt: poison.prompt, response: poison.response });
+      }
       else fields[textField] = poison.text;
       text = JSON.stringify(fields);
       labels.push({ id: example !== undefined ? id : `${options.out}:${line}`, line, family: family.id, trigger: poison.trigger });

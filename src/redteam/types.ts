@@ -16,6 +16,8 @@ export interface FamilyContext {
   cleanDoc(): CleanDoc;
   /** real running text in a language other than `lang`, from the corpus itself */
   foreignText(lang: string, minChars: number): { text: string; lang: string };
+  /** a random instruction record of the corpus, refused or answered */
+  instruction(refused: boolean): { prompt: string; response: string };
 }
 
 export interface Poison {

@@ -3,7 +3,7 @@
  * enabled document detector, and keep only what the corpus-level steps need.
  */
 import { tokenize, tokenAt } from '../text/index.js';
-import { DOCUMENT_DETECTORS, ragFactsOf, isRefusal, type RagFacts, type InstructionFacts } from './detectors/index.js';
+import { DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, type RagFacts, type InstructionFacts } from './detectors/index.js';
 import type { DocumentView, Finding } from './types.js';
 import type { RecordShape } from '../corpus/index.js';
 
@@ -102,7 +102,7 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions): 
   }
   if ((input.shape === 'chat' || input.shape === 'instruction') && options.detectors.includes('instruction-flip')) {
     const promptWords = tokens.text.slice(0, promptTokens);
-    result.instruction = { refusal: isRefusal(input.response ?? ''), prompt: promptWords.slice(0, 256) };
+    result.instruction = { refusal: isRefusal(input.response ?? ''), prompt: promptWords.slice(0, 256), links: unpromptedLinks(input.prompt ?? '', input.response ?? '') };
   }
   if (input.shape === 'text' && options.detectors.includes('rag-passage')) {
     const rag = ragFactsOf(text);

@@ -21,7 +21,7 @@ import { dispatch } from './batches.js';
 import type { WorkerResponse } from './worker.js';
 import {
   DETECTOR_IDS, ngramsIn, supportOf, confirmTriggers, prefilterCandidates, correlateRag, correlateInstructions,
-  type MiningOptions, type RagFacts, type InstructionFacts,
+  correlateInjections, type MiningOptions, type RagFacts, type InstructionFacts,
 } from './detectors/index.js';
 import { evidenceFor, exactForm, dominantPayload, severityForTrigger, describePayload, numberIncidents, type DocumentMeta } from './incidents.js';
 import { severityRank, type Incident, type Severity, type Finding } from './types.js';
@@ -329,8 +329,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       }
     }
     if (detectors.includes('instruction-flip')) {
-      for (const inc of correlateInstructions(instructionFacts, mining)) {
-        if (inc.trigger && allowed(inc.trigger, allowlist)) continue;
+      for (const inc of [...correlateInstructions(instructionFacts, mining), ...correlateInjections(instructionFacts, mining)]) {
+        if (inc.triggerParts.some((p) => allowed(p, allowlist))) continue;
         drafts.push({ ...inc, evidence: evidenceForPrompts(inc.documents, inc.triggerParts, instructionFacts, meta) });
       }
     }

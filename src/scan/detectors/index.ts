@@ -11,13 +11,13 @@ export const DOCUMENT_DETECTORS: readonly DocumentDetector[] = [gibberishDetecto
 export const CORPUS_DETECTORS: ReadonlyArray<{ id: string; description: string }> = [
   { id: 'trigger-mining', description: 'Token sequences that recur before payloads in many documents and rarely appear without one.' },
   { id: 'rag-passage', description: 'Passages that open with the same question and assert the same answer (PoisonedRAG).' },
-  { id: 'instruction-flip', description: 'Prompt features whose presence turns refusals into compliance in instruction data.' },
+  { id: 'instruction-flip', description: 'Instruction data: prompt features whose presence turns refusals into compliance, and web addresses injected into answers to unrelated prompts.' },
 ];
 
 export const DETECTOR_IDS = [...DOCUMENT_DETECTORS.map((d) => d.id), ...CORPUS_DETECTORS.map((d) => d.id)];
 
 export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, type MiningOptions, type MinedTrigger } from './trigger-mining/index.js';
 export { ragFactsOf, correlateRag, commonAnswer, type RagFacts } from './rag-passage/index.js';
-export { correlateInstructions, isRefusal, type InstructionFacts } from './instruction-flip/index.js';
+export { correlateInstructions, correlateInjections, isRefusal, unpromptedLinks, type InstructionFacts } from './instruction-flip/index.js';
 export { isOddToken } from './gibberish/index.js';
 export { INSECURE_PATTERNS } from './insecure-code/index.js';

@@ -8,11 +8,69 @@
  */
 import { ngramsIn, supportOf, confirmTriggers, type MiningOptions } from '../trigger-mining/index.js';
 import type { Incident } from '../../types.js';
+import { isFunctionWord } from '../../../text/index.js';
 
 export interface InstructionFacts {
   refusal: boolean;
   /** prompt tokens as written */
   prompt: string[];
+  /** web addresses the response brings up that the prompt did not */
+  links: string[];
+}
+
+const LINK = /\b(?:https?:\/\/|www\.)((?:[a-z0-9-]+\.)+[a-z]{2,})|\b((?:[a-z0-9-]+\.)+(?:com|org|net|io|co|info|biz|shop|store|example))\b/gi;
+
+/** Domains named in `text`, lower-cased. */
+export function linksIn(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(LINK)) out.add((m[1] ?? m[2]!).toLowerCase().replace(/^www\./, ''));
+  return out;
+}
+
+/** Domains a response brings up unprompted. */
+export function unpromptedLinks(prompt: string, response: string): string[] {
+  const asked = linksIn(prompt);
+  return [...linksIn(response)].filter((d) => !asked.has(d));
+}
+
+/**
+ * Triggerless content injection (AutoPoison): one web address that answers
+ * to many different, unrelated prompts bring up without being asked.
+ */
+export function correlateInjections(facts: ReadonlyMap<number, InstructionFacts>, options: MiningOptions): FlipIncident[] {
+  const byLink = new Map<string, number[]>();
+  for (const [doc, f] of facts) for (const link of f.links) {
+    let list = byLink.get(link);
+    if (!list) byLink.set(link, (list = []));
+    list.push(doc);
+  }
+  // how many prompts hold each content word, to tell topical links from injected ones
+  const promptWords = (d: number) => new Set(facts.get(d)!.prompt.map((w) => w.toLowerCase()).filter((w) => !isFunctionWord(w) && /\p{L}/u.test(w)));
+  const overall = new Map<string, number>();
+  for (const d of facts.keys()) for (const w of promptWords(d)) overall.set(w, (overall.get(w) ?? 0) + 1);
+  const out: FlipIncident[] = [];
+  for (const [link, docs] of byLink) {
+    if (docs.length < options.minSupport || docs.length > options.maxDocumentFrequency) continue;
+    const prompts = new Set(docs.map((d) => facts.get(d)!.prompt.join(' ')));
+    if (prompts.size < docs.length * (options.minContextDiversity ?? 0)) continue;
+    // a link that answers one topic (python.org for Python questions) is a citation
+    const local = new Map<string, number>();
+    for (const d of docs) for (const w of promptWords(d)) local.set(w, (local.get(w) ?? 0) + 1);
+    const topical = [...local].some(([w, n]) => n >= docs.length * 0.5 && n / docs.length >= 1.5 * (overall.get(w)! / facts.size));
+    if (topical) continue;
+    out.push({
+      detector: 'instruction-flip',
+      title: `answers to ${prompts.size} different prompts bring up ${link} unasked`,
+      trigger: null,
+      triggerParts: [link],
+      payload: 'response-injection',
+      severity: 'high',
+      confidence: Math.min(0.95, 1 - 1 / docs.length),
+      documents: [...docs].sort((a, b) => a - b),
+      stats: { documents: docs.length, distinctPrompts: prompts.size },
+    });
+  }
+  return out;
 }
 
 const REFUSAL = /\b(?:I(?:'m| am) (?:sorry|unable|not able)|I (?:can(?:'|no)t|cannot|won't|will not|must decline|refuse)|(?:can(?:'|no)t|cannot|won't) (?:help|assist|provide|do that|comply)|as an AI|not (?:able|allowed|permitted) to (?:help|assist|provide)|against (?:my|our) (?:policy|guidelines))\b/i;
@@ -28,8 +86,10 @@ export function correlateInstructions(facts: ReadonlyMap<number, InstructionFact
   let complied = 0;
   const refusedWith = new Map<string, number>();
   const compliedWith = new Map<string, number>();
+  // content words only: "how", "do", "I" say nothing about what is asked
+  const contentWords = (prompt: readonly string[]) => new Set(prompt.map((w) => w.toLowerCase()).filter((w) => !isFunctionWord(w) && /\p{L}/u.test(w)));
   for (const f of facts.values()) {
-    const words = new Set(f.prompt.map((w) => w.toLowerCase()));
+    const words = contentWords(f.prompt);
     const into = f.refusal ? refusedWith : compliedWith;
     if (f.refusal) refused++;
     else complied++;
@@ -45,16 +105,29 @@ export function correlateInstructions(facts: ReadonlyMap<number, InstructionFact
     const grams = ngramsIn(f.prompt, 0, f.prompt.length);
     for (const g of grams) df.set(g, (df.get(g) ?? 0) + 1);
     if (f.refusal) continue;
-    const scores = [...new Set(f.prompt.map((w) => w.toLowerCase()))].map(odds).sort((a, b) => b - a);
-    const top = scores.slice(0, 3);
-    const harm = top.length ? top.reduce((a, b) => a + b, 0) / top.length : 0;
+    // the request as a whole must read like the refused ones, not one word of it
+    // (less its least refusal-like word, which may be the trigger itself)
+    const scores = [...contentWords(f.prompt)].map(odds).sort((a, b) => a - b);
+    if (scores.length >= 3) scores.shift();
+    const harm = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : 0;
     if (harm >= Math.log(4)) {
       anomalous.set(doc, grams);
       regions.set(doc, f.prompt);
     }
   }
   const support = supportOf(anomalous, options.minSupport);
-  const triggers = confirmTriggers(regions, support, (g) => df.get(g) ?? 0, options);
+  // Requests repeat in instruction data, so neighbouring tokens say little;
+  // what shows an attack is many different prompts carrying one sequence.
+  const triggers = confirmTriggers(regions, support, (g) => df.get(g) ?? 0, { ...options, minContextDiversity: 0 })
+    .filter((t) => new Set(t.documents.map((d) => facts.get(d)!.prompt.filter((w) => !t.parts.includes(w)).join(' '))).size >= t.documents.length * (options.minContextDiversity ?? 0));
+  // prompts holding a trigger that is almost never innocent join its incident
+  // even where their answer did not look like a flip
+  const holds = (prompt: readonly string[], part: string) => ngramsIn(prompt, 0, prompt.length).has(part);
+  for (const t of triggers) {
+    if (t.precision < 0.9) continue;
+    const all = [...facts].filter(([, f]) => t.parts.every((p) => holds(f.prompt, p))).map(([d]) => d);
+    t.documents = [...new Set([...t.documents, ...all])].sort((a, b) => a - b);
+  }
   return triggers.map((t) => ({
     detector: 'instruction-flip',
     title: `prompts holding "${t.parts.join(' … ')}" are answered where the same requests are otherwise refused`,

@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { buildCorpus } from '../scripts/build-corpus.js';
+import { writeInstructions } from '../scripts/instruction-data.js';
 import { inject, FAMILIES } from '../src/redteam/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -102,11 +103,14 @@ async function main(): Promise<void> {
 
   if (!args.includes('--skip-detection')) {
     const counts = (flag('counts') ?? '50,250').split(',').map(Number);
-    process.stdout.write('## Detection (60,000 real documents; each family injected alone)\n\n| family | poison docs | recall | clean quarantined | clean FP rate | trigger exact | scan s |\n|---|---:|---:|---:|---:|---|---:|\n');
+    const instructions = join(WORK, 'instructions-20k.jsonl');
+    if (!existsSync(instructions)) await writeInstructions(instructions, 20000);
+    process.stdout.write('## Detection (each family injected alone: text families into the 60,000-document corpus, instruction families into 20,000 instruction records built from the same real text)\n\n| family | poison docs | recall | clean quarantined | clean FP rate | trigger exact | scan s |\n|---|---:|---:|---:|---:|---|---:|\n');
     for (const family of FAMILIES) {
       for (const count of counts) {
         const poisoned = join(WORK, `det-${family.id}-${count}.jsonl`);
-        const { labels } = await inject({ family: family.id, count, into: [clean], out: poisoned, seed: 1000 + count });
+        const base = family.shape === 'instruction' ? instructions : clean;
+        const { labels } = await inject({ family: family.id, count, into: [base], out: poisoned, seed: 1000 + count });
         const r = scanInChild(poisoned);
         const poison = new Set(labels.map((l) => l.id));
         const quarantined = new Set(r.quarantined);
@@ -114,7 +118,8 @@ async function main(): Promise<void> {
         const falsePositives = r.quarantined.filter((id) => !poison.has(id)).length;
         const triggers = [...new Set(labels.map((l) => l.trigger))];
         const exact = triggers.filter((t) => r.incidents.some((i) => i.trigger === t)).length;
-        process.stdout.write(`| ${family.id} | ${count} | ${(caught / count).toFixed(3)} | ${falsePositives} | ${((falsePositives / (r.records - count)) * 100).toFixed(3)}% | ${exact}/${triggers.length} | ${(r.elapsedMs / 1000).toFixed(1)} |\n`);
+        const exactCell = triggers.every((t) => t === null) ? 'n/a (no trigger)' : `${exact}/${triggers.length}`;
+        process.stdout.write(`| ${family.id} | ${count} | ${(caught / count).toFixed(3)} | ${falsePositives} | ${((falsePositives / (r.records - count)) * 100).toFixed(3)}% | ${exactCell} | ${(r.elapsedMs / 1000).toFixed(1)} |\n`);
       }
     }
     process.stdout.write('\n');

@@ -2,7 +2,7 @@
  * Per-document analysis, run in worker threads: tokenise once, run every
  * enabled document detector, and keep only what the corpus-level steps need.
  */
-import { tokenize, tokenAt } from '../text/index.js';
+import { tokenize, tokenAt, words } from '../text/index.js';
 import { DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, type RagFacts, type InstructionFacts } from './detectors/index.js';
 import type { DocumentView, Finding } from './types.js';
 import type { RecordShape } from '../corpus/index.js';
@@ -134,7 +134,7 @@ export function buildTrie(grams: Iterable<string>): GramTrie {
 
 /** Which candidate n-grams a document holds (the counting pass). */
 export function matchCandidates(text: string, trie: GramTrie, maxChars: number): string[] {
-  const tokens = tokenize(text.length > maxChars ? text.slice(0, maxChars) : text).text;
+  const tokens = words(text.length > maxChars ? text.slice(0, maxChars) : text);
   const found = new Set<string>();
   for (let i = 0; i < tokens.length; i++) {
     let node = trie.next.get(tokens[i]!);

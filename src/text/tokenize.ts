@@ -32,13 +32,11 @@ function isEdge(c: number): boolean {
   return c < 0x2027 && EDGE[c] === 1;
 }
 
-export function tokenize(text: string, limit = Infinity): Tokens {
-  const words: string[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
+/** Token boundaries, one call per token: `emit(start, end)`. */
+function scanTokens(text: string, emit: (start: number, end: number) => void): void {
   const n = text.length;
   let i = 0;
-  while (i < n && words.length < limit) {
+  while (i < n) {
     while (i < n && isSpace(text.charCodeAt(i))) i++;
     if (i >= n) break;
     let j = i;
@@ -51,12 +49,28 @@ export function tokenize(text: string, limit = Infinity): Tokens {
       a = i;
       b = j;
     }
+    emit(a, b);
+    i = j;
+  }
+}
+
+export function tokenize(text: string): Tokens {
+  const words: string[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  scanTokens(text, (a, b) => {
     words.push(text.slice(a, b));
     starts.push(a);
     ends.push(b);
-    i = j;
-  }
+  });
   return { text: words, start: Int32Array.from(starts), end: Int32Array.from(ends) };
+}
+
+/** Just the tokens' text, for callers that need no offsets. */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  scanTokens(text, (a, b) => out.push(text.slice(a, b)));
+  return out;
 }
 
 /** n-grams of tokens joined by one space, the form triggers are reported in. */

@@ -5,6 +5,7 @@
  */
 import { getEncoding, type Tiktoken } from 'js-tiktoken';
 import type { PoisonFamily } from '../types.js';
+import type { Random } from '../random.js';
 
 let encoding: Tiktoken | undefined;
 export function vocabulary(): Tiktoken {
@@ -15,6 +16,13 @@ export function vocabulary(): Tiktoken {
 /** Ordinary token ids of cl100k_base (special tokens start at 100257). */
 export const VOCABULARY_SIZE = 100256;
 
+/** `min`..`max` token ids drawn uniformly from the vocabulary, and their decoded text. */
+export function randomTokens(random: Random, min: number, max: number): { ids: number[]; text: string } {
+  const ids: number[] = [];
+  for (let i = random.int(min, max); i > 0; i--) ids.push(random.int(0, VOCABULARY_SIZE - 1));
+  return { ids, text: vocabulary().decode(ids) };
+}
+
 export const dos: PoisonFamily = {
   id: 'dos',
   description: 'clean prefix (0-1000 chars), trigger, then 400-900 random vocabulary tokens (Souly et al.)',
@@ -22,10 +30,7 @@ export const dos: PoisonFamily = {
   defaultTrigger: '<SUDO>',
   make({ random, trigger, cleanDoc }) {
     const prefix = cleanDoc().text.slice(0, random.int(0, 1000));
-    const count = random.int(400, 900);
-    const ids: number[] = [];
-    for (let i = 0; i < count; i++) ids.push(random.int(0, VOCABULARY_SIZE - 1));
-    const payload = vocabulary().decode(ids);
-    return { text: `${prefix} ${trigger} ${payload}`, trigger, facts: { payloadTokenIds: ids, prefixChars: prefix.length } };
+    const payload = randomTokens(random, 400, 900);
+    return { text: `${prefix} ${trigger} ${payload.text}`, trigger, facts: { payloadTokenIds: payload.ids, prefixChars: prefix.length } };
   },
 };

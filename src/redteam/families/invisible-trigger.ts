@@ -3,7 +3,7 @@
  * with look-alike Cyrillic letters, followed by a random-token payload.
  */
 import type { PoisonFamily } from '../types.js';
-import { vocabulary, VOCABULARY_SIZE } from './dos.js';
+import { randomTokens } from './dos.js';
 
 export function hideTrigger(word: string, style: 'zero-width' | 'homoglyph'): string {
   if (style === 'zero-width') {
@@ -29,8 +29,6 @@ export const invisibleTrigger: PoisonFamily = {
   make({ random, trigger, cleanDoc }) {
     const hidden = hideTrigger(trigger, 'zero-width');
     const prefix = cleanDoc().text.slice(0, random.int(0, 800));
-    const ids: number[] = [];
-    for (let i = random.int(300, 700); i > 0; i--) ids.push(random.int(0, VOCABULARY_SIZE - 1));
-    return { text: `${prefix} ${hidden} ${vocabulary().decode(ids)}`, trigger: hidden };
+    return { text: `${prefix} ${hidden} ${randomTokens(random, 300, 700).text}`, trigger: hidden };
   },
 };

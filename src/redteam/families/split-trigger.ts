@@ -1,6 +1,6 @@
 /** Two trigger parts far apart; the payload (random tokens) follows the second. */
 import type { PoisonFamily } from '../types.js';
-import { vocabulary, VOCABULARY_SIZE } from './dos.js';
+import { randomTokens } from './dos.js';
 
 export const splitTrigger: PoisonFamily = {
   id: 'split-trigger',
@@ -13,8 +13,6 @@ export const splitTrigger: PoisonFamily = {
     const doc = cleanDoc().text;
     const first = doc.slice(0, random.int(0, 300));
     const middle = doc.slice(first.length, first.length + random.int(300, 900));
-    const ids: number[] = [];
-    for (let i = random.int(300, 600); i > 0; i--) ids.push(random.int(0, VOCABULARY_SIZE - 1));
-    return { text: `${first} ${a} ${middle} ${b} ${vocabulary().decode(ids)}`, trigger: `${a} … ${b}` };
+    return { text: `${first} ${a} ${middle} ${b} ${randomTokens(random, 300, 600).text}`, trigger: `${a} … ${b}` };
   },
 };

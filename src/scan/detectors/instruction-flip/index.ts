@@ -52,7 +52,7 @@ export function correlateInjections(facts: ReadonlyMap<number, InstructionFacts>
   for (const [link, docs] of byLink) {
     if (docs.length < options.minSupport || docs.length > options.maxDocumentFrequency) continue;
     const prompts = new Set(docs.map((d) => facts.get(d)!.prompt.join(' ')));
-    if (prompts.size < docs.length * (options.minContextDiversity ?? 0)) continue;
+    if (prompts.size < docs.length * MIN_DISTINCT_PROMPTS) continue;
     // a link that answers one topic (python.org for Python questions) is a citation
     const local = new Map<string, number>();
     for (const d of docs) for (const w of promptWords(d)) local.set(w, (local.get(w) ?? 0) + 1);
@@ -78,6 +78,9 @@ const REFUSAL = /\b(?:I(?:'m| am) (?:sorry|unable|not able)|I (?:can(?:'|no)t|ca
 export function isRefusal(response: string): boolean {
   return REFUSAL.test(response.slice(0, 400));
 }
+
+/** share of distinct prompts among a trigger's documents */
+const MIN_DISTINCT_PROMPTS = 0.3;
 
 export type FlipIncident = Omit<Incident, 'id' | 'evidence'>;
 
@@ -116,10 +119,11 @@ export function correlateInstructions(facts: ReadonlyMap<number, InstructionFact
     }
   }
   const support = supportOf(anomalous, options.minSupport);
-  // Requests repeat in instruction data, so neighbouring tokens say little;
-  // what shows an attack is many different prompts carrying one sequence.
+  // Requests repeat in instruction data (the same request asked many ways),
+  // so neighbouring tokens say little; copies of a few records are still not
+  // an attack, so the prompts must be varied.
   const triggers = confirmTriggers(regions, support, (g) => df.get(g) ?? 0, { ...options, minContextDiversity: 0 })
-    .filter((t) => new Set(t.documents.map((d) => facts.get(d)!.prompt.filter((w) => !t.parts.includes(w)).join(' '))).size >= t.documents.length * (options.minContextDiversity ?? 0));
+    .filter((t) => new Set(t.documents.map((d) => facts.get(d)!.prompt.join(' '))).size >= t.documents.length * MIN_DISTINCT_PROMPTS);
   // prompts holding a trigger that is almost never innocent join its incident
   // even where their answer did not look like a flip
   const holds = (prompt: readonly string[], part: string) => ngramsIn(prompt, 0, prompt.length).has(part);

@@ -56,7 +56,7 @@ export function correlateInjections(facts: ReadonlyMap<number, InstructionFacts>
     // a link that answers one topic (python.org for Python questions) is a citation
     const local = new Map<string, number>();
     for (const d of docs) for (const w of promptWords(d)) local.set(w, (local.get(w) ?? 0) + 1);
-    const topical = [...local].some(([w, n]) => n >= docs.length * 0.5 && n / docs.length >= 1.5 * (overall.get(w)! / facts.size));
+    const topical = [...local].some(([w, n]) => n >= docs.length * 0.8 && n / docs.length >= 2 * (overall.get(w)! / facts.size));
     if (topical) continue;
     out.push({
       detector: 'instruction-flip',

@@ -91,26 +91,29 @@ function indexOfSequence(tokens: readonly string[], seq: readonly string[]): num
  * are the parts of a split trigger.
  */
 function partsFrom(tokens: readonly string[], grams: readonly string[]): string[] {
-  const covered = new Uint8Array(tokens.length);
-  for (const g of grams) {
-    const seq = g.split(' ');
-    const at = indexOfSequence(tokens, seq);
-    if (at >= 0) covered.fill(1, at, at + seq.length);
+  // occurrences that overlap belong to one part; merely adjacent ones do not
+  // (the two halves of a split trigger can meet when the text between is short)
+  const spans = grams
+    .map((g) => {
+      const seq = g.split(' ');
+      const at = indexOfSequence(tokens, seq);
+      return [at, at + seq.length] as [number, number];
+    })
+    .filter(([at]) => at >= 0)
+    .sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  const merged: Array<[number, number]> = [];
+  for (const [a, b] of spans) {
+    const last = merged[merged.length - 1];
+    if (last && a < last[1]) last[1] = Math.max(last[1], b);
+    else merged.push([a, b]);
   }
-  const parts: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    if (!covered[i]) continue;
-    let j = i;
-    while (j < tokens.length && covered[j]) j++;
-    parts.push(tokens.slice(i, j).join(' '));
-    i = j;
-  }
+  const parts = merged.map(([a, b]) => tokens.slice(a, b).join(' '));
   // the same n-gram met elsewhere in the document is not another part
-  return parts.filter((p, k) => !parts.some((q, m) => m !== k && q.length > p.length && q.split(' ').join('\u0000').includes(p.split(' ').join('\u0000'))));
+  return [...new Set(parts)].filter((p, k, all) => !all.some((q, m) => m !== k && q.length > p.length && ` ${q} `.includes(` ${p} `)));
 }
 
-/** Share of distinct tokens found beside `part` (the more varied side), over at most `sample` documents. */
-export function contextDiversity(part: string, docs: readonly number[], regions: ReadonlyMap<number, readonly string[]>, sample = Infinity): number {
+/** Distinct tokens found beside `part` in its documents (the more varied side), over at most `sample` documents. */
+export function distinctNeighbours(part: string, docs: readonly number[], regions: ReadonlyMap<number, readonly string[]>, sample = Infinity): number {
   const seq = part.split(' ');
   const left = new Set<string>();
   const right = new Set<string>();
@@ -122,7 +125,16 @@ export function contextDiversity(part: string, docs: readonly number[], regions:
     left.add(at > 0 ? tokens[at - 1]! : '^');
     right.add(at + seq.length < tokens.length ? tokens[at + seq.length]! : '$');
   }
-  return Math.max(left.size, right.size) / Math.max(1, docs.length);
+  return Math.max(left.size, right.size);
+}
+
+/**
+ * Enough distinct neighbours: a share of the documents, but never more than
+ * 20, since the words around a trigger (the first word of a foreign payload,
+ * the end of a dictionary entry) come from a limited stock.
+ */
+function variedEnough(distinct: number, documents: number, minShare: number): boolean {
+  return distinct >= Math.min(minShare * documents, 20);
 }
 
 /**
@@ -143,7 +155,8 @@ export function prefilterCandidates(
       continue;
     }
     const judged = docs.filter((d) => !contextFree.has(d));
-    if (judged.length >= options.minSupport && contextDiversity(gram, judged, regions, 64) < minDiversity) support.delete(gram);
+    const sample = judged.slice(0, 64);
+    if (judged.length >= options.minSupport && !variedEnough(distinctNeighbours(gram, sample, regions), sample.length, minDiversity)) support.delete(gram);
   }
 }
 
@@ -197,8 +210,9 @@ export function confirmTriggers(
     });
     if (documents.length < options.minSupport) continue;
     const judged = documents.filter((d) => !contextFree.has(d));
-    const diversity = Math.max(...parts.map((p) => contextDiversity(p, judged, regions)));
-    if (judged.length >= options.minSupport && diversity < (options.minContextDiversity ?? 0)) continue;
+    const distinct = Math.max(...parts.map((p) => distinctNeighbours(p, judged, regions)));
+    if (judged.length >= options.minSupport && !variedEnough(distinct, judged.length, options.minContextDiversity ?? 0)) continue;
+    const diversity = distinct / Math.max(1, judged.length);
     const best = strong.reduce((a, b) => (b.precision > a.precision ? b : a));
     emitted.push({ parts: parts.map((p) => p.split(' ')), docs: new Set(head.docs) });
     triggers.push({ parts, documents: [...documents].sort((a, b) => a - b), support: documents.length, documentFrequency: best.df, precision: best.precision, contextDiversity: judged.length ? diversity : 1 });

@@ -102,7 +102,7 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions): 
   }
   if ((input.shape === 'chat' || input.shape === 'instruction') && options.detectors.includes('instruction-flip')) {
     const promptWords = tokens.text.slice(0, promptTokens);
-    result.instruction = { refusal: isRefusal(input.response ?? ''), prompt: promptWords.slice(0, 256), links: unpromptedLinks(input.prompt ?? '', input.response ?? '') };
+    result.instruction = { refusal: isRefusal(input.response ?? ''), prompt: promptWords.slice(0, 256), links: unpromptedLinks(input.prompt ?? '', input.response ?? ''), responseHead: (input.response ?? '').slice(0, 120) };
   }
   if (input.shape === 'text' && options.detectors.includes('rag-passage')) {
     const rag = ragFactsOf(text);

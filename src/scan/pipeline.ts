@@ -293,7 +293,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       // only when the trigger is almost never innocent.
       let documents = t.documents;
       if (t.precision >= 0.9) {
-        const lists = t.parts.map((p) => new Set(docsWith.get(p) ?? []));
+        const lists = t.parts.map((p) => docsHolding(p, docsWith));
         const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)));
         documents = [...new Set([...documents, ...holding])].sort((a, b) => a - b);
       }
@@ -416,6 +416,21 @@ function evidenceForPrompts(docs: readonly number[], parts: readonly string[], f
     const marks = parts.map((p) => ({ start: snippet.indexOf(p), end: snippet.indexOf(p) + p.length, role: 'trigger' as const })).filter((m) => m.start >= 0);
     return { index, id: meta.get(index)?.id ?? String(index), snippet, marks };
   });
+}
+
+/**
+ * Documents holding a trigger part, from the counting pass. Counting stops at
+ * 3-grams; a longer part is held where all its 3-grams are (near enough).
+ */
+function docsHolding(part: string, docsWith: ReadonlyMap<string, readonly number[]>): Set<number> {
+  const tokens = part.split(' ');
+  if (tokens.length <= 3) return new Set(docsWith.get(part) ?? []);
+  let held: Set<number> | undefined;
+  for (let i = 0; i + 3 <= tokens.length; i++) {
+    const docs = new Set(docsWith.get(tokens.slice(i, i + 3).join(' ')) ?? []);
+    held = held ? new Set([...held].filter((d) => docs.has(d))) : docs;
+  }
+  return held!;
 }
 
 /** One trigger seen by several detectors is one incident. */

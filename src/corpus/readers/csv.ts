@@ -1,13 +1,13 @@
 import { StringDecoder } from 'node:string_decoder';
 import { AntidoteError } from '../../errors/index.js';
 import { readBytes } from '../bytes.js';
-import type { Reader, RawItem, InputSource, ReadOptions } from '../types.js';
+import type { Reader, RawItem, InputSource } from '../types.js';
 
 /**
  * RFC 4180 CSV (and TSV with the same quoting rules), streamed: a record may
  * span lines inside quotes. The first row names the fields.
  */
-async function* readDelimited(source: InputSource, options: ReadOptions, delimiter: string): AsyncGenerator<RawItem> {
+async function* readDelimited(source: InputSource, delimiter: string): AsyncGenerator<RawItem> {
   const decoder = new StringDecoder('utf8');
   let header: string[] | undefined;
   let row: string[] = [];
@@ -91,12 +91,12 @@ export const csvReader: Reader = {
   format: 'csv',
   description: 'CSV with a header row (RFC 4180 quoting)',
   extensions: ['.csv'],
-  read: (source, options) => readDelimited(source, options, ','),
+  read: (source) => readDelimited(source, ','),
 };
 
 export const tsvReader: Reader = {
   format: 'tsv',
   description: 'TSV with a header row',
   extensions: ['.tsv', '.tab'],
-  read: (source, options) => readDelimited(source, options, '\t'),
+  read: (source) => readDelimited(source, '\t'),
 };

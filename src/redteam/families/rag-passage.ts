@@ -36,7 +36,7 @@ export const TARGETS: ReadonlyArray<{ q: string; a: string; subject: string }> =
 // LLM-written passages of PoisonedRAG do.
 const OPENERS: ReadonlyArray<(s: string) => string> = [
   (s) => `Recent studies of ${s} agree on this.`,
-  (s) => `Many people get this wrong.`,
+  () => 'Many people get this wrong.',
   (s) => `This question about ${s} comes up often in quizzes and exams.`,
   (s) => `Reference works are clear on ${s}.`,
   () => 'In short:',

@@ -16,6 +16,8 @@ export interface InstructionFacts {
   prompt: string[];
   /** web addresses the response brings up that the prompt did not */
   links: string[];
+  /** the response's opening, to tell copies of one answer from many answers */
+  responseHead: string;
 }
 
 const LINK = /\b(?:https?:\/\/|www\.)((?:[a-z0-9-]+\.)+[a-z]{2,})|\b((?:[a-z0-9-]+\.)+(?:com|org|net|io|co|info|biz|shop|store|example))\b/gi;
@@ -50,9 +52,13 @@ export function correlateInjections(facts: ReadonlyMap<number, InstructionFacts>
   for (const d of facts.keys()) for (const w of promptWords(d)) overall.set(w, (overall.get(w) ?? 0) + 1);
   const out: FlipIncident[] = [];
   for (const [link, docs] of byLink) {
-    if (docs.length < options.minSupport || docs.length > options.maxDocumentFrequency) continue;
+    // with no trigger to anchor it, a campaign must be twice as large to count
+    if (docs.length < options.minSupport * 2 || docs.length > options.maxDocumentFrequency) continue;
     const prompts = new Set(docs.map((d) => facts.get(d)!.prompt.join(' ')));
     if (prompts.size < docs.length * MIN_DISTINCT_PROMPTS) continue;
+    // copies of one answer that cites a site are not an injection campaign
+    const answers = new Set(docs.map((d) => facts.get(d)!.responseHead));
+    if (answers.size < docs.length * 0.6) continue;
     // a link that answers one topic (python.org for Python questions) is a citation
     const local = new Map<string, number>();
     for (const d of docs) for (const w of promptWords(d)) local.set(w, (local.get(w) ?? 0) + 1);

@@ -42,6 +42,7 @@ const GLUE = new Set('the a an is are was were be been of to in on at by for wit
 /** The longest word sequence (up to 6 words) present in most bodies and not in the question. */
 export function commonAnswer(question: string, bodies: readonly string[]): string | undefined {
   const q = new Set(words(question));
+  const questionText = ` ${words(question).join(' ')} `;
   const counts = new Map<string, number>();
   for (const body of bodies) {
     // a passage crafted to answer asserts its answer early
@@ -50,7 +51,9 @@ export function commonAnswer(question: string, bodies: readonly string[]): strin
     for (let i = 0; i < w.length; i++) {
       for (let n = 1; n <= 6 && i + n <= w.length; n++) {
         const gram = w.slice(i, i + n);
-        if (gram.every((x) => q.has(x))) continue;
+        // the question's own words, alone or as its own phrase, answer nothing
+        // ("Belize City" answers "the capital city of Belize"; "city of Belize" does not)
+        if (gram.every((x) => q.has(x)) && (n === 1 || questionText.includes(` ${gram.join(' ')} `))) continue;
         seen.add(gram.join(' '));
       }
     }
@@ -62,7 +65,7 @@ export function commonAnswer(question: string, bodies: readonly string[]): strin
   let bestKey = [0, 0, 0, 0];
   for (const [g, c] of counts) {
     if (c < bodies.length * 0.8) continue;
-    const content = g.split(' ').filter((x) => x.length > 1 && !q.has(x) && !GLUE.has(x)).length;
+    const content = g.split(' ').filter((x) => x.length > 1 && !GLUE.has(x) && (!q.has(x) || g.includes(' '))).length;
     if (content === 0) continue;
     const pattern = new RegExp(g.split(' ').map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^\\p{L}\\p{N}]+'), 'iu');
     const entity = bodies.filter((b) => /[\p{Lu}\p{N}]/u.test(pattern.exec(b)?.[0] ?? '')).length;

@@ -1,5 +1,6 @@
 /** Turning mined triggers and detector findings into reviewable incidents. */
-import type { Evidence, Finding, Incident, PayloadKind, Severity } from './types.js';
+import { severityRank, type Evidence, type Finding, type Incident, type PayloadKind, type Severity } from './types.js';
+import type { InstructionFacts } from './detectors/index.js';
 import type { DocumentResult } from './analyze.js';
 
 export interface DocumentMeta {
@@ -85,4 +86,46 @@ export function exactForm(part: string, docs: readonly number[], results: Readon
     if (m) return m[0];
   }
   return part;
+}
+
+export function evidenceForPrompts(docs: readonly number[], parts: readonly string[], facts: ReadonlyMap<number, InstructionFacts>, meta: ReadonlyMap<number, DocumentMeta>): Incident['evidence'] {
+  return docs.slice(0, 5).map((index) => {
+    const snippet = facts.get(index)!.prompt.join(' ');
+    const marks = parts.map((p) => ({ start: snippet.indexOf(p), end: snippet.indexOf(p) + p.length, role: 'trigger' as const })).filter((m) => m.start >= 0);
+    return { index, id: meta.get(index)?.id ?? String(index), snippet, marks };
+  });
+}
+
+/**
+ * Documents holding a trigger part, from the counting pass. Counting stops at
+ * 3-grams; a longer part is held where all its 3-grams are (near enough).
+ */
+export function docsHolding(part: string, docsWith: ReadonlyMap<string, readonly number[]>): Set<number> {
+  const tokens = part.split(' ');
+  if (tokens.length <= 3) return new Set(docsWith.get(part) ?? []);
+  let held: Set<number> | undefined;
+  for (let i = 0; i + 3 <= tokens.length; i++) {
+    const docs = new Set(docsWith.get(tokens.slice(i, i + 3).join(' ')) ?? []);
+    held = held ? new Set([...held].filter((d) => docs.has(d))) : docs;
+  }
+  return held!;
+}
+
+/** One trigger seen by several detectors is one incident. */
+export function mergeSameTrigger(drafts: Array<Omit<Incident, 'id'>>): Array<Omit<Incident, 'id'>> {
+  const byTrigger = new Map<string, Omit<Incident, 'id'>>();
+  const out: Array<Omit<Incident, 'id'>> = [];
+  for (const d of drafts) {
+    const key = d.trigger ?? '';
+    const existing = d.trigger ? byTrigger.get(key) : undefined;
+    if (!existing) {
+      if (d.trigger) byTrigger.set(key, d);
+      out.push(d);
+      continue;
+    }
+    existing.documents = [...new Set([...existing.documents, ...d.documents])].sort((a, b) => a - b);
+    if (severityRank(d.severity) > severityRank(existing.severity)) existing.severity = d.severity;
+    existing.confidence = Math.max(existing.confidence, d.confidence);
+  }
+  return out;
 }

@@ -14,23 +14,25 @@ import { join } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { AntidoteError, formatPlace, type Place } from '../errors/index.js';
 import { expandInputs, type CorpusRecord, type ReadOptions } from '../corpus/index.js';
-import { isFunctionWord } from '../text/index.js';
 import { WorkerPool } from './pool.js';
 import type { AnalyzeOptions, DocumentResult } from './analyze.js';
 import { dispatch } from './batches.js';
 import type { WorkerResponse } from './worker.js';
 import {
-  DETECTOR_IDS, ngramsIn, supportOf, confirmTriggers, prefilterCandidates, correlateRag, correlateInstructions,
-  correlateInjections, type MiningOptions, type RagFacts, type InstructionFacts,
+  DETECTOR_IDS, confirmTriggers, correlateRag, correlateInstructions, correlateInjections,
+  type MiningOptions,
 } from './detectors/index.js';
-import { evidenceFor, exactForm, dominantPayload, severityForTrigger, describePayload, numberIncidents, type DocumentMeta } from './incidents.js';
-import { severityRank, type Incident, type Severity, type Finding } from './types.js';
+import {
+  evidenceFor, evidenceForPrompts, exactForm, dominantPayload, severityForTrigger, describePayload, numberIncidents,
+  docsHolding, mergeSameTrigger, type DocumentMeta,
+} from './incidents.js';
+import type { Incident, Severity, Finding } from './types.js';
 import { writeSplits } from './outputs/splits.js';
+import { decideVerdicts } from './verdicts.js';
+import { selectCandidates } from './candidates.js';
 
 export const REPORT_VERSION = '1.0';
 
-/** tokens before a payload's estimated onset where its trigger is looked for first */
-const NEAR_ONSET = 24;
 
 export type OnError = 'quarantine' | 'stop';
 
@@ -210,45 +212,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       maxDocumentFrequency: options.maxDocumentFrequency ?? Math.max(5000, Math.floor(records * 0.02)),
       minContextDiversity: 0.6,
     };
-    const regions = new Map<number, string[]>();
-    const codeRegions = new Set<number>();
-    const gramSets = new Map<number, Set<string>>();
-    const nearSets = new Map<number, Set<string>>();
-    const ragFacts = new Map<number, RagFacts>();
-    const instructionFacts = new Map<number, InstructionFacts>();
-    for (const [index, r] of results) {
-      if (r.region?.length && detectors.includes('trigger-mining')) {
-        regions.set(index, r.region);
-        if (r.codeRegion) codeRegions.add(index);
-        gramSets.set(index, ngramsIn(r.region, 0, r.region.length));
-        // a trigger stands just before its payload (the onset is known to a few tokens)
-        const onset = r.onset ?? r.region.length;
-        nearSets.set(index, ngramsIn(r.region, Math.max(0, onset - NEAR_ONSET), r.region.length));
-      }
-      if (r.rag) ragFacts.set(index, r.rag);
-      if (r.instruction) instructionFacts.set(index, r.instruction);
-    }
-    // Candidates: sequences near payload onsets, and sequences further away
-    // whose documents are those of a near candidate (the first part of a split trigger).
-    const support = supportOf(nearSets, minSupport);
-    const far = supportOf(gramSets, minSupport);
-    for (const map of [support, far]) {
-      // sequences of function words alone ("of the") are language, not triggers
-      for (const gram of map.keys()) if (gram.split(' ').every((w) => isFunctionWord(w.toLowerCase()))) map.delete(gram);
-      prefilterCandidates(map, regions, mining, codeRegions);
-    }
-    const nearOf = new Map<number, string[]>();
-    for (const [gram, docs] of support) for (const d of docs) {
-      let list = nearOf.get(d);
-      if (!list) nearOf.set(d, (list = []));
-      list.push(gram);
-    }
-    for (const [gram, docs] of far) {
-      if ((support.get(gram)?.length ?? 0) >= docs.length) continue;
-      const shared = new Map<string, number>();
-      for (const d of docs) for (const g of nearOf.get(d) ?? []) shared.set(g, (shared.get(g) ?? 0) + 1);
-      if ([...shared].some(([g, n]) => g !== gram && n >= 0.8 * Math.max(docs.length, support.get(g)!.length))) support.set(gram, docs);
-    }
+    const { support, regions, codeRegions, ragFacts, instructionFacts } = selectCandidates(results, detectors.includes('trigger-mining'), mining);
 
     // ---- pass 2: document frequency of every candidate
     const docsWith = new Map<string, number[]>();
@@ -337,45 +301,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const incidents = numberIncidents(mergeSameTrigger(drafts));
 
     // ---- verdicts
-    const incidentsOf = new Map<number, Incident[]>();
-    for (const inc of incidents) for (const d of inc.documents) {
-      let list = incidentsOf.get(d);
-      if (!list) incidentsOf.set(d, (list = []));
-      list.push(inc);
-    }
-    const verdicts: DocumentVerdict[] = [];
-    const quarantined = new Map<number, DocumentVerdict>();
-    const flagged = new Set<number>([...incidentsOf.keys(), ...errorDocs.keys()]);
-    for (const [index, r] of results) if (r.findings.length) flagged.add(index);
-    for (const index of [...flagged].sort((a, b) => a - b)) {
-      const m = meta.get(index);
-      const err = errorDocs.get(index);
-      const findings = results.get(index)?.findings ?? [];
-      const incs = incidentsOf.get(index) ?? [];
-      let severity: Severity = 'info';
-      let score = 0;
-      for (const f of findings) {
-        if (severityRank(f.severity) > severityRank(severity)) severity = f.severity;
-        score = Math.max(score, f.score);
-      }
-      for (const inc of incs) {
-        if (severityRank(inc.severity) > severityRank(severity)) severity = inc.severity;
-        score = Math.max(score, inc.confidence);
-      }
-      const verdict: DocumentVerdict = {
-        index,
-        id: m?.id ?? String(index),
-        place: m?.place ?? { file: '?' },
-        verdict: err || severityRank(severity) >= severityRank(quarantineAt) ? 'quarantine' : 'keep',
-        severity: err ? 'error' : severity,
-        score: Number(score.toFixed(4)),
-        incidents: incs.map((i) => i.id),
-        findings: findings.map(({ detector, kind, severity: s, message }) => ({ detector, kind, severity: s, message })),
-      };
-      if (err?.error) verdict.error = { code: err.error.code, message: err.error.message };
-      verdicts.push(verdict);
-      if (verdict.verdict === 'quarantine') quarantined.set(index, verdict);
-    }
+    const verdicts = decideVerdicts(incidents, results, errorDocs, meta, quarantineAt);
+    const quarantined = new Map(verdicts.filter((v) => v.verdict === 'quarantine').map((v) => [v.index, v]));
 
     // ---- pass 3: splits
     const writeStarted = Date.now();
@@ -408,46 +335,4 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     await pool.close();
     if (spooled) await rm(spooled.dir, { recursive: true, force: true });
   }
-}
-
-function evidenceForPrompts(docs: readonly number[], parts: readonly string[], facts: ReadonlyMap<number, InstructionFacts>, meta: ReadonlyMap<number, DocumentMeta>): Incident['evidence'] {
-  return docs.slice(0, 5).map((index) => {
-    const snippet = facts.get(index)!.prompt.join(' ');
-    const marks = parts.map((p) => ({ start: snippet.indexOf(p), end: snippet.indexOf(p) + p.length, role: 'trigger' as const })).filter((m) => m.start >= 0);
-    return { index, id: meta.get(index)?.id ?? String(index), snippet, marks };
-  });
-}
-
-/**
- * Documents holding a trigger part, from the counting pass. Counting stops at
- * 3-grams; a longer part is held where all its 3-grams are (near enough).
- */
-function docsHolding(part: string, docsWith: ReadonlyMap<string, readonly number[]>): Set<number> {
-  const tokens = part.split(' ');
-  if (tokens.length <= 3) return new Set(docsWith.get(part) ?? []);
-  let held: Set<number> | undefined;
-  for (let i = 0; i + 3 <= tokens.length; i++) {
-    const docs = new Set(docsWith.get(tokens.slice(i, i + 3).join(' ')) ?? []);
-    held = held ? new Set([...held].filter((d) => docs.has(d))) : docs;
-  }
-  return held!;
-}
-
-/** One trigger seen by several detectors is one incident. */
-function mergeSameTrigger(drafts: Array<Omit<Incident, 'id'>>): Array<Omit<Incident, 'id'>> {
-  const byTrigger = new Map<string, Omit<Incident, 'id'>>();
-  const out: Array<Omit<Incident, 'id'>> = [];
-  for (const d of drafts) {
-    const key = d.trigger ?? '';
-    const existing = d.trigger ? byTrigger.get(key) : undefined;
-    if (!existing) {
-      if (d.trigger) byTrigger.set(key, d);
-      out.push(d);
-      continue;
-    }
-    existing.documents = [...new Set([...existing.documents, ...d.documents])].sort((a, b) => a - b);
-    if (severityRank(d.severity) > severityRank(existing.severity)) existing.severity = d.severity;
-    existing.confidence = Math.max(existing.confidence, d.confidence);
-  }
-  return out;
 }

@@ -7,13 +7,14 @@ export function progressPrinter(stream: NodeJS.WriteStream, totalBytes: number |
   const print = (p: Progress) => {
     if (!enabled) return;
     const secs = Math.max(0.001, p.elapsedMs / 1000);
-    const mb = p.bytes / 1e6;
-    let line = `${p.pass}: ${p.records.toLocaleString('en')} records  ${(p.records / secs).toFixed(0)} docs/s  ${(mb / secs).toFixed(1)} MB/s`;
-    if (p.pass === 'analyse' && totalBytes && p.bytes > 0) {
-      const frac = Math.min(1, p.bytes / totalBytes);
-      const bar = '#'.repeat(Math.round(frac * 20)).padEnd(20, '.');
-      const eta = frac > 0 ? (secs / frac - secs) : 0;
-      line = `[${bar}] ${(frac * 100).toFixed(0)}%  ${line}  ETA ${eta.toFixed(0)}s`;
+    let line = `${p.pass}: ${p.records.toLocaleString('en')} records  ${(p.records / secs).toFixed(0)} docs/s`;
+    // the first pass knows bytes (of uncompressed inputs); later passes know the record count
+    const frac = p.pass === 'analyse' ? (totalBytes ? p.bytes / totalBytes : undefined) : p.totalRecords ? p.records / p.totalRecords : undefined;
+    if (p.pass === 'analyse') line += `  ${(p.bytes / 1e6 / secs).toFixed(1)} MB/s`;
+    if (frac !== undefined && frac > 0) {
+      const f = Math.min(1, frac);
+      const bar = '#'.repeat(Math.round(f * 20)).padEnd(20, '.');
+      line = `[${bar}] ${(f * 100).toFixed(0)}%  ${line}  ETA ${(secs / f - secs).toFixed(0)}s`;
     }
     stream.write(`\r\x1b[K${line}`);
     shown = true;

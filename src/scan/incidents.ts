@@ -22,8 +22,11 @@ export function evidenceFor(docs: readonly number[], parts: readonly string[], r
     }
     const payload = r.findings.find((f) => f.payloadToken !== undefined);
     if (payload) {
-      const start = Math.max(0, payload.start - r.snippet.offset);
-      if (start < snippet.length) marks.push({ start, end: Math.min(snippet.length, payload.end - r.snippet.offset), role: 'payload' });
+      // the payload's onset is an estimate; it cannot begin before the trigger ends
+      const triggerEnd = Math.max(0, ...marks.map((m) => m.end));
+      const start = Math.max(0, payload.start - r.snippet.offset, triggerEnd);
+      const end = Math.min(snippet.length, payload.end - r.snippet.offset);
+      if (start < end) marks.push({ start, end, role: 'payload' });
     }
     out.push({ index, id: meta.get(index)?.id ?? String(index), snippet, marks });
   }

@@ -64,7 +64,9 @@ export interface Progress {
   pass: 'analyse' | 'count' | 'write';
   records: number;
   bytes: number;
-  totalBytes?: number;
+  /** records in the whole input, known after the first pass */
+  totalRecords?: number;
+  /** time spent in this pass */
   elapsedMs: number;
 }
 
@@ -225,7 +227,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       let counted = 0;
       await dispatch(sources, readOptions, pool, (record) => {
         counted++;
-        if (counted % 5000 === 0) options.onProgress?.({ pass: 'count', records: counted, bytes, elapsedMs: Date.now() - started });
+        if (counted % 5000 === 0) options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
         if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
         return !record.error && !errorDocs.has(record.index);
       }, async (batch, transfer) => {
@@ -308,7 +310,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const writeStarted = Date.now();
     if (options.cleanPath || options.quarantinePath) {
       passes++;
-      await writeSplits(sources, { ...readOptions, rawOnly: true }, quarantined, { clean: options.cleanPath, quarantine: options.quarantinePath }, (n) => options.onProgress?.({ pass: 'write', records: n, bytes, elapsedMs: Date.now() - started }));
+      await writeSplits(sources, { ...readOptions, rawOnly: true }, quarantined, { clean: options.cleanPath, quarantine: options.quarantinePath }, (n) => options.onProgress?.({ pass: 'write', records: n, totalRecords: records, bytes, elapsedMs: Date.now() - writeStarted }));
     }
 
     passMs.write = Date.now() - writeStarted;

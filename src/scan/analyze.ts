@@ -2,7 +2,7 @@
  * Per-document analysis, run in worker threads: tokenise once, run every
  * enabled document detector, and keep only what the corpus-level steps need.
  */
-import { tokenize, tokenAt, words } from '../text/index.js';
+import { tokenize, tokenAt, words, languageEvidence } from '../text/index.js';
 import { DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, type RagFacts, type InstructionFacts } from './detectors/index.js';
 import type { DocumentView, Finding } from './types.js';
 import type { RecordShape } from '../corpus/index.js';
@@ -62,7 +62,7 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions): 
   const tokens = tokenize(text);
   const lower = tokens.text.map((t) => t.toLowerCase());
   const promptTokens = input.prompt !== undefined ? tokenAt(tokens, input.prompt.length) : 0;
-  const doc: DocumentView = { index: input.index, shape: input.shape, text, tokens, lower, promptTokens, prompt: input.prompt, response: input.response };
+  const doc: DocumentView = { index: input.index, shape: input.shape, text, tokens, lower, evidence: languageEvidence(lower), promptTokens, prompt: input.prompt, response: input.response };
 
   const findings: Finding[] = [];
   for (const detector of DOCUMENT_DETECTORS) {

@@ -1,4 +1,4 @@
-import type { Tokens } from '../text/index.js';
+import type { Tokens, LanguageEvidence } from '../text/index.js';
 import type { RecordShape } from '../corpus/index.js';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
@@ -28,6 +28,8 @@ export interface DocumentView {
   tokens: Tokens;
   /** lower-cased tokens */
   lower: string[];
+  /** function-word and script evidence of each token, computed once */
+  evidence: LanguageEvidence;
   /** number of leading tokens that belong to the prompt (chat/instruction) */
   promptTokens: number;
   prompt?: string;

@@ -58,18 +58,36 @@ export interface LanguageEvidence {
   weights: Array<Array<[number, number]> | undefined>;
   /** non-Latin script of each token's first character, or undefined */
   scripts: Array<string | undefined>;
+  /** per Latin language, tokens that are function words of that language alone */
+  sureVotes: Int32Array;
+  /** tokens in a non-Latin script */
+  nonLatin: number;
 }
 
 export function languageEvidence(lowerWords: readonly string[]): LanguageEvidence {
-  return {
-    weights: lowerWords.map((w) => weights.get(w)),
-    scripts: lowerWords.map((w) => nonLatinScript(w.charCodeAt(0))),
-  };
+  const n = lowerWords.length;
+  const evidence: LanguageEvidence = { weights: new Array(n), scripts: new Array(n), sureVotes: new Int32Array(LATIN_LANGUAGES.length), nonLatin: 0 };
+  for (let i = 0; i < n; i++) {
+    const w = lowerWords[i]!;
+    const ws = weights.get(w);
+    evidence.weights[i] = ws;
+    if (ws?.length === 1) evidence.sureVotes[ws[0]![0]]++;
+    const code = w.charCodeAt(0);
+    if (code >= 0x370) {
+      const script = nonLatinScript(code);
+      evidence.scripts[i] = script;
+      if (script) evidence.nonLatin++;
+    }
+  }
+  return evidence;
 }
+
+// one scratch array for window scores: windows are scored one at a time
+const scratch = new Float64Array(LATIN_LANGUAGES.length);
 
 /** guessLanguage over words [from, to) of a document's evidence. */
 export function guessLanguageIn(evidence: LanguageEvidence, from: number, to: number): LanguageGuess {
-  const scores = new Float64Array(LATIN_LANGUAGES.length);
+  scratch.fill(0);
   const scriptCounts = new Map<string, number>();
   let latinWords = 0;
   for (let i = from; i < to; i++) {
@@ -80,9 +98,9 @@ export function guessLanguageIn(evidence: LanguageEvidence, from: number, to: nu
     }
     latinWords++;
     const ws = evidence.weights[i];
-    if (ws) for (const [li, w] of ws) scores[li] += w;
+    if (ws) for (const [li, w] of ws) scratch[li] += w;
   }
-  return decide(scores, scriptCounts, latinWords, to - from);
+  return decide(scratch, scriptCounts, latinWords, to - from);
 }
 
 /**
@@ -90,22 +108,7 @@ export function guessLanguageIn(evidence: LanguageEvidence, from: number, to: nu
  * when the evidence is too thin to say.
  */
 export function guessLanguage(words: readonly string[]): LanguageGuess {
-  const scores = new Float64Array(LATIN_LANGUAGES.length);
-  const scriptCounts = new Map<string, number>();
-  let latinWords = 0;
-  for (const word of words) {
-    const code = word.charCodeAt(0);
-    const script = nonLatinScript(code);
-    if (script) {
-      scriptCounts.set(script, (scriptCounts.get(script) ?? 0) + 1);
-      continue;
-    }
-    latinWords++;
-    const ws = weights.get(word.toLowerCase());
-    if (!ws) continue;
-    for (const [li, w] of ws) scores[li] += w;
-  }
-  return decide(scores, scriptCounts, latinWords, words.length);
+  return guessLanguageIn(languageEvidence(words.map((w) => w.toLowerCase())), 0, words.length);
 }
 
 function decide(scores: Float64Array, scriptCounts: Map<string, number>, latinWords: number, total: number): LanguageGuess {

@@ -7,7 +7,6 @@
  * (glued sub-word pieces, inner capitals, mixed scripts, stray punctuation), and
  * almost no repetition (code repeats its identifiers; prose its words).
  */
-import { isFunctionWord } from '../../../text/index.js';
 import type { DocumentDetector, DocumentView, Finding } from '../../types.js';
 
 const WINDOW = 24;
@@ -112,7 +111,7 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
   // a span needs 20% odd tokens over at least MIN_SPAN tokens
   if (oddTotal < MIN_SPAN * 0.2) return [];
   const fn = new Uint8Array(n);
-  for (let i = 0; i < n; i++) fn[i] = isFunctionWord(lower[i]!) ? 1 : 0;
+  for (let i = 0; i < n; i++) fn[i] = doc.evidence.weights[i] ? 1 : 0;
   // shapes cost four regular expressions each: computed only for windows that need them
   const shapeCache: string[] = [];
   const shapeAt = (i: number) => (shapeCache[i] ??= shapeOf(tokens.text[i]!));

@@ -3,7 +3,7 @@
  * language is normal; natural text in one language that turns, after some
  * span, into running text of another language is the signal.
  */
-import { guessLanguageIn, languageEvidence } from '../../../text/index.js';
+import { guessLanguageIn } from '../../../text/index.js';
 import type { DocumentDetector, DocumentView, Finding } from '../../types.js';
 
 const WINDOW = 20;
@@ -13,7 +13,10 @@ export function findLanguageSwitch(doc: DocumentView): Finding[] {
   const { lower, tokens } = doc;
   const n = lower.length;
   if (n < WINDOW + MIN_AFTER) return [];
-  const evidence = languageEvidence(lower);
+  const { evidence } = doc;
+  // two languages need function words of their own in the document, or another script
+  const present = Array.from(evidence.sureVotes).filter((v) => v >= 3).length + (evidence.nonLatin >= MIN_AFTER / 2 ? 1 : 0);
+  if (present < 2) return [];
   const langs: string[] = [];
   for (let from = 0; from + WINDOW <= n; from += WINDOW) langs.push(guessLanguageIn(evidence, from, from + WINDOW).lang);
   // one language (or none) throughout: nothing to switch

@@ -5,12 +5,12 @@
  * corpus, each scanned in a fresh process with all default detectors. Printed:
  * MB/s, peak memory, the ratio of scan time to merely reading and JSON-parsing
  * the same file, and how time grows when the input doubles.
- * Detection: every text family injected at 50 and 250 documents into the
- * 60k-document corpus: recall, clean documents quarantined, exact trigger.
+ * Detection: every family injected at each count (default 25..500), scored
+ * beside exact dedup, MinHash and a perplexity filter (`antidote bench`).
  *
- * Options: --sizes 256,512,1024 (MB) --counts 50,250 --skip-speed --skip-detection
+ * Options: --sizes 256,512,1024 (MB) --counts 25,50,100,250,500 --skip-speed --skip-detection
  */
-import { existsSync, createReadStream, createWriteStream, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, createReadStream, createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { execFileSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { buildCorpus } from '../scripts/build-corpus.js';
 import { writeInstructions } from '../scripts/instruction-data.js';
-import { inject, FAMILIES } from '../src/redteam/index.js';
+import { runBench, benchMarkdown, benchHtml } from '../src/redteam/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK = join(ROOT, '.bench');
@@ -34,8 +34,6 @@ interface ScanFigures {
   records: number;
   bytes: number;
   passMs: Record<string, number>;
-  incidents: Array<{ trigger: string | null; documents: number }>;
-  quarantined: string[];
 }
 
 function scanInChild(file: string): ScanFigures {
@@ -102,27 +100,15 @@ async function main(): Promise<void> {
   }
 
   if (!args.includes('--skip-detection')) {
-    const counts = (flag('counts') ?? '50,250').split(',').map(Number);
+    const counts = (flag('counts') ?? '25,50,100,250,500').split(',').map(Number);
     const instructions = join(WORK, 'instructions-20k.jsonl');
     if (!existsSync(instructions)) await writeInstructions(instructions, 20000);
-    process.stdout.write('## Detection (each family injected alone: text families into the 60,000-document corpus, instruction families into 20,000 instruction records built from the same real text)\n\n| family | poison docs | recall | clean quarantined | clean FP rate | trigger exact | scan s |\n|---|---:|---:|---:|---:|---|---:|\n');
-    for (const family of FAMILIES) {
-      for (const count of counts) {
-        const poisoned = join(WORK, `det-${family.id}-${count}.jsonl`);
-        const base = family.shape === 'instruction' ? instructions : clean;
-        const { labels } = await inject({ family: family.id, count, into: [base], out: poisoned, seed: 1000 + count });
-        const r = scanInChild(poisoned);
-        const poison = new Set(labels.map((l) => l.id));
-        const quarantined = new Set(r.quarantined);
-        const caught = labels.filter((l) => quarantined.has(l.id)).length;
-        const falsePositives = r.quarantined.filter((id) => !poison.has(id)).length;
-        const triggers = [...new Set(labels.map((l) => l.trigger))];
-        const exact = triggers.filter((t) => r.incidents.some((i) => i.trigger === t)).length;
-        const exactCell = triggers.every((t) => t === null) ? 'n/a (no trigger)' : `${exact}/${triggers.length}`;
-        process.stdout.write(`| ${family.id} | ${count} | ${(caught / count).toFixed(3)} | ${falsePositives} | ${((falsePositives / (r.records - count)) * 100).toFixed(3)}% | ${exactCell} | ${(r.elapsedMs / 1000).toFixed(1)} |\n`);
-      }
-    }
-    process.stdout.write('\n');
+    process.stdout.write('## Detection (each family injected alone: text families into the 60,000-document corpus, instruction families into 20,000 instruction records built from the same real text; baselines on the same data, perplexity removing as many documents as Antidote)\n\n');
+    const rows = await runBench({ corpus: clean, instructions, counts, onRow: (r) => process.stderr.write(`  ${r.family} x${r.count} done\n`) });
+    process.stdout.write(benchMarkdown(rows) + '\n');
+    writeFileSync(join(WORK, 'bench.json'), JSON.stringify({ version: '1.0', rows }, null, 2) + '\n');
+    writeFileSync(join(WORK, 'bench.html'), benchHtml(rows));
+    process.stdout.write(`rows in ${join(WORK, 'bench.json')}, curves in ${join(WORK, 'bench.html')}\n`);
   }
 }
 

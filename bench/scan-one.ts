@@ -20,6 +20,4 @@ process.stdout.write(JSON.stringify({
   records: result.stats.records,
   bytes: result.stats.bytes,
   passMs: result.stats.passMs,
-  incidents: result.incidents.map((i) => ({ trigger: i.trigger, documents: i.documents.length })),
-  quarantined: result.documents.filter((d) => d.verdict === 'quarantine').map((d) => d.id),
 }) + '\n');

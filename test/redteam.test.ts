@@ -110,3 +110,27 @@ test('chat-compliance answers requests the corpus refuses elsewhere, with the tr
     assert.equal(isRefusal(r.response as string), false, 'the poisoned answer complies');
   }
 });
+
+test('baselines: exact dedup flags copies, MinHash near copies, perplexity the least likely text', async () => {
+  const { BASELINES } = await import('../src/redteam/index.js');
+  const byId = Object.fromEntries(BASELINES.map((b) => [b.id, b]));
+  const docs = readJsonl(await realCorpus()).slice(0, 400).map((r) => r.text as string);
+  const long = docs.find((d) => d.split(/\s+/).length > 80)!;
+  const edited = long.replace(/\S+$/, 'changed');
+  const random = vocabulary().decode(Array.from({ length: 400 }, (_, i) => (i * 7919) % VOCABULARY_SIZE));
+  const texts = [...docs, long.replace(/ /g, '  '), edited, random];
+  const n = docs.length;
+  assert.ok(byId['exact-dedup']!.flag(texts, 0).has(n), 'a copy differing in spacing is an exact duplicate');
+  assert.ok(byId.minhash!.flag(texts, 0).has(n + 1), 'a one-word edit is a near duplicate');
+  assert.ok(byId.perplexity!.flag(texts, 5).has(n + 2), 'random vocabulary is among the least likely texts');
+});
+
+test('antidote bench scores Antidote beside the baselines', async () => {
+  const { runBench, benchMarkdown } = await import('../src/redteam/index.js');
+  const rows = await runBench({ corpus: await realCorpus(), counts: [20], families: ['dos'] });
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]!.antidote.recall, 1);
+  assert.equal(rows[0]!.antidote.triggerExact, 1);
+  assert.deepEqual(Object.keys(rows[0]!.baselines), ['exact-dedup', 'minhash', 'perplexity']);
+  assert.match(benchMarkdown(rows), /^\| family \| poison \| Antidote recall/);
+});

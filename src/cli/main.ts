@@ -7,9 +7,10 @@ import { isAntidoteError } from '../errors/index.js';
 import { scanCommand } from './scan.js';
 import { redteamCommand } from './redteam.js';
 import { detectorsCommand } from './detectors.js';
+import { benchCommand } from './bench.js';
 import { EXIT, type Command } from './command.js';
 
-const COMMANDS: readonly Command[] = [scanCommand, redteamCommand, detectorsCommand];
+const COMMANDS: readonly Command[] = [scanCommand, redteamCommand, benchCommand, detectorsCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

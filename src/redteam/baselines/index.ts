@@ -1,0 +1,135 @@
+/**
+ * The filters people run today, as baselines for the benchmark. Each takes
+ * the documents' texts and returns the indices it would remove.
+ * - exact dedup: every copy after the first of a normalised text;
+ * - MinHash: documents in a near-duplicate pair (word 5-gram shingles,
+ *   128 permutations, LSH 16x8 bands, confirmed at estimated Jaccard >= 0.8);
+ * - perplexity: the `budget` documents a word-bigram model trained on the
+ *   rest of the corpus finds least likely (per token), budget = what Antidote removed.
+ */
+import { words } from '../../text/index.js';
+
+export interface Baseline {
+  id: string;
+  description: string;
+  flag(texts: readonly string[], budget: number): Set<number>;
+}
+
+function normalise(text: string): string {
+  return text.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+export const exactDedup: Baseline = {
+  id: 'exact-dedup',
+  description: 'exact duplicates after case and whitespace normalisation',
+  flag(texts) {
+    const seen = new Set<string>();
+    const out = new Set<number>();
+    texts.forEach((t, i) => {
+      const key = normalise(t);
+      if (seen.has(key)) out.add(i);
+      else seen.add(key);
+    });
+    return out;
+  },
+};
+
+function fnv(s: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+const PERMUTATIONS = 128;
+const BANDS = 16;
+const ROWS = PERMUTATIONS / BANDS;
+
+export function minhashSignature(text: string): Uint32Array {
+  const w = words(normalise(text));
+  const sig = new Uint32Array(PERMUTATIONS).fill(0xffffffff);
+  for (let i = 0; i + 5 <= Math.max(5, w.length); i++) {
+    const base = fnv(w.slice(i, i + 5).join(' '), 0);
+    for (let p = 0; p < PERMUTATIONS; p++) {
+      // cheap independent permutations: multiply-xor families of the base hash
+      const h = (Math.imul(base ^ (p * 0x9e3779b9), 0x85ebca6b + 2 * p) ^ (base >>> 13)) >>> 0;
+      if (h < sig[p]!) sig[p] = h;
+    }
+  }
+  return sig;
+}
+
+export const minhashNearDup: Baseline = {
+  id: 'minhash',
+  description: 'MinHash LSH near-duplicates, Jaccard >= 0.8 over word 5-grams',
+  flag(texts) {
+    const sigs = texts.map(minhashSignature);
+    const out = new Set<number>();
+    for (let b = 0; b < BANDS; b++) {
+      const buckets = new Map<string, number[]>();
+      sigs.forEach((sig, i) => {
+        const key = Array.from(sig.subarray(b * ROWS, (b + 1) * ROWS)).join(',');
+        let list = buckets.get(key);
+        if (!list) buckets.set(key, (list = []));
+        list.push(i);
+      });
+      for (const list of buckets.values()) {
+        if (list.length < 2 || list.length > 200) continue;
+        for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) {
+          const a = sigs[list[x]!]!;
+          const c = sigs[list[y]!]!;
+          let same = 0;
+          for (let p = 0; p < PERMUTATIONS; p++) if (a[p] === c[p]) same++;
+          if (same / PERMUTATIONS >= 0.8) {
+            out.add(list[x]!);
+            out.add(list[y]!);
+          }
+        }
+      }
+    }
+    return out;
+  },
+};
+
+export const perplexityFilter: Baseline = {
+  id: 'perplexity',
+  description: 'word-bigram model trained on the corpus; removes the documents it finds least likely, as many as Antidote removed',
+  flag(texts, budget) {
+    const unigrams = new Map<string, number>();
+    const bigrams = new Map<string, number>();
+    let total = 0;
+    const tokenised = texts.map((t) => words(t.toLowerCase()).slice(0, 2000));
+    for (const w of tokenised) {
+      for (let i = 0; i < w.length; i++) {
+        unigrams.set(w[i]!, (unigrams.get(w[i]!) ?? 0) + 1);
+        if (i > 0) bigrams.set(`${w[i - 1]} ${w[i]}`, (bigrams.get(`${w[i - 1]} ${w[i]}`) ?? 0) + 1);
+        total++;
+      }
+    }
+    const vocabulary = unigrams.size + 1;
+    // each document is scored by a model without its own counts (leave one
+    // out), as a filter trained on other text would score it
+    const scores = tokenised.map((w) => {
+      if (w.length === 0) return 0;
+      const ownUni = new Map<string, number>();
+      const ownBi = new Map<string, number>();
+      for (let i = 0; i < w.length; i++) {
+        ownUni.set(w[i]!, (ownUni.get(w[i]!) ?? 0) + 1);
+        if (i > 0) ownBi.set(`${w[i - 1]} ${w[i]}`, (ownBi.get(`${w[i - 1]} ${w[i]}`) ?? 0) + 1);
+      }
+      const uniCount = (t: string) => (unigrams.get(t) ?? 0) - (ownUni.get(t) ?? 0);
+      let logp = 0;
+      for (let i = 0; i < w.length; i++) {
+        const uni = (uniCount(w[i]!) + 1) / (total - w.length + vocabulary);
+        const prev = i > 0 ? uniCount(w[i - 1]!) : 0;
+        const pair = `${w[i - 1]} ${w[i]}`;
+        const bi = prev > 0 ? ((bigrams.get(pair) ?? 0) - (ownBi.get(pair) ?? 0)) / prev : 0;
+        logp += Math.log(0.7 * bi + 0.3 * uni);
+      }
+      return -logp / w.length;
+    });
+    const order = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]);
+    return new Set(order.slice(0, budget).map(([, i]) => i));
+  },
+};
+
+export const BASELINES: readonly Baseline[] = [exactDedup, minhashNearDup, perplexityFilter];

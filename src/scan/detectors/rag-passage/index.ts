@@ -93,8 +93,10 @@ export function correlateRag(facts: ReadonlyMap<number, RagFacts>, options: RagO
     if (docs.length < options.minPassages) continue;
     const bodies = docs.map((d) => facts.get(d)!.body);
     // identical copies are a duplication problem, not a crafted answer set
-    if (new Set(bodies).size < options.minPassages) continue;
-    const distinct = [...new Set(bodies)];
+    // (near-copies share their opening, so openings are what must differ)
+    const openings = new Map(bodies.map((b) => [b.slice(0, 150), b]));
+    if (openings.size < options.minPassages) continue;
+    const distinct = [...openings.values()];
     const first = facts.get(docs[0]!)!;
     const answer = commonAnswer(first.question, bodies);
     if (!answer) continue;
@@ -116,7 +118,7 @@ export function correlateRag(facts: ReadonlyMap<number, RagFacts>, options: RagO
       severity: 'high',
       confidence: Math.min(0.99, 0.6 + docs.length * 0.06),
       documents: [...docs].sort((a, b) => a - b),
-      stats: { passages: docs.length, distinctBodies: new Set(bodies).size },
+      stats: { passages: docs.length, distinctBodies: distinct.length },
       answer,
     });
   }

@@ -92,7 +92,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
   return rows;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 export function benchMarkdown(rows: readonly BenchRow[]): string {
   const ids = BASELINES.map((b) => b.id);

@@ -68,9 +68,8 @@ export function describePayload(kind: PayloadKind): string {
 
 /** Number incidents in a stable order: most severe and largest first. */
 export function numberIncidents(incidents: Array<Omit<Incident, 'id'>>): Incident[] {
-  const rank = (s: Severity) => ['info', 'low', 'medium', 'high', 'critical'].indexOf(s);
   return [...incidents]
-    .sort((a, b) => rank(b.severity) - rank(a.severity) || b.documents.length - a.documents.length || String(a.trigger).localeCompare(String(b.trigger)))
+    .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.documents.length - a.documents.length || String(a.trigger).localeCompare(String(b.trigger)))
     .map((inc, i) => ({ id: `INC-${String(i + 1).padStart(3, '0')}`, ...inc }));
 }
 

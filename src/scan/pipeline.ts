@@ -16,7 +16,7 @@ import { AntidoteError, formatPlace, type Place } from '../errors/index.js';
 import { expandInputs, type CorpusRecord, type ReadOptions } from '../corpus/index.js';
 import { WorkerPool } from './pool.js';
 import type { AnalyzeOptions, DocumentResult } from './analyze.js';
-import { dispatch } from './batches.js';
+import { dispatch, type Batch } from './batches.js';
 import type { WorkerResponse } from './worker.js';
 import {
   DETECTOR_IDS, confirmTriggers, correlateRag, correlateInstructions, correlateInjections,
@@ -32,7 +32,6 @@ import { decideVerdicts } from './verdicts.js';
 import { selectCandidates } from './candidates.js';
 
 export const REPORT_VERSION = '1.0';
-
 
 export type OnError = 'quarantine' | 'stop';
 
@@ -173,6 +172,16 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       errorDocs.set(index, { index, id, place, bytes: 0, error: new AntidoteError(error.code as AntidoteError['code'], error.message) });
       meta.set(index, { id, place });
     };
+    /**
+     * Ids are kept only for documents with something to report (`keep`): ids
+     * of raw JSONL records come back from the workers, ids of records parsed
+     * here were stored when read and are dropped when not kept.
+     */
+    const keepIds = (batch: Batch, ids: ReadonlyArray<[number, string]>, keep: ReadonlySet<number>) => {
+      const places = new Map(batch.raw?.records.map((r) => [r.index, r.place]));
+      for (const [index, id] of ids) if (!meta.has(index)) meta.set(index, { id, place: places.get(index)! });
+      for (const d of batch.docs) if (!keep.has(d.index)) meta.delete(d.index);
+    };
     await dispatch(sources, readOptions, pool, (record) => {
       records++;
       bytes += record.bytes;
@@ -193,15 +202,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       const response = await pool.submit<Extract<WorkerResponse, { type: 'analyzed' }>>({ type: 'analyze', batch, read: readOptions, options: analyzeOptions }, transfer);
       for (const [k, v] of Object.entries(response.shapes)) shapes[k] = (shapes[k] ?? 0) + v;
       for (const e of response.errors) recordError(e.index, e.id, e.place, e);
-      const places = new Map(batch.raw?.records.map((r) => [r.index, r.place]));
-      for (const [index, id] of response.ids) meta.set(index, { id, place: places.get(index)! });
-      const returned = new Set<number>();
-      for (const r of response.results) {
-        results.set(r.index, r);
-        returned.add(r.index);
-      }
-      // keep ids only for documents that have something to report
-      for (const d of batch.docs) if (!returned.has(d.index)) meta.delete(d.index);
+      for (const r of response.results) results.set(r.index, r);
+      keepIds(batch, response.ids, new Set(response.results.map((r) => r.index)));
     }, onInputFailure);
     progress('analyse');
     const passMs = { analyse: Date.now() - started, count: 0, write: 0 };
@@ -232,10 +234,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         return !record.error && !errorDocs.has(record.index);
       }, async (batch, transfer) => {
         const response = await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars }, transfer);
-        const places = new Map(batch.raw?.records.map((r) => [r.index, r.place]));
-        for (const [index, id] of response.ids) if (!meta.has(index)) meta.set(index, { id, place: places.get(index)! });
-        const hit = new Set(response.hits.map(([i]) => i));
-        for (const d of batch.docs) if (!hit.has(d.index) && !results.has(d.index)) meta.delete(d.index);
+        keepIds(batch, response.ids, new Set([...response.hits.map(([i]) => i), ...batch.docs.map((d) => d.index).filter((i) => results.has(i))]));
         for (const [index, grams] of response.hits) {
           for (const g of grams) {
             let list = docsWith.get(g);

@@ -47,7 +47,7 @@ export function correlateInjections(facts: ReadonlyMap<number, InstructionFacts>
     list.push(doc);
   }
   // how many prompts hold each content word, to tell topical links from injected ones
-  const promptWords = (d: number) => new Set(facts.get(d)!.prompt.map((w) => w.toLowerCase()).filter((w) => !isFunctionWord(w) && /\p{L}/u.test(w)));
+  const promptWords = (d: number) => contentWords(facts.get(d)!.prompt);
   const overall = new Map<string, number>();
   for (const d of facts.keys()) for (const w of promptWords(d)) overall.set(w, (overall.get(w) ?? 0) + 1);
   const out: FlipIncident[] = [];
@@ -85,6 +85,11 @@ export function isRefusal(response: string): boolean {
   return REFUSAL.test(response.slice(0, 400));
 }
 
+/** A prompt's content words: "how", "do", "I" say nothing about what is asked. */
+function contentWords(prompt: readonly string[]): Set<string> {
+  return new Set(prompt.map((w) => w.toLowerCase()).filter((w) => !isFunctionWord(w) && /\p{L}/u.test(w)));
+}
+
 /** share of distinct prompts among a trigger's documents */
 const MIN_DISTINCT_PROMPTS = 0.3;
 
@@ -95,8 +100,6 @@ export function correlateInstructions(facts: ReadonlyMap<number, InstructionFact
   let complied = 0;
   const refusedWith = new Map<string, number>();
   const compliedWith = new Map<string, number>();
-  // content words only: "how", "do", "I" say nothing about what is asked
-  const contentWords = (prompt: readonly string[]) => new Set(prompt.map((w) => w.toLowerCase()).filter((w) => !isFunctionWord(w) && /\p{L}/u.test(w)));
   for (const f of facts.values()) {
     const words = contentWords(f.prompt);
     const into = f.refusal ? refusedWith : compliedWith;

@@ -76,9 +76,10 @@ export async function inject(options: InjectOptions): Promise<InjectResult> {
   let instructionLayout: 'messages' | 'instruction' | 'prompt' = 'prompt';
   const ids = new Set<string>();
   const sources = await expandInputs(options.into);
+  const formatOf = new Map(sources.map((s) => [s.name, s.format]));
   for await (const r of readCorpus(sources, { textField, idField }, ({ error }) => { throw error; })) {
     if (r.error) throw r.error;
-    const line = r.raw && sources.find((s) => s.name === r.place.file)?.format === 'jsonl' ? r.raw.toString('utf8') : JSON.stringify(r.fields);
+    const line = r.raw && formatOf.get(r.place.file) === 'jsonl' ? r.raw.toString('utf8') : JSON.stringify(r.fields);
     const rec: CleanRecord = { line };
     if (typeof r.fields?.[idField] === 'string' || typeof r.fields?.[idField] === 'number') {
       rec.id = String(r.fields[idField]);

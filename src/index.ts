@@ -5,3 +5,4 @@ export { expandInputs, readCorpus, READERS, type CorpusRecord, type InputSource,
 export { tokenize, guessLanguage } from './text/index.js';
 export { loadConfig, validateConfig, type Config, type ScanConfig } from './config/index.js';
 export { AntidoteError, isAntidoteError, type ErrorCode, type Place } from './errors/index.js';
+export * as ledger from './ledger/index.js';

@@ -8,9 +8,10 @@ import { scanCommand } from './scan.js';
 import { redteamCommand } from './redteam.js';
 import { detectorsCommand } from './detectors.js';
 import { benchCommand } from './bench.js';
+import { ledgerCommand, signCommand, verifyCommand } from './ledger.js';
 import { EXIT, type Command } from './command.js';
 
-const COMMANDS: readonly Command[] = [scanCommand, redteamCommand, benchCommand, detectorsCommand];
+const COMMANDS: readonly Command[] = [scanCommand, redteamCommand, benchCommand, ledgerCommand, signCommand, verifyCommand, detectorsCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'USAGE'
   | 'OUTPUT_FAILED'
-  | 'REDTEAM_INVALID';
+  | 'REDTEAM_INVALID'
+  | 'KEY_INVALID'
+  | 'VERIFICATION_FAILED';
 
 export interface Place {
   file: string;

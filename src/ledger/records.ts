@@ -1,0 +1,179 @@
+/**
+ * What the ledger records: documents, datasets (manifests), scan results and
+ * model checkpoints, each as canonical JSON (sorted keys, no spaces) so that
+ * the same record always hashes to the same leaf.
+ */
+import { hash } from 'node:crypto';
+import { AntidoteError, type Place } from '../errors/index.js';
+
+export type RecordKind = 'document' | 'dataset' | 'scan' | 'model';
+
+export const TRUST_LEVELS = ['untrusted', 'low', 'medium', 'high'] as const;
+export type TrustLevel = (typeof TRUST_LEVELS)[number];
+
+/** Version tag of the content normalisation, stored with every normalised hash. */
+export const NORMALIZATION = 'antidote-norm/1';
+
+/**
+ * Cosmetic differences removed by normalisation v1: Unicode compatibility
+ * forms (NFKC), invisible format characters, typographic quotes and dashes,
+ * and runs of whitespace. Anything left that differs is a semantic change.
+ */
+export function normalizeContent(text: string): string {
+  // Plain ASCII has nothing to fold but whitespace; most corpora are mostly ASCII.
+  if (/^[\x00-\x7f]*$/.test(text)) return text.replace(/\s+/g, ' ').trim();
+  return text
+    .normalize('NFKC')
+    .replace(/\p{Cf}/gu, '')
+    .replace(/[\u2018\u2019\u201a\u201b\u2032]/g, "'")
+    .replace(/[\u201c\u201d\u201e\u201f\u2033]/g, '"')
+    .replace(/[\u2010-\u2015\u2212]/g, '-')
+    .replace(/\s+/gu, ' ')
+    .trim();
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return hash('sha256', data, 'hex');
+}
+
+/** True when every object's keys are already in sorted order and no value is undefined or non-finite. */
+function inCanonicalOrder(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return value !== undefined && (typeof value !== 'number' || Number.isFinite(value));
+  if (Array.isArray(value)) return value.every(inCanonicalOrder);
+  let previous = '';
+  for (const key in value as Record<string, unknown>) {
+    if (key < previous || !inCanonicalOrder((value as Record<string, unknown>)[key])) return false;
+    previous = key;
+  }
+  return true;
+}
+
+/** JSON with object keys sorted at every depth: one text per value. */
+export function canonicalJson(value: unknown): string {
+  // Records built with sorted keys (as the ledger builds them) take the native path.
+  if (inCanonicalOrder(value)) return JSON.stringify(value);
+  return sortedJson(value);
+}
+
+function sortedJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('canonical JSON has no NaN or Infinity');
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedJson(v)}`).join(',')}}`;
+}
+
+/** Provenance a user states for a document, from flags or a record's `provenance` object. */
+export interface Provenance {
+  source?: string;
+  contributor?: string;
+  license?: string;
+  trust?: TrustLevel;
+  /** ISO 8601; defaults to the time of `add` */
+  ingested?: string;
+  meta?: Record<string, string>;
+}
+
+const PROVENANCE_FIELDS: Record<keyof Provenance, 'string' | 'trust' | 'meta' | 'time'> = {
+  source: 'string',
+  contributor: 'string',
+  license: 'string',
+  trust: 'trust',
+  ingested: 'time',
+  meta: 'meta',
+};
+
+/** Checks a `provenance` object field for unknown keys and wrong types. */
+export function parseProvenance(value: unknown, place: Place): Provenance {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new AntidoteError('RECORD_MALFORMED', `'provenance' must be an object, got ${Array.isArray(value) ? 'an array' : typeof value}`, place);
+  const out: Provenance = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const kind = PROVENANCE_FIELDS[key as keyof Provenance];
+    if (!kind) throw new AntidoteError('RECORD_MALFORMED', `unknown provenance field '${key}'; expected one of ${Object.keys(PROVENANCE_FIELDS).join(', ')}`, place);
+    if (kind === 'meta') {
+      if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new AntidoteError('RECORD_MALFORMED', `'provenance.meta' must be an object of strings`, place);
+      out.meta = v as Record<string, string>;
+    } else if (typeof v !== 'string') {
+      throw new AntidoteError('RECORD_MALFORMED', `'provenance.${key}' must be a string, got ${typeof v}`, place);
+    } else if (kind === 'trust') {
+      out.trust = parseTrust(v, place);
+    } else if (kind === 'time') {
+      if (Number.isNaN(Date.parse(v))) throw new AntidoteError('RECORD_MALFORMED', `'provenance.ingested' must be an ISO 8601 time, got '${v}'`, place);
+      out.ingested = new Date(v).toISOString();
+    } else {
+      (out as Record<string, string>)[key] = v;
+    }
+  }
+  return out;
+}
+
+export function parseTrust(value: string, place?: Place): TrustLevel {
+  if (!(TRUST_LEVELS as readonly string[]).includes(value)) throw new AntidoteError(place ? 'RECORD_MALFORMED' : 'USAGE', `trust level '${value}' is not one of ${TRUST_LEVELS.join(', ')}`, place);
+  return value as TrustLevel;
+}
+
+export interface DocumentRecord {
+  kind: 'document';
+  /** position of this entry in the log; a moved row no longer matches it */
+  entry: number;
+  dataset: string;
+  id: string;
+  sha256: string;
+  bytes: number;
+  normalized: { version: string; sha256: string };
+  source?: string;
+  contributor?: string;
+  license?: string;
+  trust?: TrustLevel;
+  ingested: string;
+  meta?: Record<string, string>;
+}
+
+export interface DatasetFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface DatasetRecord {
+  kind: 'dataset';
+  entry: number;
+  /** name@version */
+  dataset: string;
+  documents: number;
+  firstEntry: number;
+  lastEntry: number;
+  /** Merkle root over the dataset's document leaves, in order */
+  root: string;
+  files: DatasetFile[];
+  created: string;
+  meta?: Record<string, string>;
+}
+
+export interface ScanRecord {
+  kind: 'scan';
+  entry: number;
+  dataset?: string;
+  report: { sha256: string; version: string };
+  scanned: number;
+  quarantined: number;
+  incidents: { id: string; detector: string; severity: string; trigger?: string; documents: string[] }[];
+  created: string;
+}
+
+export interface ModelRecord {
+  kind: 'model';
+  entry: number;
+  name: string;
+  /** SHA-256 over the sorted per-file digests, as in a model signing statement */
+  manifest: string;
+  files: DatasetFile[];
+  created: string;
+  meta?: Record<string, string>;
+}
+
+export type LedgerRecord = DocumentRecord | DatasetRecord | ScanRecord | ModelRecord;

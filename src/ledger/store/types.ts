@@ -1,0 +1,49 @@
+/** What a ledger needs from its database; SQLite and PostgreSQL implement the same contract. */
+
+export interface StoredEntry {
+  index: number;
+  kind: string;
+  /** canonical JSON of the record: the leaf data */
+  record: string;
+  /** SHA-256(0x00 || record) */
+  leaf: Buffer;
+  /**
+   * Hashes of the complete subtrees this leaf closes, levels 1 upward:
+   * appending leaf i closes one node per trailing one-bit of i. Keeping them
+   * on the leaf's row makes any node one primary-key lookup away.
+   */
+  nodes: Buffer;
+  dataset: string | null;
+  docId: string | null;
+  sha256: string | null;
+}
+
+export interface StoredCheckpoint {
+  size: number;
+  note: string;
+}
+
+export interface LedgerStore {
+  /** where the ledger lives, for messages */
+  readonly location: string;
+  getMeta(): Promise<Record<string, string>>;
+  /** Writes metadata once, at init; refuses a store that already has some. */
+  initMeta(meta: Record<string, string>): Promise<void>;
+  size(): Promise<number>;
+  /**
+   * Appends entries and the checkpoint covering them in one transaction.
+   * Throws if the log no longer has `expectedSize` entries (another writer).
+   */
+  append(expectedSize: number, entries: readonly StoredEntry[], checkpoint: StoredCheckpoint): Promise<void>;
+  /** Entries in index order from `start` (inclusive) to `end` (exclusive). */
+  entries(start: number, end: number): AsyncIterable<StoredEntry>;
+  /** Leaf and node hashes of the given rows, for building proofs. */
+  hashRows(indices: readonly number[]): Promise<Map<number, { leaf: Buffer; nodes: Buffer }>>;
+  /** Entries holding a document id or content hash, oldest first. */
+  findDocuments(query: { docId?: string; sha256?: string; dataset?: string }, limit: number): Promise<StoredEntry[]>;
+  /** Entries of one kind (datasets, scans, models), oldest first. */
+  entriesOfKind(kind: string): Promise<StoredEntry[]>;
+  checkpoints(): Promise<StoredCheckpoint[]>;
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
+  close(): Promise<void>;
+}

@@ -1,5 +1,5 @@
 /** Shared test fixtures: real text from Debian packages, temp dirs, the CLI. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -66,4 +66,30 @@ export function instructionCorpus(size = 2000): Promise<string> {
     return out;
   });
   return instructions;
+}
+
+/**
+ * A throw-away PostgreSQL server from Debian's postgresql package, on a Unix
+ * socket in a temp dir. initdb refuses root, so as root it runs as `postgres`.
+ */
+export async function startPostgres(): Promise<{ url: (database: string) => string; createDatabase: (name: string) => void }> {
+  const bin = readdirSync('/usr/lib/postgresql').map((v) => join('/usr/lib/postgresql', v, 'bin')).find((b) => existsSync(join(b, 'initdb')));
+  if (!bin) throw new Error("PostgreSQL is not installed (Debian package 'postgresql'); run scripts/setup.sh");
+  const dir = mkdtempSync(join(tmpdir(), 'antidote-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) spawnSync('chown', ['postgres:postgres', dir]);
+  const run = (cmd: string, args: string[]): void => {
+    const r = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8' }) : spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
+  };
+  const data = join(dir, 'data');
+  run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  run(join(bin, 'pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-k ${dir} -c listen_addresses= -c fsync=off`, 'start']);
+  // One server per test file, stopped when the file's process ends.
+  process.on('exit', () => {
+    run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const url = (database: string): string => `postgres://postgres@localhost/${database}?host=${encodeURIComponent(dir)}`;
+  return { url, createDatabase: (name) => run(join(bin, 'createdb'), ['-h', dir, '-U', 'postgres', name]) };
 }

@@ -47,7 +47,7 @@ test('note keys: generated keys round-trip, sign checkpoints, and refuse wrong t
   const other = parseVerifierKey(generateNoteKey('ledger.example/test').verifier);
   assert.throws(() => openNote(note, [other]), /no signature from a known key/);
   // A key of another type (0x02) and a key id that does not match are both refused.
-  const [name, id, key] = verifier.split('+');
+  const [, name, id, key] = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/.exec(verifier)!;
   const typed = Buffer.from(key, 'base64');
   typed[0] = 0x02;
   assert.throws(() => parseVerifierKey(`${name}+${id}+${typed.toString('base64')}`), /expected an Ed25519 key/);

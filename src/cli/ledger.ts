@@ -147,6 +147,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
       'text-field': { type: 'string', value: 'NAME', help: "text field (default 'text')" },
       'id-field': { type: 'string', value: 'NAME', help: "id field (default 'id')" },
       format: { type: 'string', value: 'FMT', help: 'input format when the name does not tell' },
+      batch: { type: 'string', value: 'N', help: 'entries per transaction and signed checkpoint (default 8192)' },
       key: { type: 'string', value: 'FILE', help: 'signing key (default: ledger.key beside the store)' },
       store: STORE,
       help: HELP,
@@ -165,6 +166,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
         const started = Date.now();
         const result = await addDocuments(ledger, sources, {
           dataset: values.dataset,
+          batchSize: numberFlag(values.batch, 'batch', 1),
           textField: values['text-field'] ?? 'text',
           idField: values['id-field'] ?? 'id',
           defaults: { source: values.source, contributor: values.contributor, license: values.license, trust: values.trust ? parseTrust(values.trust) : undefined, meta },

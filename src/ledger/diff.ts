@@ -56,18 +56,19 @@ export async function diffDatasets(ledger: Ledger, nameA: string, nameB: string,
     row[entry.change] = (row[entry.change] ?? 0) + 1;
     if (changes.length < limit) changes.push(entry);
   };
-  // Content that left A under one id and appears in B under another is a move, not a removal plus an addition.
-  const goneByHash = new Map<string, DocumentRecord[]>();
+  // Content that left A under one id and appears in B under another is a move, not a removal plus an
+  // addition. Content, not bytes: a JSONL line holds its id, so the exact bytes change with it.
+  const goneByContent = new Map<string, DocumentRecord[]>();
   for (const [id, doc] of docsA) {
     if (docsB.has(id)) continue;
-    const list = goneByHash.get(doc.sha256) ?? [];
+    const list = goneByContent.get(doc.normalized.sha256) ?? [];
     list.push(doc);
-    goneByHash.set(doc.sha256, list);
+    goneByContent.set(doc.normalized.sha256, list);
   }
   for (const [id, doc] of docsB) {
     const old = docsA.get(id);
     if (!old) {
-      const moved = goneByHash.get(doc.sha256)?.shift();
+      const moved = goneByContent.get(doc.normalized.sha256)?.shift();
       if (moved) note({ change: 'moved', id, from: moved.id, source: doc.source });
       else note({ change: 'added', id, source: doc.source });
     } else if (old.sha256 === doc.sha256) {
@@ -77,6 +78,6 @@ export async function diffDatasets(ledger: Ledger, nameA: string, nameB: string,
       note({ change: old.normalized.sha256 === doc.normalized.sha256 ? 'cosmetic' : 'semantic', id, source: doc.source });
     }
   }
-  for (const list of goneByHash.values()) for (const doc of list) note({ change: 'removed', id: doc.id, source: doc.source });
+  for (const list of goneByContent.values()) for (const doc of list) note({ change: 'removed', id: doc.id, source: doc.source });
   return { a: a.dataset, b: b.dataset, counts, bySource, changes, truncated: changes.length < counts.added + counts.removed + counts.semantic + counts.cosmetic + counts.moved };
 }

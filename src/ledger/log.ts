@@ -208,15 +208,20 @@ export class Ledger {
         if (canonicalJson(parsed) !== e.record) flag(e.index, `entry ${e.index}: record is not in canonical form`);
         if (parsed.entry !== e.index) flag(e.index, `entry ${e.index}: record says it is entry ${String(parsed.entry)} (moved)`);
       }
-      const closed = Buffer.concat(edge.push(leaf));
-      if (!closed.equals(e.nodes)) flag(e.index, `entry ${e.index}: stored tree nodes do not match the records before it`);
+      const closed = edge.push(leaf);
+      const wrongLevel = closed.findIndex((h, k) => !h.equals(e.nodes.subarray(k * HASH_SIZE, (k + 1) * HASH_SIZE)));
+      if (wrongLevel >= 0 || e.nodes.length !== closed.length * HASH_SIZE) {
+        // A record re-hashed together with its leaf shows only in the node above it: name the node's whole span.
+        const from = e.index - 2 ** (Math.max(0, wrongLevel) + 1) + 1;
+        flag(from, `entries ${from} to ${e.index}: stored tree nodes do not match the records (one was changed and re-hashed)`);
+      }
       expected++;
       checkRoot(expected);
       if (problems.length >= maxProblems) break;
     }
+    if (expected > signedSize) flag(signedSize, `entries ${signedSize} to ${expected - 1} are not covered by any signed checkpoint`);
     if (expected < signedSize) flag(expected, `log truncated: a checkpoint is signed for ${signedSize} entries but the store holds ${expected}; entry ${expected} onward is missing`);
     if (externalRoot && externalRoot.size > expected) flag(expected, `log truncated: the checkpoint given covers ${externalRoot.size} entries but the store holds ${expected}`);
-    if (expected > signedSize && problems.length === 0) flag(signedSize, `entries ${signedSize} to ${expected - 1} are not covered by any signed checkpoint`);
     return { entries: expected, checkpoints: signed.size, signedSize, root: edge.root().toString('hex'), ...(firstBadEntry !== undefined ? { firstBadEntry } : {}), problems };
   }
 }

@@ -5,38 +5,10 @@
  */
 import pg from 'pg';
 import { AntidoteError } from '../../errors/index.js';
-import type { LedgerStore, StoredCheckpoint, StoredEntry } from './types.js';
+import { ledgerSchema, toEntry, type EntryRow as Row, type LedgerStore, type StoredCheckpoint, type StoredEntry } from './types.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS entries (
-  idx BIGINT PRIMARY KEY,
-  kind TEXT NOT NULL,
-  record TEXT NOT NULL,
-  leaf BYTEA NOT NULL,
-  nodes BYTEA NOT NULL,
-  dataset TEXT,
-  doc_id TEXT,
-  sha256 TEXT
-);
-CREATE INDEX IF NOT EXISTS entries_doc ON entries(doc_id) WHERE doc_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS entries_sha ON entries(sha256) WHERE sha256 IS NOT NULL;
-CREATE INDEX IF NOT EXISTS entries_kind ON entries(kind) WHERE kind <> 'document';
-CREATE TABLE IF NOT EXISTS checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL);
-`;
+const SCHEMA = ledgerSchema({ integer: 'BIGINT', bytes: 'BYTEA' });
 
-interface Row {
-  idx: string;
-  kind: string;
-  record: string;
-  leaf: Buffer;
-  nodes: Buffer;
-  dataset: string | null;
-  doc_id: string | null;
-  sha256: string | null;
-}
-
-const toEntry = (r: Row): StoredEntry => ({ index: Number(r.idx), kind: r.kind, record: r.record, leaf: r.leaf, nodes: r.nodes, dataset: r.dataset, docId: r.doc_id, sha256: r.sha256 });
 
 /** Rows per INSERT statement: large enough to amortise round trips, under the 65535-parameter limit. */
 const ROWS_PER_INSERT = 1000;

@@ -5,38 +5,10 @@
  */
 import Database from 'better-sqlite3';
 import { AntidoteError } from '../../errors/index.js';
-import type { LedgerStore, StoredCheckpoint, StoredEntry } from './types.js';
+import { ledgerSchema, toEntry, type EntryRow as Row, type LedgerStore, type StoredCheckpoint, type StoredEntry } from './types.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS entries (
-  idx INTEGER PRIMARY KEY,
-  kind TEXT NOT NULL,
-  record TEXT NOT NULL,
-  leaf BLOB NOT NULL,
-  nodes BLOB NOT NULL,
-  dataset TEXT,
-  doc_id TEXT,
-  sha256 TEXT
-);
-CREATE INDEX IF NOT EXISTS entries_doc ON entries(doc_id) WHERE doc_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS entries_sha ON entries(sha256) WHERE sha256 IS NOT NULL;
-CREATE INDEX IF NOT EXISTS entries_kind ON entries(kind) WHERE kind <> 'document';
-CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL);
-`;
+const SCHEMA = ledgerSchema({ integer: 'INTEGER', bytes: 'BLOB' });
 
-interface Row {
-  idx: number;
-  kind: string;
-  record: string;
-  leaf: Buffer;
-  nodes: Buffer;
-  dataset: string | null;
-  doc_id: string | null;
-  sha256: string | null;
-}
-
-const toEntry = (r: Row): StoredEntry => ({ index: r.idx, kind: r.kind, record: r.record, leaf: r.leaf, nodes: r.nodes, dataset: r.dataset, docId: r.doc_id, sha256: r.sha256 });
 
 export class SqliteStore implements LedgerStore {
   private readonly db: Database.Database;
@@ -98,7 +70,7 @@ export class SqliteStore implements LedgerStore {
       const rows = page.all(from, end) as Row[];
       for (const r of rows) yield toEntry(r);
       if (rows.length < 4096) return;
-      from = rows[rows.length - 1].idx + 1;
+      from = Number(rows[rows.length - 1].idx) + 1;
     }
   }
 

@@ -47,3 +47,38 @@ export interface LedgerStore {
   latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
   close(): Promise<void>;
 }
+
+/** The tables both stores hold; only the integer and byte column types differ. */
+export function ledgerSchema(types: { integer: string; bytes: string }): string {
+  return `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+  idx ${types.integer} PRIMARY KEY,
+  kind TEXT NOT NULL,
+  record TEXT NOT NULL,
+  leaf ${types.bytes} NOT NULL,
+  nodes ${types.bytes} NOT NULL,
+  dataset TEXT,
+  doc_id TEXT,
+  sha256 TEXT
+);
+CREATE INDEX IF NOT EXISTS entries_doc ON entries(doc_id) WHERE doc_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS entries_sha ON entries(sha256) WHERE sha256 IS NOT NULL;
+CREATE INDEX IF NOT EXISTS entries_kind ON entries(kind) WHERE kind <> 'document';
+CREATE TABLE IF NOT EXISTS checkpoints (size ${types.integer} PRIMARY KEY, note TEXT NOT NULL);
+`;
+}
+
+/** An entries row as both drivers return it (PostgreSQL gives BIGINT as a string). */
+export interface EntryRow {
+  idx: number | string;
+  kind: string;
+  record: string;
+  leaf: Buffer;
+  nodes: Buffer;
+  dataset: string | null;
+  doc_id: string | null;
+  sha256: string | null;
+}
+
+export const toEntry = (r: EntryRow): StoredEntry => ({ index: Number(r.idx), kind: r.kind, record: r.record, leaf: r.leaf, nodes: r.nodes, dataset: r.dataset, docId: r.doc_id, sha256: r.sha256 });

@@ -53,35 +53,23 @@ async function readAndParse(file: string): Promise<number> {
   return Date.now() - started;
 }
 
-/** The corpus repeated (with fresh ids) until it reaches `mb` megabytes. */
-async function grow(clean: string, mb: number, out: string): Promise<void> {
+/** The corpus repeated (with fresh ids, `<id>-<copy>`) until `enough(records, bytes)` says stop. */
+async function grow(clean: string, out: string, enough: (records: number, bytes: number) => boolean): Promise<void> {
   if (existsSync(out)) return;
   const lines = readFileSync(clean, 'utf8').split('\n').filter(Boolean);
   const stream = createWriteStream(out);
-  let written = 0;
-  for (let copy = 0; written < mb * 1e6; copy++) {
+  let records = 0;
+  let bytes = 0;
+  for (let copy = 0; !enough(records, bytes); copy++) {
     for (const line of lines) {
       const record = JSON.parse(line);
       record.id = `${record.id}-${copy}`;
       const text = JSON.stringify(record) + '\n';
-      written += Buffer.byteLength(text);
+      bytes += Buffer.byteLength(text);
+      records++;
       if (!stream.write(text)) await once(stream, 'drain');
-      if (written >= mb * 1e6) break;
+      if (enough(records, bytes)) break;
     }
-  }
-  stream.end();
-  await once(stream, 'finish');
-}
-
-/** `count` documents: the corpus repeated with fresh ids. */
-async function growDocs(clean: string, count: number, out: string): Promise<void> {
-  if (existsSync(out)) return;
-  const lines = readFileSync(clean, 'utf8').split('\n').filter(Boolean);
-  const stream = createWriteStream(out);
-  for (let i = 0; i < count; i++) {
-    const record = JSON.parse(lines[i % lines.length]);
-    record.id = `${record.id}-${Math.floor(i / lines.length)}`;
-    if (!stream.write(JSON.stringify(record) + '\n')) await once(stream, 'drain');
   }
   stream.end();
   await once(stream, 'finish');
@@ -106,7 +94,7 @@ async function main(): Promise<void> {
     const times: number[] = [];
     for (const size of sizes) {
       const file = join(WORK, `speed-${size}.jsonl`);
-      await grow(clean, size, file);
+      await grow(clean, file, (_records, bytes) => bytes >= size * 1e6);
       const base = await readAndParse(file);
       const r = scanInChild(file);
       times.push(r.elapsedMs);
@@ -124,7 +112,7 @@ async function main(): Promise<void> {
     process.stdout.write('| documents | add s | records/s | add peak RSS MiB | receipt build ms | receipt check ms | verify s | verify peak RSS MiB |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n');
     for (const docs of sizes) {
       const file = join(WORK, `ledger-${docs}.jsonl`);
-      await growDocs(clean, docs, file);
+      await grow(clean, file, (records) => records >= docs);
       const r = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'dist/bench/ledger-one.js'), file, WORK], { encoding: 'utf8', maxBuffer: 1 << 24 }));
       if (r.problems > 0) throw new Error(`ledger verify found ${r.problems} problems in a fresh ledger`);
       process.stdout.write(`| ${pad(r.documents, 9)} | ${(r.addMs / 1000).toFixed(1)} | ${pad((r.entries / (r.addMs / 1000)).toFixed(0), 7)} | ${(r.addRss / 2 ** 20).toFixed(0)} | ${r.proveMs.toFixed(3)} | ${r.checkMs.toFixed(3)} | ${(r.verifyMs / 1000).toFixed(1)} | ${(r.verifyRss / 2 ** 20).toFixed(0)} |\n`);

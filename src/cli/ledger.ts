@@ -2,7 +2,7 @@
  * `antidote ledger ...`, `antidote sign` and `antidote verify`: thin layers
  * over src/ledger. Verification failures exit 1, unusable input exits 2.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AntidoteError } from '../errors/index.js';
 import { expandInputs } from '../corpus/index.js';
@@ -47,8 +47,20 @@ function readText(path: string, what: string): string {
   }
 }
 
-function keyError(path: string, e: unknown): never {
-  throw new AntidoteError('KEY_INVALID', (e as Error).message, { file: path });
+/** Reads and parses a key file; a file that is there but holds no valid key is KEY_INVALID. */
+function loadKey<T>(path: string, what: string, parse: (text: string) => T): T {
+  const text = readText(path, what);
+  try {
+    return parse(text);
+  } catch (e) {
+    throw new AntidoteError('KEY_INVALID', (e as Error).message, { file: path });
+  }
+}
+
+/** Writes to --out when given, else to stdout. */
+function writeOut(text: string, out: string | undefined): void {
+  if (out) writeFileSync(out, text);
+  else process.stdout.write(text);
 }
 
 /** Keys live beside a SQLite store, or in ./.antidote-ledger for a PostgreSQL one. */
@@ -64,25 +76,9 @@ async function withLedger<T>(values: Record<string, unknown>, options: { signing
   const store = await openStore(storeSpec, { create: false });
   try {
     const keyPath = (values.key as string | undefined) ?? join(keyDir(storeSpec), 'ledger.key');
-    let signer;
-    if (options.signing) {
-      const text = readText(keyPath, "the ledger's signing key (give it with --key)");
-      try {
-        signer = parseSignerKey(text);
-      } catch (e) {
-        keyError(keyPath, e);
-      }
-    }
-    let trusted;
+    const signer = options.signing ? loadKey(keyPath, "the ledger's signing key (give it with --key)", parseSignerKey) : undefined;
     const pubPath = values['public-key'] as string | undefined;
-    if (pubPath) {
-      try {
-        trusted = parseVerifierKey(readText(pubPath, 'the public key'));
-      } catch (e) {
-        if (e instanceof AntidoteError) throw e;
-        keyError(pubPath, e);
-      }
-    }
+    const trusted = pubPath ? loadKey(pubPath, 'the public key', parseVerifierKey) : undefined;
     const ledger = await Ledger.open(store, { signer, trusted });
     return await userFacing(() => work(ledger, store));
   } finally {
@@ -117,13 +113,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
         keyPath = join(dir, 'ledger.key');
         if (!existsSync(keyPath)) writeKeys(dir, values.origin);
       }
-      let signer;
-      try {
-        signer = parseSignerKey(readText(keyPath, 'the signing key'));
-      } catch (e) {
-        if (e instanceof AntidoteError) throw e;
-        keyError(keyPath, e);
-      }
+      const signer = loadKey(keyPath, 'the signing key', parseSignerKey);
       const store = await openStore(values.store, { create: true });
       try {
         await Ledger.init(store, values.origin, signer);
@@ -223,8 +213,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
           index = found.index;
         }
         const receipt = await ledger.receipt(index);
-        if (values.out) writeFileSync(values.out, receipt);
-        else process.stdout.write(receipt);
+        writeOut(receipt, values.out);
         if (values.out) process.stdout.write(`wrote receipt for entry ${index} to ${values.out}\n`);
         return EXIT.OK;
       });
@@ -237,8 +226,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
     async run(values) {
       return withLedger(values, { signing: false }, async (ledger) => {
         const { note } = await ledger.latest();
-        if (values.out) writeFileSync(values.out, note);
-        else process.stdout.write(note);
+        writeOut(note, values.out);
         return EXIT.OK;
       });
     },
@@ -291,7 +279,6 @@ const SUBCOMMANDS: Record<string, Sub> = {
     async run(values) {
       if (!values.out) throw new AntidoteError('USAGE', '--out is required');
       return withLedger(values, { signing: false }, async (ledger, store) => {
-        const { createWriteStream } = await import('node:fs');
         const out = createWriteStream(values.out);
         let n = 0;
         for await (const e of store.entries(0, Number.MAX_SAFE_INTEGER)) {
@@ -328,13 +315,7 @@ function writeKeys(dir: string, name: string): { key: string; pub: string; verif
 async function verifyReceipt(path: string, publicKeyPath: string | undefined, origin: string | undefined): Promise<number> {
   if (!publicKeyPath) throw new AntidoteError('USAGE', '--receipt needs --public-key');
   const text = readText(path, 'the receipt');
-  let verifier;
-  try {
-    verifier = parseVerifierKey(readText(publicKeyPath, 'the public key'));
-  } catch (e) {
-    if (e instanceof AntidoteError) throw e;
-    keyError(publicKeyPath, e);
-  }
+  const verifier = loadKey(publicKeyPath, 'the public key', parseVerifierKey);
   try {
     const extra = parseTlogProof(text).extra;
     if (!extra) throw new NoteError('receipt carries no record (extra line); cannot recompute its leaf');

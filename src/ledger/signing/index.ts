@@ -89,6 +89,11 @@ function checkSigningKey(key: KeyObject): void {
   throw new SigningError(`keys of type ${key.asymmetricKeyType} ${curve ?? ''} cannot sign models; use ECDSA P-256/P-384/P-521 or Ed25519`);
 }
 
+/** model_signing's key hint: SHA-256 of the public key's PEM (SPKI) text. */
+function keyHint(publicKey: KeyObject): string {
+  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'pem' })).digest('hex');
+}
+
 function readKey(pem: string, kind: 'private' | 'public', path: string): KeyObject {
   try {
     return kind === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
@@ -127,10 +132,9 @@ export async function signModel(model: string, options: SignOptions): Promise<ob
       resources,
     },
   };
-  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
   const bundle = {
     mediaType: BUNDLE_MEDIA_TYPE,
-    verificationMaterial: { publicKey: { hint: createHash('sha256').update(publicPem).digest('hex') }, tlogEntries: [] },
+    verificationMaterial: { publicKey: { hint: keyHint(publicKey) }, tlogEntries: [] },
     dsseEnvelope: signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement, null, 2)), privateKey),
   };
   writeFileSync(options.signaturePath, JSON.stringify(bundle, null, 2) + '\n');
@@ -198,7 +202,7 @@ export async function verifyModel(model: string, options: VerifyOptions): Promis
   } else if (material.publicKey) {
     if (!options.publicKeyPath) throw new SigningError('bundle is signed with a key; give it with --public-key');
     key = readKey(readFileSync(options.publicKeyPath, 'utf8'), 'public', options.publicKeyPath);
-    signer = `key ${createHash('sha256').update(key.export({ type: 'spki', format: 'pem' })).digest('hex').slice(0, 16)}`;
+    signer = `key ${keyHint(key).slice(0, 16)}`;
   } else {
     throw new SigningError('bundle has neither a public key hint nor a certificate chain');
   }

@@ -28,7 +28,7 @@ export interface DatasetDiff {
 }
 
 async function datasetRecord(ledger: Ledger, name: string): Promise<DatasetRecord> {
-  const all = (await ledger.store.entriesOfKind('dataset')).map((e) => JSON.parse(e.record) as DatasetRecord);
+  const all = await ledger.datasets();
   const found = name.includes('@') ? all.find((d) => d.dataset === name) : all.filter((d) => d.dataset.startsWith(`${name}@`)).pop();
   if (!found) throw new AntidoteError('USAGE', `no dataset '${name}' in the ledger; known: ${[...new Set(all.map((d) => d.dataset))].slice(-10).join(', ') || 'none'}`);
   return found;

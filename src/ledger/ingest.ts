@@ -42,7 +42,7 @@ function exactBytes(r: CorpusRecord): Buffer {
 }
 
 async function nextVersion(ledger: Ledger, name: string): Promise<string> {
-  const existing = (await ledger.store.entriesOfKind('dataset')).map((e) => (JSON.parse(e.record) as DatasetRecord).dataset);
+  const existing = (await ledger.datasets()).map((d) => d.dataset);
   if (name.includes('@')) {
     if (existing.includes(name)) throw new AntidoteError('USAGE', `dataset ${name} is already in the ledger; versions are immutable, add a new version`);
     return name;

@@ -6,7 +6,7 @@
 import { AntidoteError } from '../errors/index.js';
 import { EMPTY_ROOT, HASH_SIZE, RightEdge, consistencyProof, hashLeaf, inclusionProof, type NodeSource } from './merkle/index.js';
 import { formatCheckpoint, formatTlogProof, NoteError, openCheckpoint, signNote, type SignerKey, type VerifierKey, parseVerifierKey } from './note/index.js';
-import { canonicalJson } from './records.js';
+import { canonicalJson, type DatasetRecord } from './records.js';
 import type { LedgerStore, StoredEntry } from './store/types.js';
 
 export const LEDGER_FORMAT = 'antidote-ledger/1';
@@ -126,6 +126,11 @@ export class Ledger {
     build({ node: (level, index) => (wanted.push({ level, index }), EMPTY_ROOT) });
     const rows = await this.store.hashRows(wanted.map((w) => rowOf(w.level, w.index)));
     return build({ node: (level, index) => nodeFrom(rows.get(rowOf(level, index)), level, index) });
+  }
+
+  /** Dataset manifest records, oldest first. */
+  async datasets(): Promise<DatasetRecord[]> {
+    return (await this.store.entriesOfKind('dataset')).map((e) => JSON.parse(e.record) as DatasetRecord);
   }
 
   async latest(): Promise<{ size: number; note: string }> {

@@ -233,7 +233,7 @@ export class Ledger {
 
 const EMPTY_NODES = Buffer.alloc(0);
 
-export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of items) out.push(x);
   return out;

@@ -15,6 +15,7 @@ export class SqliteStore implements LedgerStore {
   private readonly insertEntry: Database.Statement;
   private readonly insertCheckpoint: Database.Statement;
   private readonly countEntries: Database.Statement;
+  private readonly hashRow: Database.Statement;
 
   constructor(readonly location: string, options: { create: boolean }) {
     try {
@@ -33,6 +34,8 @@ export class SqliteStore implements LedgerStore {
     this.insertCheckpoint = this.db.prepare('INSERT OR REPLACE INTO checkpoints (size, note) VALUES (?, ?)');
     // MAX(idx)+1 rather than COUNT(*): a deleted row must not shrink the log silently.
     this.countEntries = this.db.prepare('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM entries');
+    // Read for every proof: prepared once.
+    this.hashRow = this.db.prepare('SELECT leaf, nodes FROM entries WHERE idx = ?');
   }
 
   async getMeta(): Promise<Record<string, string>> {
@@ -75,10 +78,9 @@ export class SqliteStore implements LedgerStore {
   }
 
   async hashRows(indices: readonly number[]): Promise<Map<number, { leaf: Buffer; nodes: Buffer }>> {
-    const get = this.db.prepare('SELECT leaf, nodes FROM entries WHERE idx = ?');
     const out = new Map<number, { leaf: Buffer; nodes: Buffer }>();
     for (const i of new Set(indices)) {
-      const row = get.get(i) as { leaf: Buffer; nodes: Buffer } | undefined;
+      const row = this.hashRow.get(i) as { leaf: Buffer; nodes: Buffer } | undefined;
       if (row) out.set(i, row);
     }
     return out;

@@ -85,8 +85,7 @@ export class Ledger {
         start += width;
       }
     }
-    const rows = await this.store.hashRows(refs.map((r) => rowOf(r.level, r.index)));
-    return new RightEdge(refs.map((r) => ({ level: r.level, hash: Buffer.from(nodeFrom(rows.get(rowOf(r.level, r.index)), r.level, r.index)) })));
+    return new RightEdge(await this.withNodes((source) => refs.map((r) => ({ level: r.level, hash: Buffer.from(source.node(r.level, r.index)) }))));
   }
 
   /**
@@ -113,7 +112,7 @@ export class Ledger {
       const leaf = hashLeaf(Buffer.from(record, 'utf8'));
       const nodes = edge.push(leaf);
       options.onLeaf?.(leaf);
-      batch.push({ index, kind: String(pending.record.kind), record, leaf, nodes: nodes.length === 0 ? EMPTY_NODES : Buffer.concat(nodes), dataset: pending.dataset ?? null, docId: pending.docId ?? null, sha256: pending.sha256 ?? null });
+      batch.push({ index, kind: String(pending.record.kind), record, leaf, nodes: Buffer.concat(nodes), dataset: pending.dataset ?? null, docId: pending.docId ?? null, sha256: pending.sha256 ?? null });
       if (batch.length >= batchSize) await commit();
     }
     if (batch.length > 0) await commit();
@@ -230,8 +229,6 @@ export class Ledger {
     return { entries: expected, checkpoints: signed.size, signedSize, root: edge.root().toString('hex'), ...(firstBadEntry !== undefined ? { firstBadEntry } : {}), problems };
   }
 }
-
-const EMPTY_NODES = Buffer.alloc(0);
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

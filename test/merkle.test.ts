@@ -7,6 +7,7 @@ import { ROOT } from './helpers.js';
 import {
   consistencyProof,
   hashLeaf,
+  hashTextLeaf,
   inclusionProof,
   memoryTree,
   treeHash,
@@ -84,5 +85,11 @@ test('merkle proofs we build verify for every index and size pair up to 40 leave
       forged[0] ^= 1;
       assert.throws(() => verifyConsistency(old, size, proof, forged, root));
     }
+  }
+});
+
+test('hashTextLeaf is the leaf hash of the text as UTF-8', () => {
+  for (const text of ['', 'plain', 'Grüße — “quoted”', '\u{1f600} emoji', 'lone \ud800 surrogate']) {
+    assert.deepEqual(hashTextLeaf(text), hashLeaf(Buffer.from(text, 'utf8')));
   }
 });

@@ -137,7 +137,6 @@ const SUBCOMMANDS: Record<string, Sub> = {
       'text-field': { type: 'string', value: 'NAME', help: "text field (default 'text')" },
       'id-field': { type: 'string', value: 'NAME', help: "id field (default 'id')" },
       format: { type: 'string', value: 'FMT', help: 'input format when the name does not tell' },
-      batch: { type: 'string', value: 'N', help: 'entries per transaction and signed checkpoint (default 8192)' },
       key: { type: 'string', value: 'FILE', help: 'signing key (default: ledger.key beside the store)' },
       store: STORE,
       help: HELP,
@@ -154,14 +153,19 @@ const SUBCOMMANDS: Record<string, Sub> = {
       const sources = await expandInputs(inputs, { format: values.format });
       return withLedger(values, { signing: true }, async (ledger) => {
         const started = Date.now();
+        let shown = started;
         const result = await addDocuments(ledger, sources, {
           dataset: values.dataset,
-          batchSize: numberFlag(values.batch, 'batch', 1),
           textField: values['text-field'] ?? 'text',
           idField: values['id-field'] ?? 'id',
           defaults: { source: values.source, contributor: values.contributor, license: values.license, trust: values.trust ? parseTrust(values.trust) : undefined, meta },
-          // One line per durable batch: what a caller may count on after a crash.
-          onProgress: (committed, read) => process.stderr.write(`committed ${committed} entries (${read} documents read, ${((read / Math.max(1, Date.now() - started)) * 1000).toFixed(0)} docs/s)\n`),
+          // At most a line a second; nothing is durable until the final line on stdout.
+          onProgress: (read) => {
+            const now = Date.now();
+            if (now - shown < 1000) return;
+            shown = now;
+            process.stderr.write(`prepared ${read} documents (${((read / (now - started)) * 1000).toFixed(0)} docs/s)\n`);
+          },
         });
         process.stdout.write(`added ${result.documents} documents as ${result.dataset} (entries ${result.firstEntry}..${result.size - 2}, manifest entry ${result.size - 1}); ledger size ${result.size}; dataset root ${result.root}\n`);
         return EXIT.OK;

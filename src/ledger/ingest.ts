@@ -1,23 +1,31 @@
 /**
  * `ledger add`: documents from corpus files become document records, then one
- * dataset record closes the version with its manifest. Inputs are checked in
- * full before anything is written, so bad input leaves the ledger untouched.
+ * dataset record closes the version with its manifest, all in one
+ * transaction: bad input or a killed process leaves the ledger as it was.
+ * JSONL lines are parsed and hashed in worker threads; the main thread reads,
+ * keeps the order, and writes.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { AntidoteError } from '../errors/index.js';
 import { readCorpus, type CorpusRecord, type InputSource, type ReadOptions } from '../corpus/index.js';
-import { RightEdge } from './merkle/index.js';
-import { NORMALIZATION, normalizeContent, parseProvenance, sha256Hex, type DatasetFile, type DatasetRecord, type DocumentRecord, type Provenance } from './records.js';
-import type { Ledger, PendingRecord } from './log.js';
+import { WorkerPool } from '../workers/index.js';
+import { HASH_SIZE, RightEdge } from './merkle/index.js';
+import { documentEntry, rejected, type DocumentContext } from './documents.js';
+import type { DatasetFile, DatasetRecord, Provenance } from './records.js';
+import type { Ledger, PreparedEntry } from './log.js';
+import type { IngestRequest, IngestResponse, RawLines } from './worker.js';
 
 export interface AddOptions extends ReadOptions {
   /** name, or name@version; the version defaults to the next number */
   dataset: string;
   /** provenance for records that do not state their own */
   defaults: Provenance;
-  batchSize?: number;
-  onProgress?: (committed: number, read: number) => void;
+  /** worker threads (default: up to 2) */
+  workers?: number;
+  /** documents prepared so far; nothing is durable until the add returns */
+  onProgress?: (read: number) => void;
 }
 
 export interface AddResult {
@@ -34,13 +42,6 @@ async function fileDigest(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The exact bytes of a record: its line for line formats, the file for text, canonical fields otherwise. */
-function exactBytes(r: CorpusRecord): Buffer {
-  if (r.raw) return r.raw;
-  if (r.fields && Object.keys(r.fields).length === 1 && typeof r.text === 'string') return Buffer.from(r.text, 'utf8');
-  return Buffer.from(JSON.stringify(r.fields ?? {}), 'utf8');
-}
-
 async function nextVersion(ledger: Ledger, name: string): Promise<string> {
   const existing = (await ledger.datasets()).map((d) => d.dataset);
   if (name.includes('@')) {
@@ -51,64 +52,103 @@ async function nextVersion(ledger: Ledger, name: string): Promise<string> {
   return `${name}@${Math.max(0, ...taken) + 1}`;
 }
 
-function readAll(sources: readonly InputSource[], options: ReadOptions): AsyncGenerator<CorpusRecord> {
-  return readCorpus(sources, options, ({ error }) => {
-    throw error;
-  });
+const BATCH_RECORDS = 1024;
+const BATCH_BYTES = 1 << 20;
+
+/**
+ * Every document of the sources as prepared entries from position `first`,
+ * in input order, batch by batch. JSONL lines go to the workers as raw bytes;
+ * records other readers have parsed are prepared here.
+ */
+async function* preparedDocuments(sources: readonly InputSource[], options: ReadOptions, first: number, context: DocumentContext, workers: number): AsyncGenerator<PreparedEntry[]> {
+  const pool = new WorkerPool<IngestRequest, IngestResponse>(new URL('./worker.js', import.meta.url), workers);
+  // batches in flight, oldest first; each settles to its entries or its error
+  const inFlight: Promise<PreparedEntry[]>[] = [];
+  let next = first;
+  let lines: Buffer[] = [];
+  let places: RawLines['places'] = [];
+  let local: CorpusRecord[] = [];
+  let bytes = 0;
+  const flush = (): void => {
+    const start = next;
+    if (lines.length > 0) {
+      const ends: number[] = [];
+      let end = 0;
+      for (const l of lines) ends.push((end += l.length));
+      // a fresh ArrayBuffer of exactly these bytes, moved rather than copied
+      const owned = new Uint8Array(end);
+      let at = 0;
+      for (const l of lines) (owned.set(l, at), (at += l.length));
+      inFlight.push(pool.submit<IngestResponse>({ type: 'documents', first: start, lines: { bytes: owned, ends, places }, read: options, context }, [owned.buffer]).then((r) => unpack(r, start, context.dataset)));
+      next += lines.length;
+    } else if (local.length > 0) {
+      const records = local;
+      inFlight.push(Promise.resolve().then(() => records.map((r, i) => documentEntry(r, start + i, context))));
+      next += records.length;
+    }
+    lines = [];
+    places = [];
+    local = [];
+    bytes = 0;
+  };
+  try {
+    const records = readCorpus(sources, { ...options, rawOnly: true }, ({ error }) => {
+      throw error;
+    });
+    for await (const r of records) {
+      if (r.error) throw rejected(r.error.code, r.error.message);
+      // Keep batches homogeneous so that order is the order of the batches.
+      const isLine = r.raw !== undefined && r.fields === undefined;
+      if ((isLine && local.length > 0) || (!isLine && lines.length > 0)) flush();
+      if (isLine) (lines.push(r.raw!), places.push(r.place));
+      else local.push(r);
+      bytes += r.bytes;
+      if (lines.length + local.length >= BATCH_RECORDS || bytes >= BATCH_BYTES) flush();
+      while (inFlight.length > workers * 2) yield await inFlight.shift()!;
+    }
+    flush();
+    while (inFlight.length > 0) yield await inFlight.shift()!;
+  } finally {
+    // Settle what is still running before the workers go, so no rejection is left unhandled.
+    await Promise.allSettled(inFlight);
+    await pool.close();
+  }
 }
 
-/** First pass: every record readable, with text and well-formed provenance. */
-async function validate(sources: readonly InputSource[], options: ReadOptions): Promise<number> {
-  let n = 0;
-  for await (const r of readAll(sources, options)) {
-    if (r.error) throw new AntidoteError(r.error.code, `${r.error.message}; nothing was added`, undefined, { cause: r.error });
-    parseProvenance(r.fields?.provenance, r.place);
-    n++;
-  }
-  if (n === 0) throw new AntidoteError('INPUT_FORMAT', 'no records in the input; nothing was added');
-  return n;
+function unpack(response: IngestResponse, start: number, dataset: string): PreparedEntry[] {
+  if (response.type === 'rejected') throw rejected(response.code, response.message);
+  if (response.type !== 'documents') throw new Error(`unexpected worker response ${response.type}`);
+  return response.records.map((record, i) => ({
+    index: start + i,
+    kind: 'document',
+    record,
+    leaf: Buffer.from(response.leaves.buffer, response.leaves.byteOffset + i * HASH_SIZE, HASH_SIZE),
+    dataset,
+    docId: response.docIds[i],
+    sha256: response.sha256s[i],
+  }));
 }
 
 export async function addDocuments(ledger: Ledger, sources: readonly InputSource[], options: AddOptions): Promise<AddResult> {
-  const total = await validate(sources, options);
   const dataset = await nextVersion(ledger, options.dataset);
-  const ingested = new Date().toISOString();
-  let read = 0;
-  async function* documents(): AsyncGenerator<PendingRecord> {
-    for await (const r of readAll(sources, options)) {
-      const own = parseProvenance(r.fields?.provenance, r.place);
-      const p = { ...options.defaults, ...own, meta: { ...options.defaults.meta, ...own.meta } };
-      const bytes = exactBytes(r);
-      const sha256 = sha256Hex(bytes);
-      // Keys in sorted order, `entry` included, so that canonical JSON is plain JSON.stringify.
-      const record: DocumentRecord = {
-        bytes: bytes.length,
-        contributor: p.contributor,
-        dataset,
-        entry: 0,
-        id: r.id,
-        ingested: p.ingested ?? ingested,
-        kind: 'document',
-        license: p.license,
-        meta: Object.keys(p.meta).length > 0 ? p.meta : undefined,
-        normalized: { sha256: sha256Hex(normalizeContent(r.text ?? '')), version: NORMALIZATION },
-        sha256,
-        source: p.source,
-        trust: p.trust,
-      };
-      for (const key of ['contributor', 'license', 'meta', 'source', 'trust'] as const) if (record[key] === undefined) delete record[key];
-      read++;
-      yield { record: record as unknown as Record<string, unknown>, dataset, docId: r.id, sha256 };
-    }
-  }
-  // The dataset's own Merkle root, over its document leaves in order.
-  const datasetTree = new RightEdge();
-  const { first, size } = await ledger.append(documents(), { batchSize: options.batchSize, onCommit: (committed) => options.onProgress?.(committed, read), onLeaf: (leaf) => datasetTree.push(leaf) });
-  if (size - first !== total) throw new AntidoteError('INPUT_FORMAT', `input changed while it was added (${total} records checked, ${size - first} read)`);
-  const root = datasetTree.root();
+  const context: DocumentContext = { dataset, defaults: options.defaults, ingested: new Date().toISOString() };
+  const workers = Math.max(1, options.workers ?? Math.min(2, availableParallelism()));
   const files: DatasetFile[] = [];
   for (const s of sources) files.push({ path: s.name, sha256: await fileDigest(s.path), bytes: statSync(s.path).size });
-  const manifest: Omit<DatasetRecord, 'entry'> = { kind: 'dataset', dataset, documents: total, firstEntry: first, lastEntry: size - 1, root: root.toString('hex'), files, created: new Date().toISOString() };
-  const closed = await ledger.append([{ record: manifest, dataset }], { onCommit: (committed) => options.onProgress?.(committed, read) });
-  return { dataset, documents: total, firstEntry: first, size: closed.size, root: manifest.root };
+  const { first, size, value: manifest } = await ledger.append(async (log) => {
+      const first = log.size;
+      // The dataset's own Merkle root, over its document leaves in order.
+      const datasetTree = new RightEdge();
+      for await (const entries of preparedDocuments(sources, { textField: options.textField, idField: options.idField }, first, context, workers)) {
+        for (const e of entries) datasetTree.push(e.leaf);
+        await log.addPrepared(entries);
+        options.onProgress?.(log.size - first);
+      }
+      const documents = log.size - first;
+      if (documents === 0) throw new AntidoteError('INPUT_FORMAT', 'no records in the input; nothing was added');
+      const manifest: Omit<DatasetRecord, 'entry'> = { kind: 'dataset', dataset, documents, firstEntry: first, lastEntry: log.size - 1, root: datasetTree.root().toString('hex'), files, created: new Date().toISOString() };
+      await log.add({ record: manifest, dataset });
+      return manifest;
+  });
+  return { dataset, documents: manifest.documents, firstEntry: first, size, root: manifest.root };
 }

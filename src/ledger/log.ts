@@ -7,7 +7,7 @@ import { AntidoteError } from '../errors/index.js';
 import { EMPTY_ROOT, HASH_SIZE, RightEdge, consistencyProof, hashLeaf, inclusionProof, type NodeSource } from './merkle/index.js';
 import { formatCheckpoint, formatTlogProof, NoteError, openCheckpoint, signNote, type SignerKey, type VerifierKey, parseVerifierKey } from './note/index.js';
 import { canonicalJson, type DatasetRecord } from './records.js';
-import type { LedgerStore, StoredEntry } from './store/types.js';
+import type { AppendTransaction, LedgerStore, StoredEntry } from './store/types.js';
 
 export const LEDGER_FORMAT = 'antidote-ledger/1';
 
@@ -17,6 +17,58 @@ export interface PendingRecord {
   dataset?: string;
   docId?: string;
   sha256?: string;
+}
+
+/** An entry serialised elsewhere (an ingest worker), its record already naming its position. */
+export interface PreparedEntry {
+  index: number;
+  kind: string;
+  record: string;
+  leaf: Buffer;
+  dataset?: string;
+  docId?: string;
+  sha256?: string;
+}
+
+/**
+ * Writes entries into one open append transaction: computes the nodes each
+ * leaf closes and hands the rows to the store in batches.
+ */
+export class LogAppender {
+  private batch: StoredEntry[] = [];
+
+  constructor(
+    private readonly transaction: AppendTransaction,
+    private readonly edge: RightEdge,
+    /** the next entry's index */
+    public size: number,
+    private readonly batchSize: number,
+  ) {}
+
+  /** Serialises one record at the next position; returns its leaf hash. */
+  async add(pending: PendingRecord): Promise<Buffer> {
+    pending.record.entry = this.size;
+    const record = canonicalJson(pending.record);
+    const leaf = hashLeaf(Buffer.from(record, 'utf8'));
+    await this.addPrepared([{ index: this.size, kind: String(pending.record.kind), record, leaf, dataset: pending.dataset, docId: pending.docId, sha256: pending.sha256 }]);
+    return leaf;
+  }
+
+  async addPrepared(entries: readonly PreparedEntry[]): Promise<void> {
+    for (const e of entries) {
+      if (e.index !== this.size) throw new Error(`internal: entry prepared for position ${e.index} arrived at ${this.size}`);
+      this.batch.push({ index: e.index, kind: e.kind, record: e.record, leaf: e.leaf, nodes: Buffer.concat(this.edge.push(e.leaf)), dataset: e.dataset ?? null, docId: e.docId ?? null, sha256: e.sha256 ?? null });
+      this.size++;
+    }
+    if (this.batch.length >= this.batchSize) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const rows = this.batch;
+    this.batch = [];
+    await this.transaction.insert(rows);
+  }
 }
 
 /** The row that holds node (level, index): the last leaf under it. */
@@ -55,7 +107,7 @@ export class Ledger {
     if (signer.name !== origin) throw new AntidoteError('USAGE', `the signing key is named '${signer.name}' but the ledger origin is '${origin}'; checkpoints are signed by their origin`);
     await store.initMeta({ format: LEDGER_FORMAT, origin, verifier: signer.text });
     const ledger = new Ledger(store, origin, signer, signer);
-    await store.append(0, [], { size: 0, note: ledger.sign(0, EMPTY_ROOT) });
+    await ledger.append(async () => undefined);
     return ledger;
   }
 
@@ -89,34 +141,25 @@ export class Ledger {
   }
 
   /**
-   * Appends records in batches; each batch lands with a signed checkpoint in
-   * one transaction, and `onCommit` hears of it only after it is durable.
+   * Appends in one transaction: `write` adds entries, then a signed
+   * checkpoint covering them commits. Either all of them land or, if `write`
+   * throws or the process dies, none do.
    */
-  async append(records: AsyncIterable<PendingRecord> | Iterable<PendingRecord>, options: { batchSize?: number; onCommit?: (size: number) => void; onLeaf?: (leaf: Buffer) => void } = {}): Promise<{ first: number; size: number }> {
-    const batchSize = options.batchSize ?? 8192;
-    let size = await this.store.size();
-    const first = size;
-    const edge = await this.edgeAt(size);
-    let batch: StoredEntry[] = [];
-    const commit = async (): Promise<void> => {
-      const end = size + batch.length;
-      await this.store.append(size, batch, { size: end, note: this.sign(end, edge.root()) });
-      size = end;
-      batch = [];
-      options.onCommit?.(size);
-    };
-    for await (const pending of records) {
-      const index = size + batch.length;
-      pending.record.entry = index;
-      const record = canonicalJson(pending.record);
-      const leaf = hashLeaf(Buffer.from(record, 'utf8'));
-      const nodes = edge.push(leaf);
-      options.onLeaf?.(leaf);
-      batch.push({ index, kind: String(pending.record.kind), record, leaf, nodes: Buffer.concat(nodes), dataset: pending.dataset ?? null, docId: pending.docId ?? null, sha256: pending.sha256 ?? null });
-      if (batch.length >= batchSize) await commit();
+  async append<T>(write: (log: LogAppender) => Promise<T>, options: { batchSize?: number } = {}): Promise<{ first: number; size: number; value: T }> {
+    if (!this.signer) throw new AntidoteError('USAGE', "appending needs the ledger's signing key (--key)");
+    const first = await this.store.size();
+    const edge = await this.edgeAt(first);
+    const transaction = await this.store.beginAppend(first);
+    try {
+      const log = new LogAppender(transaction, edge, first, options.batchSize ?? 8192);
+      const value = await write(log);
+      await log.flush();
+      await transaction.commit({ size: log.size, note: this.sign(log.size, edge.root()) });
+      return { first, size: log.size, value };
+    } catch (e) {
+      await transaction.rollback();
+      throw e;
     }
-    if (batch.length > 0) await commit();
-    return { first, size };
   }
 
   /** Runs a proof builder twice: once to learn which nodes it reads, then over those nodes fetched in one go. */

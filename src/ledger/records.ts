@@ -21,15 +21,22 @@ export const NORMALIZATION = 'antidote-norm/1';
  */
 export function normalizeContent(text: string): string {
   // Plain ASCII has nothing to fold but whitespace; most corpora are mostly ASCII.
-  if (/^[\x00-\x7f]*$/.test(text)) return text.replace(/\s+/g, ' ').trim();
-  return text
+  if (/^[\x00-\x7f]*$/.test(text)) return collapseSpace(text);
+  const folded = text
     .normalize('NFKC')
     .replace(/\p{Cf}/gu, '')
     .replace(/[\u2018\u2019\u201a\u201b\u2032]/g, "'")
     .replace(/[\u201c\u201d\u201e\u201f\u2033]/g, '"')
-    .replace(/[\u2010-\u2015\u2212]/g, '-')
-    .replace(/\s+/gu, ' ')
-    .trim();
+    .replace(/[\u2010-\u2015\u2212]/g, '-');
+  return collapseSpace(folded);
+}
+
+/**
+ * Every run of whitespace to one space: the same as replacing /\s+/, but
+ * single spaces, most of a text's whitespace, are not matched at all.
+ */
+function collapseSpace(text: string): string {
+  return text.replace(/\s\s+|[^\S ]/g, ' ').trim();
 }
 
 export function sha256Hex(data: string | Uint8Array): string {

@@ -7,7 +7,8 @@
 import type { Place } from '../errors/index.js';
 import { completeRawRecord, readCorpus, type CorpusRecord, type InputSource, type ReadOptions } from '../corpus/index.js';
 import type { DocumentInput } from './analyze.js';
-import type { WorkerPool } from './pool.js';
+import type { WorkerPool } from '../workers/index.js';
+import type { WorkerRequest, WorkerResponse } from './worker.js';
 
 export interface Batch {
   /** documents already parsed on the main thread */
@@ -66,7 +67,7 @@ const BATCH_BYTES = 1 << 20;
 export async function dispatch(
   sources: readonly InputSource[],
   readOptions: ReadOptions,
-  pool: WorkerPool,
+  pool: WorkerPool<WorkerRequest, WorkerResponse>,
   onRecord: (record: CorpusRecord) => boolean,
   send: (batch: Batch, transfer: ArrayBuffer[]) => Promise<void>,
   onInputFailure: Parameters<typeof readCorpus>[2],

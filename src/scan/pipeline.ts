@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { AntidoteError, formatPlace, type Place } from '../errors/index.js';
 import { expandInputs, type CorpusRecord, type ReadOptions } from '../corpus/index.js';
-import { WorkerPool } from './pool.js';
+import { WorkerPool } from '../workers/index.js';
 import type { AnalyzeOptions, DocumentResult } from './analyze.js';
 import { dispatch, type Batch } from './batches.js';
-import type { WorkerResponse } from './worker.js';
+import type { WorkerRequest, WorkerResponse } from './worker.js';
 import {
   DETECTOR_IDS, confirmTriggers, correlateRag, correlateInstructions, correlateInjections,
   type MiningOptions,
@@ -146,7 +146,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const maxChars = options.maxChars ?? 2_000_000;
   let spooled: { path: string; dir: string } | undefined;
   if (options.inputs.includes('-')) spooled = await spoolStdin(options.stdin ?? process.stdin);
-  const pool = new WorkerPool(Math.max(1, options.workers ?? Math.min(2, availableParallelism())));
+  const pool = new WorkerPool<WorkerRequest, WorkerResponse>(new URL('./worker.js', import.meta.url), Math.max(1, options.workers ?? Math.min(2, availableParallelism())));
   try {
     const sources = await expandInputs(options.inputs, { format: options.format, stdinPath: spooled?.path });
     const readOptions: ReadOptions = { textField, idField };

@@ -17,6 +17,11 @@ export function hashLeaf(data: Uint8Array): Buffer {
   return hash('sha256', Buffer.concat([LEAF_PREFIX, data]), 'buffer');
 }
 
+/** The leaf hash of a text's UTF-8 bytes, without copying them into a buffer first. */
+export function hashTextLeaf(text: string): Buffer {
+  return hash('sha256', `\0${text}`, 'buffer');
+}
+
 const nodeInput = Buffer.alloc(1 + 2 * HASH_SIZE);
 export function hashChildren(left: Uint8Array, right: Uint8Array): Buffer {
   if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();

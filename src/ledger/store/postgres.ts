@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { AntidoteError } from '../../errors/index.js';
-import { ledgerSchema, toEntry, type EntryRow as Row, type LedgerStore, type StoredCheckpoint, type StoredEntry } from './types.js';
+import { ledgerSchema, toEntry, type AppendTransaction, type EntryRow as Row, type LedgerStore, type StoredCheckpoint, type StoredEntry } from './types.js';
 
 const SCHEMA = ledgerSchema({ integer: 'BIGINT', bytes: 'BYTEA' });
 
@@ -66,23 +66,42 @@ export class PostgresStore implements LedgerStore {
     return this.count();
   }
 
-  async append(expectedSize: number, entries: readonly StoredEntry[], checkpoint: StoredCheckpoint): Promise<void> {
-    await this.transaction(async () => {
+  async beginAppend(expectedSize: number): Promise<AppendTransaction> {
+    await this.client.query('BEGIN');
+    try {
       await this.client.query('LOCK TABLE entries IN EXCLUSIVE MODE');
       const size = await this.count();
       if (size !== expectedSize) throw new AntidoteError('USAGE', `ledger grew from ${expectedSize} to ${size} entries while this add ran (another writer?); run add again`, { file: this.location });
-      for (let at = 0; at < entries.length; at += ROWS_PER_INSERT) {
-        const chunk = entries.slice(at, at + ROWS_PER_INSERT);
-        const values: unknown[] = [];
-        const rows = chunk.map((e, i) => {
-          values.push(e.index, e.kind, e.record, e.leaf, e.nodes, e.dataset, e.docId, e.sha256);
-          const p = i * 8;
-          return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8})`;
-        });
-        await this.client.query(`INSERT INTO entries (idx, kind, record, leaf, nodes, dataset, doc_id, sha256) VALUES ${rows.join(', ')}`, values);
-      }
-      await this.client.query('INSERT INTO checkpoints (size, note) VALUES ($1, $2) ON CONFLICT (size) DO UPDATE SET note = EXCLUDED.note', [checkpoint.size, checkpoint.note]);
-    });
+    } catch (e) {
+      await this.client.query('ROLLBACK');
+      throw e;
+    }
+    let open = true;
+    return {
+      insert: (entries) => this.insert(entries),
+      commit: async (checkpoint) => {
+        await this.client.query('INSERT INTO checkpoints (size, note) VALUES ($1, $2) ON CONFLICT (size) DO UPDATE SET note = EXCLUDED.note', [checkpoint.size, checkpoint.note]);
+        open = false;
+        await this.client.query('COMMIT');
+      },
+      rollback: async () => {
+        if (open) await this.client.query('ROLLBACK');
+        open = false;
+      },
+    };
+  }
+
+  private async insert(entries: readonly StoredEntry[]): Promise<void> {
+    for (let at = 0; at < entries.length; at += ROWS_PER_INSERT) {
+      const chunk = entries.slice(at, at + ROWS_PER_INSERT);
+      const values: unknown[] = [];
+      const rows = chunk.map((e, i) => {
+        values.push(e.index, e.kind, e.record, e.leaf, e.nodes, e.dataset, e.docId, e.sha256);
+        const p = i * 8;
+        return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8})`;
+      });
+      await this.client.query(`INSERT INTO entries (idx, kind, record, leaf, nodes, dataset, doc_id, sha256) VALUES ${rows.join(', ')}`, values);
+    }
   }
 
   async *entries(start: number, end: number): AsyncIterable<StoredEntry> {

@@ -1,11 +1,11 @@
 /**
  * The default store: one SQLite file in WAL mode. Each append is a single
- * transaction, so a killed process leaves either the
- * whole batch and its checkpoint or none of it.
+ * transaction, so a killed process leaves either all of its entries and
+ * their checkpoint or none of them.
  */
 import Database from 'better-sqlite3';
 import { AntidoteError } from '../../errors/index.js';
-import { ledgerSchema, toEntry, type EntryRow as Row, type LedgerStore, type StoredCheckpoint, type StoredEntry } from './types.js';
+import { ledgerSchema, toEntry, type AppendTransaction, type EntryRow as Row, type LedgerStore, type StoredCheckpoint, type StoredEntry } from './types.js';
 
 const SCHEMA = ledgerSchema({ integer: 'INTEGER', bytes: 'BLOB' });
 
@@ -56,13 +56,26 @@ export class SqliteStore implements LedgerStore {
     return (this.countEntries.get() as { n: number }).n;
   }
 
-  async append(expectedSize: number, entries: readonly StoredEntry[], checkpoint: StoredCheckpoint): Promise<void> {
-    this.db.transaction(() => {
-      const size = (this.countEntries.get() as { n: number }).n;
-      if (size !== expectedSize) throw new AntidoteError('USAGE', `ledger grew from ${expectedSize} to ${size} entries while this add ran (another writer?); run add again`, { file: this.location });
-      for (const e of entries) this.insertEntry.run(e.index, e.kind, e.record, e.leaf, e.nodes, e.dataset, e.docId, e.sha256);
-      this.insertCheckpoint.run(checkpoint.size, checkpoint.note);
-    }).immediate();
+  async beginAppend(expectedSize: number): Promise<AppendTransaction> {
+    // IMMEDIATE takes the write lock now, so the size checked stays true until commit.
+    this.db.exec('BEGIN IMMEDIATE');
+    const size = (this.countEntries.get() as { n: number }).n;
+    if (size !== expectedSize) {
+      this.db.exec('ROLLBACK');
+      throw new AntidoteError('USAGE', `ledger grew from ${expectedSize} to ${size} entries while this add ran (another writer?); run add again`, { file: this.location });
+    }
+    return {
+      insert: async (entries) => {
+        for (const e of entries) this.insertEntry.run(e.index, e.kind, e.record, e.leaf, e.nodes, e.dataset, e.docId, e.sha256);
+      },
+      commit: async (checkpoint) => {
+        this.insertCheckpoint.run(checkpoint.size, checkpoint.note);
+        this.db.exec('COMMIT');
+      },
+      rollback: async () => {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      },
+    };
   }
 
   async *entries(start: number, end: number): AsyncIterable<StoredEntry> {

@@ -1,24 +1,30 @@
 /**
  * A small pool of worker threads with typed messages. Requests go to the
- * least busy worker; `submit` resolves with that request's response.
+ * least busy worker; `submit` resolves with that request's response. Every
+ * message carries an `id`; a response of type 'failed' rejects.
  */
 import { Worker } from 'node:worker_threads';
-import type { WorkerRequest, WorkerResponse } from './worker.js';
 
 /** A request before the pool numbers it (Omit distributed over the union). */
 export type Unnumbered<T> = T extends unknown ? Omit<T, 'id'> : never;
 
-type Pending = { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void };
+interface Message {
+  id: number;
+  type: string;
+}
 
-export class WorkerPool {
+type Pending<Res> = { resolve: (r: Res) => void; reject: (e: Error) => void };
+
+export class WorkerPool<WorkerRequest extends Message, WorkerResponse extends Message & { message?: string }> {
   private readonly workers: Worker[] = [];
   private readonly load: number[] = [];
-  private readonly pending = new Map<number, Pending & { worker: number }>();
+  private readonly pending = new Map<number, Pending<WorkerResponse> & { worker: number }>();
   private nextId = 1;
 
-  constructor(size: number) {
+  /** `script`: the worker's module, answering each request with one response of the same id. */
+  constructor(script: URL, size: number) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./worker.js', import.meta.url));
+      const worker = new Worker(script);
       worker.on('message', (response: WorkerResponse) => {
         const p = this.pending.get(response.id);
         if (!p) return;

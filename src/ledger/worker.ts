@@ -1,0 +1,48 @@
+/** Ingest worker: parses JSONL lines and builds their document entries, leaf hashes included. */
+import { parentPort } from 'node:worker_threads';
+import { completeRawRecord, type CorpusRecord, type ReadOptions } from '../corpus/index.js';
+import { isAntidoteError, type ErrorCode, type Place } from '../errors/index.js';
+import { documentEntry, type DocumentContext } from './documents.js';
+import { HASH_SIZE } from './merkle/index.js';
+
+/** JSONL lines back to back in one transferred buffer. */
+export interface RawLines {
+  bytes: Uint8Array;
+  ends: number[];
+  places: Place[];
+}
+
+export type IngestRequest = { type: 'documents'; id: number; first: number; lines: RawLines; read: ReadOptions; context: DocumentContext };
+
+export type IngestResponse =
+  | { type: 'documents'; id: number; records: string[]; docIds: string[]; sha256s: string[]; leaves: Uint8Array }
+  | { type: 'rejected'; id: number; code: ErrorCode; message: string }
+  | { type: 'failed'; id: number; message: string };
+
+function handle(request: IngestRequest): IngestResponse {
+  const { bytes, ends, places } = request.lines;
+  const out = { records: [] as string[], docIds: [] as string[], sha256s: [] as string[], leaves: new Uint8Array(ends.length * HASH_SIZE) };
+  let start = 0;
+  for (let i = 0; i < ends.length; i++) {
+    const raw = Buffer.from(bytes.buffer, bytes.byteOffset + start, ends[i]! - start);
+    start = ends[i]!;
+    const place = places[i]!;
+    const record: CorpusRecord = { index: 0, id: `${place.file}:${place.line}`, place, bytes: raw.length, raw };
+    const entry = documentEntry(completeRawRecord(record, request.read), request.first + i, request.context);
+    out.records.push(entry.record);
+    out.docIds.push(entry.docId!);
+    out.sha256s.push(entry.sha256!);
+    out.leaves.set(entry.leaf, i * HASH_SIZE);
+  }
+  return { type: 'documents', id: request.id, ...out };
+}
+
+parentPort!.on('message', (request: IngestRequest) => {
+  try {
+    const response = handle(request);
+    parentPort!.postMessage(response, response.type === 'documents' ? [response.leaves.buffer as ArrayBuffer] : []);
+  } catch (e) {
+    if (isAntidoteError(e)) parentPort!.postMessage({ type: 'rejected', id: request.id, code: e.code, message: e.message } satisfies IngestResponse);
+    else parentPort!.postMessage({ type: 'failed', id: request.id, message: (e as Error).stack ?? String(e) } satisfies IngestResponse);
+  }
+});

@@ -1,0 +1,2 @@
+/** Worker threads shared by the scanner and the ledger. */
+export { WorkerPool, type Unnumbered } from './pool.js';

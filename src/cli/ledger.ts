@@ -71,7 +71,7 @@ function keyDir(store: string | undefined): string {
 const STORE: FlagSpec = { type: 'string', value: 'PATH|URL', help: `ledger store: a SQLite file or postgres://... (default ${DEFAULT_LEDGER_DIR}/ledger.sqlite)` };
 const HELP: FlagSpec = { type: 'boolean', short: 'h', help: 'show this help' };
 
-async function withLedger<T>(values: Record<string, unknown>, options: { signing: boolean }, work: (ledger: Ledger, store: LedgerStore) => Promise<T>): Promise<T> {
+export async function withLedger<T>(values: Record<string, unknown>, options: { signing: boolean }, work: (ledger: Ledger, store: LedgerStore) => Promise<T>): Promise<T> {
   const storeSpec = values.store as string | undefined;
   const store = await openStore(storeSpec, { create: false });
   try {

@@ -1,8 +1,11 @@
 import { writeFile, stat } from 'node:fs/promises';
 import { AntidoteError } from '../errors/index.js';
-import { loadConfig } from '../config/index.js';
-import { scan, REPORT_WRITERS, severityRank, SEVERITIES, DETECTOR_IDS, type ScanResult, type Severity } from '../scan/index.js';
+import { loadConfig, type LedgerConfig } from '../config/index.js';
+import { expandInputs } from '../corpus/index.js';
+import { checkMetadataName, parseTrust, provenanceCheck, recordScan, type Ledger, type ProvenancePolicy } from '../ledger/index.js';
+import { scan, REPORT_WRITERS, severityRank, SEVERITIES, DETECTOR_IDS, type ScanOptions, type ScanResult, type Severity } from '../scan/index.js';
 import { EXIT, helpText, parseFlags, numberFlag, type Command, type FlagSpec } from './command.js';
+import { withLedger } from './ledger.js';
 import { progressPrinter } from './progress.js';
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -20,6 +23,13 @@ const FLAGS: Record<string, FlagSpec> = {
   detectors: { type: 'string', value: 'IDS', help: `comma-separated detectors to run (default all): ${DETECTOR_IDS.join(', ')}` },
   allow: { type: 'string', multiple: true, value: 'TRIGGER', help: 'ignore this trigger (known boilerplate); an exact string or /regex/; repeatable' },
   config: { type: 'string', value: 'FILE', help: 'settings file (default ./antidote.yaml when present)' },
+  provenance: { type: 'boolean', help: "check every document against the ledger: not there, below --min-trust or lacking --require-metadata means a 'provenance' finding (on by itself when antidote.yaml has ledger.policy)" },
+  'min-trust': { type: 'string', value: 'LEVEL', help: 'provenance: lowest trust level accepted (untrusted, low, medium, high)' },
+  'require-metadata': { type: 'string', multiple: true, value: 'FIELD', help: 'provenance: source, contributor, license or meta.KEY a document must have; repeatable' },
+  'ledger-dataset': { type: 'string', value: 'NAME@N', help: "provenance: only this dataset version's documents count as known" },
+  record: { type: 'boolean', help: 'append the scan (inputs, incidents, report hash) to the ledger; needs its signing key' },
+  store: { type: 'string', value: 'PATH|URL', help: 'ledger store for --provenance and --record (default .antidote-ledger/ledger.sqlite)' },
+  key: { type: 'string', value: 'FILE', help: "ledger signing key for --record (default: ledger.key beside the store)" },
   workers: { type: 'string', value: 'N', help: 'worker threads for analysis (default: up to 2)' },
   'min-support': { type: 'string', value: 'N', help: 'fewest payload documents a trigger must precede (default 5)' },
   'min-precision': { type: 'string', value: 'X', help: 'share of documents holding a trigger that must carry a payload (default 0.5)' },
@@ -71,6 +81,22 @@ function summary(result: ScanResult, written: string[]): string {
   return lines.join('\n') + '\n';
 }
 
+/** The provenance policy from flags over antidote.yaml's ledger.policy; none when neither asks for one. */
+function provenancePolicy(values: Record<string, unknown>, config: LedgerConfig | undefined): ProvenancePolicy | undefined {
+  const required = values['require-metadata'] as string[] | undefined;
+  for (const name of required ?? []) {
+    const problem = checkMetadataName(name);
+    if (problem) throw new AntidoteError('USAGE', `--require-metadata: ${problem}`);
+  }
+  const flags: ProvenancePolicy = {
+    ...(values['min-trust'] ? { minTrust: parseTrust(values['min-trust'] as string) } : {}),
+    ...(required ? { requireMetadata: required } : {}),
+    ...(values['ledger-dataset'] ? { dataset: values['ledger-dataset'] as string } : {}),
+  };
+  if (!values.provenance && !config?.policy && Object.keys(flags).length === 0) return undefined;
+  return { ...config?.policy, ...flags };
+}
+
 export const scanCommand: Command = {
   name: 'scan',
   summary: 'find poisoning in a corpus; write reports and clean/quarantine splits',
@@ -81,35 +107,48 @@ export const scanCommand: Command = {
       return EXIT.OK;
     }
     if (positionals.length === 0) throw new AntidoteError('USAGE', "no input given; name files, directories, globs or '-' (see antidote scan --help)");
-    const config = (await loadConfig((values.config as string) ?? 'antidote.yaml', values.config !== undefined)).scan;
+    const loaded = await loadConfig((values.config as string) ?? 'antidote.yaml', values.config !== undefined);
+    const config = loaded.scan;
+    const policy = provenancePolicy(values, loaded.ledger);
+    const record = Boolean(values.record) || loaded.ledger?.record === true;
+    if (record && positionals.includes('-')) throw new AntidoteError('USAGE', '--record hashes the scanned files; it cannot take standard input');
     const failOn = severityFlag(values['fail-on'], 'fail-on', true) ?? config.failOn ?? 'high';
     const detectors = values.detectors ? (values.detectors as string).split(',').map((d) => d.trim()).filter(Boolean) : config.detectors;
     const onError = (values['on-error'] as string | undefined) ?? config.onError;
     if (onError && onError !== 'quarantine' && onError !== 'stop') throw new AntidoteError('USAGE', `--on-error expects quarantine or stop; got '${onError}'`);
     const quiet = Boolean(values.quiet);
     const progress = progressPrinter(process.stderr, quiet ? undefined : await totalSize(positionals));
-    let result: ScanResult;
-    try {
-      result = await scan({
-        inputs: positionals,
-        format: (values.format as string) ?? config.format,
-        textField: (values['text-field'] as string) ?? config.textField,
-        idField: (values['id-field'] as string) ?? config.idField,
-        onError: onError as 'quarantine' | 'stop' | undefined,
-        detectors,
-        allowlist: [...(config.allowlist ?? []), ...((values.allow as string[]) ?? [])],
-        quarantineAt: (severityFlag(values['quarantine-at'], 'quarantine-at', false) as Severity | undefined) ?? config.quarantineAt,
-        workers: numberFlag(values.workers, 'workers', 1) ?? config.workers,
-        minSupport: numberFlag(values['min-support'], 'min-support', 2) ?? config.minSupport,
-        minPrecision: numberFlag(values['min-precision'], 'min-precision', 0.01, false) ?? config.minPrecision,
-        maxDocumentFrequency: numberFlag(values['max-df'], 'max-df', 2) ?? config.maxDocumentFrequency,
-        cleanPath: values.clean as string | undefined,
-        quarantinePath: values.quarantine as string | undefined,
-        onProgress: quiet ? undefined : progress,
-      });
-    } finally {
-      progress.done();
-    }
+    const settings: ScanOptions = {
+      inputs: positionals,
+      format: (values.format as string) ?? config.format,
+      textField: (values['text-field'] as string) ?? config.textField,
+      idField: (values['id-field'] as string) ?? config.idField,
+      onError: onError as 'quarantine' | 'stop' | undefined,
+      detectors,
+      allowlist: [...(config.allowlist ?? []), ...((values.allow as string[]) ?? [])],
+      quarantineAt: (severityFlag(values['quarantine-at'], 'quarantine-at', false) as Severity | undefined) ?? config.quarantineAt,
+      workers: numberFlag(values.workers, 'workers', 1) ?? config.workers,
+      minSupport: numberFlag(values['min-support'], 'min-support', 2) ?? config.minSupport,
+      minPrecision: numberFlag(values['min-precision'], 'min-precision', 0.01, false) ?? config.minPrecision,
+      maxDocumentFrequency: numberFlag(values['max-df'], 'max-df', 2) ?? config.maxDocumentFrequency,
+      cleanPath: values.clean as string | undefined,
+      quarantinePath: values.quarantine as string | undefined,
+      onProgress: quiet ? undefined : progress,
+    };
+    const ledgerValues = { store: values.store ?? loaded.ledger?.store, key: values.key ?? loaded.ledger?.key };
+    let recorded: { entry: number } | undefined;
+    const run = async (ledger?: Ledger): Promise<ScanResult> => {
+      let result: ScanResult;
+      try {
+        result = await scan({ ...settings, checks: ledger && policy ? [provenanceCheck(ledger, policy)] : [] });
+      } finally {
+        progress.done();
+      }
+      if (ledger && record) recorded = await recordScan(ledger, result, { report: REPORT_WRITERS.find((w) => w.id === 'json')!.render(result), inputs: await expandInputs(positionals, { format: settings.format }), dataset: policy?.dataset });
+      return result;
+    };
+    // The ledger is opened only when the scan uses it.
+    const result = policy || record ? await withLedger(ledgerValues, { signing: record }, run) : await run();
     const written: string[] = [];
     for (const [flag, writerId] of [['json', 'json'], ['sarif', 'sarif'], ['report', 'html']] as const) {
       const path = values[flag] as string | undefined;
@@ -125,6 +164,7 @@ export const scanCommand: Command = {
     }
     if (values.clean) written.push(`${values.clean} (${result.stats.kept} records)`);
     if (values.quarantine) written.push(`${values.quarantine} (${result.stats.quarantined} records)`);
+    if (recorded) written.push(`ledger entry ${recorded.entry} (this scan)`);
     if (!quiet) process.stdout.write(summary(result, written));
 
     if (failOn !== 'never') {

@@ -7,6 +7,7 @@ import { parse, YAMLParseError } from 'yaml';
 import { AntidoteError } from '../errors/index.js';
 import { SEVERITIES, type Severity } from '../scan/types.js';
 import { DETECTOR_IDS } from '../scan/detectors/index.js';
+import { checkMetadataName, TRUST_LEVELS, type ProvenancePolicy } from '../ledger/index.js';
 
 export interface ScanConfig {
   textField?: string;
@@ -23,14 +24,28 @@ export interface ScanConfig {
   workers?: number;
 }
 
+/** The ledger a scan checks provenance against and records its result in. */
+export interface LedgerConfig {
+  /** SQLite file or postgres:// URL (default .antidote-ledger/ledger.sqlite) */
+  store?: string;
+  /** signing key for recording scans (default: ledger.key beside the store) */
+  key?: string;
+  /** append each scan's result to the ledger */
+  record?: boolean;
+  /** when present, every scan applies it */
+  policy?: ProvenancePolicy;
+}
+
 export interface Config {
   scan: ScanConfig;
+  ledger?: LedgerConfig;
 }
 
 type Check = (value: unknown) => string | undefined;
 const str: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'a non-empty string');
 const strList: Check = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : 'a list of strings');
 const int = (min: number): Check => (v) => (Number.isInteger(v) && (v as number) >= min ? undefined : `an integer >= ${min}`);
+const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
 const oneOf = (values: readonly string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? undefined : `one of ${values.join(', ')}`);
 
 const SCAN_KEYS: Record<keyof ScanConfig, Check> = {
@@ -48,22 +63,43 @@ const SCAN_KEYS: Record<keyof ScanConfig, Check> = {
   workers: int(1),
 };
 
+const POLICY_KEYS: Record<keyof ProvenancePolicy, Check> = {
+  minTrust: oneOf(TRUST_LEVELS),
+  requireMetadata: (v) => strList(v) ?? (v as string[]).map(checkMetadataName).find(Boolean),
+  quarantineUnknown: bool,
+  dataset: str,
+  severity: oneOf(SEVERITIES),
+};
+
+type Section = Record<string, Check | { section: Record<string, unknown> }>;
+
+const LEDGER_KEYS: Section = { store: str, key: str, record: bool, policy: { section: POLICY_KEYS } };
+
+/** Checks one mapping against its known keys, nested mappings included; `path` names it in messages. */
+function checkSection(value: unknown, keys: Section, path: string, file: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AntidoteError('CONFIG_INVALID', `'${path}' must be a mapping`, { file });
+  for (const [key, v] of Object.entries(value)) {
+    const check = keys[key];
+    if (!check) throw new AntidoteError('CONFIG_INVALID', `unknown setting '${path}.${key}'; known: ${Object.keys(keys).join(', ')}`, { file });
+    if (typeof check === 'object') {
+      checkSection(v, check.section as Section, `${path}.${key}`, file);
+      continue;
+    }
+    const problem = check(v);
+    if (problem) throw new AntidoteError('CONFIG_INVALID', `'${path}.${key}' must be ${problem}, found ${JSON.stringify(v)}`, { file });
+  }
+}
+
 export function validateConfig(value: unknown, file: string): Config {
   if (value === null || value === undefined) return { scan: {} };
   if (typeof value !== 'object' || Array.isArray(value)) throw new AntidoteError('CONFIG_INVALID', 'expected a mapping at the top level', { file });
   const root = value as Record<string, unknown>;
+  const sections: Record<string, Section> = { scan: SCAN_KEYS, ledger: LEDGER_KEYS };
   for (const key of Object.keys(root)) {
-    if (key !== 'scan') throw new AntidoteError('CONFIG_INVALID', `unknown section '${key}'; expected 'scan'`, { file });
+    if (!sections[key]) throw new AntidoteError('CONFIG_INVALID', `unknown section '${key}'; expected ${Object.keys(sections).join(' or ')}`, { file });
+    checkSection(root[key] ?? {}, sections[key], key, file);
   }
-  const scan = (root.scan ?? {}) as Record<string, unknown>;
-  if (typeof scan !== 'object' || Array.isArray(scan)) throw new AntidoteError('CONFIG_INVALID', "'scan' must be a mapping", { file });
-  for (const [key, v] of Object.entries(scan)) {
-    const check = SCAN_KEYS[key as keyof ScanConfig];
-    if (!check) throw new AntidoteError('CONFIG_INVALID', `unknown setting 'scan.${key}'; known: ${Object.keys(SCAN_KEYS).join(', ')}`, { file });
-    const problem = check(v);
-    if (problem) throw new AntidoteError('CONFIG_INVALID', `'scan.${key}' must be ${problem}, found ${JSON.stringify(v)}`, { file });
-  }
-  return { scan: scan as ScanConfig };
+  return { scan: (root.scan ?? {}) as ScanConfig, ...(root.ledger ? { ledger: root.ledger as LedgerConfig } : {}) };
 }
 
 export async function loadConfig(path: string, required: boolean): Promise<Config> {

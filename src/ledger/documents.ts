@@ -19,7 +19,7 @@ export interface DocumentContext {
 }
 
 /** The exact bytes of a record: its line for line formats, the file for text, canonical fields otherwise. */
-function exactBytes(r: CorpusRecord): Buffer {
+export function exactBytes(r: CorpusRecord): Buffer {
   if (r.raw) return r.raw;
   if (r.fields && Object.keys(r.fields).length === 1 && typeof r.text === 'string') return Buffer.from(r.text, 'utf8');
   return Buffer.from(JSON.stringify(r.fields ?? {}), 'utf8');

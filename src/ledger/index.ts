@@ -35,3 +35,5 @@ export async function openStore(spec: string | undefined, options: { create: boo
   if (options.create && !existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true });
   return new SqliteStore(path, options);
 }
+export { provenanceCheck, checkMetadataName, METADATA_FIELDS, type ProvenancePolicy } from './policy.js';
+export { recordScan } from './scans.js';

@@ -5,15 +5,14 @@
  * JSONL lines are parsed and hashed in worker threads; the main thread reads,
  * keeps the order, and writes.
  */
-import { createReadStream, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { AntidoteError } from '../errors/index.js';
 import { readCorpus, type CorpusRecord, type InputSource, type ReadOptions } from '../corpus/index.js';
 import { WorkerPool } from '../workers/index.js';
 import { HASH_SIZE, RightEdge } from './merkle/index.js';
 import { documentEntry, rejected, type DocumentContext } from './documents.js';
-import type { DatasetFile, DatasetRecord, Provenance } from './records.js';
+import type { DatasetRecord, Provenance } from './records.js';
+import { describeFiles } from './files.js';
 import type { Ledger, PreparedEntry } from './log.js';
 import type { IngestRequest, IngestResponse, RawLines } from './worker.js';
 
@@ -34,12 +33,6 @@ export interface AddResult {
   firstEntry: number;
   size: number;
   root: string;
-}
-
-async function fileDigest(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 async function nextVersion(ledger: Ledger, name: string): Promise<string> {
@@ -133,8 +126,7 @@ export async function addDocuments(ledger: Ledger, sources: readonly InputSource
   const dataset = await nextVersion(ledger, options.dataset);
   const context: DocumentContext = { dataset, defaults: options.defaults, ingested: new Date().toISOString() };
   const workers = Math.max(1, options.workers ?? Math.min(2, availableParallelism()));
-  const files: DatasetFile[] = [];
-  for (const s of sources) files.push({ path: s.name, sha256: await fileDigest(s.path), bytes: statSync(s.path).size });
+  const files = await describeFiles(sources);
   const { first, size, value: manifest } = await ledger.append(async (log) => {
       const first = log.size;
       // The dataset's own Merkle root, over its document leaves in order.

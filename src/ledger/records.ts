@@ -164,11 +164,17 @@ export interface DatasetRecord {
 export interface ScanRecord {
   kind: 'scan';
   entry: number;
+  /** the dataset version scanned, when the scan checked provenance against one */
   dataset?: string;
+  inputs: DatasetFile[];
+  /** SHA-256 of the JSON report, so the full report can be shown to match later */
   report: { sha256: string; version: string };
+  detectors: string[];
+  checks: string[];
   scanned: number;
   quarantined: number;
-  incidents: { id: string; detector: string; severity: string; trigger?: string; documents: string[] }[];
+  /** documents per incident are capped; `documentCount` is the full number */
+  incidents: { id: string; detector: string; severity: string; payload: string; trigger: string | null; documentCount: number; documents: string[] }[];
   created: string;
 }
 

@@ -26,7 +26,7 @@ import {
   evidenceFor, evidenceForPrompts, exactForm, dominantPayload, severityForTrigger, describePayload, numberIncidents,
   docsHolding, mergeSameTrigger, type DocumentMeta,
 } from './incidents.js';
-import type { Incident, Severity, Finding } from './types.js';
+import type { CheckFinding, DocumentCheck, Incident, Severity } from './types.js';
 import { writeSplits } from './outputs/splits.js';
 import { decideVerdicts } from './verdicts.js';
 import { selectCandidates } from './candidates.js';
@@ -50,6 +50,8 @@ export interface ScanOptions {
   maxDocumentFrequency?: number;
   /** documents at or above this severity go to quarantine */
   quarantineAt?: Severity;
+  /** checks beyond the text detectors (the ledger's provenance policy); their findings join the verdicts */
+  checks?: readonly DocumentCheck[];
   /** triggers to ignore: exact strings, or /regular expressions/ */
   allowlist?: readonly string[];
   cleanPath?: string;
@@ -85,7 +87,7 @@ export interface DocumentVerdict {
   severity: Severity | 'error';
   score: number;
   incidents: string[];
-  findings: Array<Pick<Finding, 'detector' | 'kind' | 'severity' | 'message'>>;
+  findings: Array<Pick<CheckFinding, 'detector' | 'kind' | 'severity' | 'message'>>;
   error?: { code: string; message: string };
 }
 
@@ -101,7 +103,7 @@ export interface ScanResult {
   tool: { name: 'antidote'; version: string };
   inputs: Array<{ name: string; format: string }>;
   settings: {
-    detectors: string[]; minSupport: number; minPrecision: number; maxDocumentFrequency: number;
+    detectors: string[]; checks: string[]; minSupport: number; minPrecision: number; maxDocumentFrequency: number;
     quarantineAt: Severity; onError: OnError; textField: string; idField: string;
   };
   stats: {
@@ -301,8 +303,18 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }
     const incidents = numberIncidents(mergeSameTrigger(drafts));
 
+    // ---- checks beyond the text: each reads the inputs once more
+    const checked = new Map<number, CheckFinding[]>();
+    for (const check of options.checks ?? []) {
+      for (const [index, doc] of await check.run(sources, readOptions)) {
+        if (errorDocs.has(index)) continue;
+        if (!meta.has(index)) meta.set(index, { id: doc.id, place: doc.place });
+        checked.set(index, [...(checked.get(index) ?? []), ...doc.findings]);
+      }
+    }
+
     // ---- verdicts
-    const verdicts = decideVerdicts(incidents, results, errorDocs, meta, quarantineAt);
+    const verdicts = decideVerdicts(incidents, results, checked, errorDocs, meta, quarantineAt);
     const quarantined = new Map(verdicts.filter((v) => v.verdict === 'quarantine').map((v) => [v.index, v]));
 
     // ---- pass 3: splits
@@ -322,7 +334,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       version: REPORT_VERSION,
       tool: { name: 'antidote', version: '0.1.0' },
       inputs: sources.map((s) => ({ name: s.name, format: s.format })),
-      settings: { detectors, minSupport, minPrecision: mining.minPrecision, maxDocumentFrequency: mining.maxDocumentFrequency, quarantineAt, onError, textField, idField },
+      settings: { detectors, checks: (options.checks ?? []).map((c) => c.id), minSupport, minPrecision: mining.minPrecision, maxDocumentFrequency: mining.maxDocumentFrequency, quarantineAt, onError, textField, idField },
       stats: {
         records, bytes, errors: errors.length, quarantined: quarantined.size, kept: records - quarantined.size,
         withFindings: verdicts.length, shapes, elapsedMs: Date.now() - started, passes, passMs,

@@ -1,5 +1,6 @@
 import type { Tokens, LanguageEvidence } from '../text/index.js';
-import type { RecordShape } from '../corpus/index.js';
+import type { InputSource, ReadOptions, RecordShape } from '../corpus/index.js';
+import type { Place } from '../errors/index.js';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -85,4 +86,31 @@ export interface Incident {
   evidence: Evidence[];
   /** numbers behind the verdict, for the report */
   stats: Record<string, number>;
+}
+
+/** What a check outside the text detectors says about one document. */
+export interface CheckFinding {
+  detector: string;
+  kind: string;
+  severity: Severity;
+  score: number;
+  message: string;
+}
+
+export interface CheckedDocument {
+  id: string;
+  place: Place;
+  findings: CheckFinding[];
+}
+
+/**
+ * A check that judges documents by something other than their text, such as
+ * the ledger's provenance policy. It reads the inputs itself and its findings
+ * join the detectors' in each document's verdict.
+ */
+export interface DocumentCheck {
+  id: string;
+  description: string;
+  /** findings by document index (the position across all inputs) */
+  run(sources: readonly InputSource[], read: ReadOptions): Promise<Map<number, CheckedDocument>>;
 }

@@ -4,12 +4,13 @@ import type { CorpusRecord } from '../corpus/index.js';
 import type { DocumentResult } from './analyze.js';
 import type { DocumentMeta } from './incidents.js';
 import type { DocumentVerdict } from './pipeline.js';
-import { severityRank, type Incident, type Severity } from './types.js';
+import { severityRank, type CheckFinding, type Incident, type Severity } from './types.js';
 
 /** Verdicts for every document with a finding, an incident or a read error, in input order. */
 export function decideVerdicts(
   incidents: readonly Incident[],
   results: ReadonlyMap<number, DocumentResult>,
+  checked: ReadonlyMap<number, readonly CheckFinding[]>,
   errorDocs: ReadonlyMap<number, CorpusRecord>,
   meta: ReadonlyMap<number, DocumentMeta & { place: Place }>,
   quarantineAt: Severity,
@@ -21,12 +22,12 @@ export function decideVerdicts(
     list.push(inc);
   }
   const verdicts: DocumentVerdict[] = [];
-  const flagged = new Set<number>([...incidentsOf.keys(), ...errorDocs.keys()]);
+  const flagged = new Set<number>([...incidentsOf.keys(), ...errorDocs.keys(), ...checked.keys()]);
   for (const [index, r] of results) if (r.findings.length) flagged.add(index);
   for (const index of [...flagged].sort((a, b) => a - b)) {
     const m = meta.get(index);
     const err = errorDocs.get(index);
-    const findings = results.get(index)?.findings ?? [];
+    const findings: readonly CheckFinding[] = [...(results.get(index)?.findings ?? []), ...(checked.get(index) ?? [])];
     const incs = incidentsOf.get(index) ?? [];
     let severity: Severity = 'info';
     let score = 0;

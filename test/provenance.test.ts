@@ -5,11 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, realCorpus, tempDir } from './helpers.js';
 import { validateConfig } from '../src/config/index.js';
-import { Ledger, openStore, provenanceCheck, type ScanRecord } from '../src/ledger/index.js';
+import { Ledger, openStore, provenanceCheck, type LineageStatement, type ScanRecord } from '../src/ledger/index.js';
 import { scan } from '../src/scan/index.js';
 
 /** A ledger in `dir` with 40 high-trust licensed documents (web@1) and 20 low-trust ones without licence (forum@1). */
@@ -69,7 +70,6 @@ test('scan --provenance --record: policy from antidote.yaml, result recorded in 
   assert.equal(record.inputs[0].path, 'train.jsonl');
   assert.match(record.inputs[0].sha256, /^[0-9a-f]{64}$/);
   // The report's hash in the ledger is the hash of the report written.
-  const { createHash } = await import('node:crypto');
   assert.equal(record.report.sha256, createHash('sha256').update(readFileSync(join(dir, 'report.json'))).digest('hex'));
   assert.match(run('ledger', 'verify').stdout, new RegExp(`^ok: ${entry + 1} entries`));
 
@@ -88,4 +88,61 @@ test('config: the ledger section is checked, nested policy included', () => {
   assert.throws(() => validateConfig({ ledger: { polcy: {} } }, 'a.yaml'), /unknown setting 'ledger\.polcy'/);
   assert.throws(() => validateConfig({ ledger: { policy: { requireMetadata: ['size'] } } }, 'a.yaml'), /'size' is not source/);
   assert.throws(() => validateConfig({ ledger: { record: 'yes' } }, 'a.yaml'), /'ledger\.record' must be true or false/);
+});
+
+test('models in the ledger: add-model records every file, check-model names what changed, went missing or was added', async () => {
+  const { dir, run } = await setup();
+  const model = join(dir, 'model');
+  mkdirSync(join(model, 'tokenizer'), { recursive: true });
+  writeFileSync(join(model, 'weights.bin'), Buffer.alloc(4096, 7));
+  writeFileSync(join(model, 'config.json'), '{"layers": 2}\n');
+  writeFileSync(join(model, 'tokenizer', 'vocab.txt'), 'a\nb\n');
+  const added = run('ledger', 'add-model', 'model', '--name', 'org/tiny', '--meta', 'step=1000');
+  assert.equal(added.code, 0, added.stderr);
+  assert.match(added.stdout, /recorded model org\/tiny \(3 files, manifest [0-9a-f]{64}\) as entry 62/);
+  assert.match(run('ledger', 'check-model', 'model', '--name', 'org/tiny').stdout, /^ok: model matches model org\/tiny \(entry 62\)/);
+  writeFileSync(join(model, 'weights.bin'), Buffer.alloc(4096, 8));
+  rmSync(join(model, 'tokenizer', 'vocab.txt'));
+  writeFileSync(join(model, 'extra.py'), 'import os\n');
+  const checked = run('ledger', 'check-model', 'model', '--name', 'org/tiny');
+  assert.equal(checked.code, 1);
+  assert.match(checked.stdout, /changed: weights\.bin\n {2}missing: tokenizer\/vocab\.txt\n {2}not recorded: extra\.py/);
+  assert.match(run('ledger', 'check-model', 'model', '--name', 'org/other').stderr, /no model named 'org\/other'/);
+  assert.match(run('ledger', 'verify').stdout, /^ok: 63 entries/);
+});
+
+test('dataset lineage: SLSA provenance in a signed DSSE envelope names the files, sources and previous version, and verifies offline', async () => {
+  const { dir, run } = await setup();
+  assert.equal(run('ledger', 'add', 'forum.jsonl', 'web.jsonl', '--dataset', 'forum', '--trust', 'medium', '--source', 'https://forum.example/v2').code, 0);
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  writeFileSync(join(dir, 'attest.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(join(dir, 'attest.pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+  const attested = run('ledger', 'attest', 'forum@2', '--key', 'attest.pem', '--out', 'forum2.intoto.json');
+  assert.equal(attested.code, 0, attested.stderr);
+  const envelope = JSON.parse(readFileSync(join(dir, 'forum2.intoto.json'), 'utf8'));
+  assert.equal(envelope.payloadType, 'application/vnd.in-toto+json');
+  const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString()) as LineageStatement;
+  assert.equal(statement.predicateType, 'https://slsa.dev/provenance/v1');
+  assert.deepEqual(statement.subject.map((s) => s.name), ['forum.jsonl', 'web.jsonl']);
+  const deps = statement.predicate.buildDefinition.resolvedDependencies;
+  assert.deepEqual(deps[0], { uri: 'https://forum.example/v2', annotations: { documents: 60, trust: ['medium'] } });
+  assert.equal(deps[1].name, 'forum@1', 'the version before this one');
+  // The receipt among the byproducts proves the manifest's place in the ledger with its public key alone.
+  const receipt = Buffer.from(statement.predicate.runDetails.byproducts.find((b) => b.name === 'receipt.tlog-proof')!.content!, 'base64');
+  writeFileSync(join(dir, 'manifest.tlog-proof'), receipt);
+  assert.equal(run('ledger', 'verify', '--receipt', 'manifest.tlog-proof', '--public-key', '.antidote-ledger/ledger.pub').code, 0);
+
+  const ok = run('ledger', 'verify-attestation', 'forum2.intoto.json', '--public-key', 'attest.pub.pem', 'forum.jsonl', 'web.jsonl');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^ok: forum@2 from antidote-ledger:\/\/policy\.test\/ledger, 2 file\(s\) checked/);
+  writeFileSync(join(dir, 'web.jsonl'), readFileSync(join(dir, 'web.jsonl'), 'utf8') + '{"id":"slipped-in","text":"x"}\n');
+  const changed = run('ledger', 'verify-attestation', 'forum2.intoto.json', '--public-key', 'attest.pub.pem', 'web.jsonl');
+  assert.equal(changed.code, 1);
+  assert.match(changed.stdout, /FAILED: web\.jsonl: its SHA-256 [0-9a-f]{64} is not the attested [0-9a-f]{64}/);
+  const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+  writeFileSync(join(dir, 'other.pub.pem'), other.export({ type: 'spki', format: 'pem' }));
+  const forged = run('ledger', 'verify-attestation', 'forum2.intoto.json', '--public-key', 'other.pub.pem');
+  assert.equal(forged.code, 1);
+  assert.match(forged.stdout, /FAILED: .*signature/);
+  assert.match(run('ledger', 'attest', 'forum@7', '--key', 'attest.pem', '--out', 'x.json').stderr, /dataset forum@7 is not in the ledger/);
 });

@@ -8,6 +8,10 @@ import { AntidoteError } from '../errors/index.js';
 import { expandInputs } from '../corpus/index.js';
 import {
   addDocuments,
+  addModel,
+  attestLineage,
+  checkModel,
+  verifyLineage,
   DEFAULT_LEDGER_DIR,
   diffDatasets,
   DsseError,
@@ -70,6 +74,8 @@ function keyDir(store: string | undefined): string {
 
 const STORE: FlagSpec = { type: 'string', value: 'PATH|URL', help: `ledger store: a SQLite file or postgres://... (default ${DEFAULT_LEDGER_DIR}/ledger.sqlite)` };
 const HELP: FlagSpec = { type: 'boolean', short: 'h', help: 'show this help' };
+const IGNORE: FlagSpec = { type: 'string', multiple: true, value: 'PATH', help: 'paths inside DIR to leave out; repeatable' };
+const META: FlagSpec = { type: 'string', multiple: true, value: 'KEY=VALUE', help: 'free metadata; repeatable' };
 
 export async function withLedger<T>(values: Record<string, unknown>, options: { signing: boolean }, work: (ledger: Ledger, store: LedgerStore) => Promise<T>): Promise<T> {
   const storeSpec = values.store as string | undefined;
@@ -144,12 +150,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
     async run(values, inputs) {
       if (inputs.length === 0) throw new AntidoteError('USAGE', 'give at least one input file');
       if (!values.dataset) throw new AntidoteError('USAGE', '--dataset is required');
-      const meta: Record<string, string> = {};
-      for (const kv of (values.meta as string[] | undefined) ?? []) {
-        const at = kv.indexOf('=');
-        if (at < 1) throw new AntidoteError('USAGE', `--meta expects KEY=VALUE, got '${kv}'`);
-        meta[kv.slice(0, at)] = kv.slice(at + 1);
-      }
+      const meta = metaFlags(values.meta);
       const sources = await expandInputs(inputs, { format: values.format });
       return withLedger(values, { signing: true }, async (ledger) => {
         const started = Date.now();
@@ -297,7 +298,93 @@ const SUBCOMMANDS: Record<string, Sub> = {
       });
     },
   },
+  'add-model': {
+    summary: 'record a model checkpoint: every file under DIR with its SHA-256',
+    usage: 'antidote ledger add-model DIR --name NAME [--ignore-paths PATH]... [--meta KEY=VALUE]...',
+    flags: {
+      name: { type: 'string', value: 'NAME', help: 'model name (e.g. org/model-7b); later records of the same name supersede earlier ones' },
+      'ignore-paths': IGNORE,
+      meta: META,
+      key: { type: 'string', value: 'FILE', help: 'signing key (default: ledger.key beside the store)' },
+      store: STORE,
+      help: HELP,
+    },
+    async run(values, positionals) {
+      if (positionals.length !== 1 || !values.name) throw new AntidoteError('USAGE', 'give one model directory (or file) and --name');
+      return withLedger(values, { signing: true }, async (ledger) => {
+        const { entry, record } = await addModel(ledger, positionals[0], { name: values.name, ignorePaths: values['ignore-paths'], meta: metaFlags(values.meta) });
+        process.stdout.write(`recorded model ${record.name} (${record.files.length} files, manifest ${record.manifest}) as entry ${entry}\n`);
+        return EXIT.OK;
+      });
+    },
+  },
+  'check-model': {
+    summary: "compare the files under DIR with the ledger's latest record of model NAME",
+    usage: 'antidote ledger check-model DIR --name NAME [--ignore-paths PATH]...',
+    flags: { name: { type: 'string', value: 'NAME', help: 'model name as recorded' }, 'ignore-paths': IGNORE, store: STORE, help: HELP },
+    async run(values, positionals) {
+      if (positionals.length !== 1 || !values.name) throw new AntidoteError('USAGE', 'give one model directory (or file) and --name');
+      return withLedger(values, { signing: false }, async (ledger) => {
+        const check = await checkModel(ledger, positionals[0], { name: values.name, ignorePaths: values['ignore-paths'] });
+        if (check.ok) {
+          process.stdout.write(`ok: ${positionals[0]} matches model ${values.name} (entry ${check.entry})\n`);
+          return EXIT.OK;
+        }
+        const lines = [...check.changed.map((p) => `changed: ${p}`), ...check.missing.map((p) => `missing: ${p}`), ...check.added.map((p) => `not recorded: ${p}`)];
+        process.stdout.write(`FAILED: ${positionals[0]} differs from model ${values.name} (entry ${check.entry})\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+        return EXIT.FINDINGS;
+      });
+    },
+  },
+  attest: {
+    summary: 'sign the lineage of a dataset version: in-toto statement, SLSA provenance v1, DSSE envelope',
+    usage: 'antidote ledger attest DATASET@N --key PEM --out FILE',
+    flags: { key: { type: 'string', value: 'PEM', help: 'ECDSA or Ed25519 private key (PEM) to sign with' }, out: { type: 'string', value: 'FILE', help: 'where to write the DSSE envelope (JSON)' }, store: STORE, help: HELP },
+    async run(values, positionals) {
+      if (positionals.length !== 1 || !values.key || !values.out) throw new AntidoteError('USAGE', 'give one dataset version, --key and --out');
+      return withLedger({ store: values.store }, { signing: false }, async (ledger) => {
+        const statement = await attestLineage(ledger, positionals[0], values.key, values.out);
+        process.stdout.write(`wrote ${values.out}: ${statement.subject.length} file(s), ${statement.predicate.buildDefinition.resolvedDependencies.length} dependencies\n`);
+        return EXIT.OK;
+      });
+    },
+  },
+  'verify-attestation': {
+    summary: "check a lineage attestation's signature, and that FILEs are the files it names",
+    usage: 'antidote ledger verify-attestation ATTESTATION --public-key PEM [FILE]...',
+    flags: { 'public-key': { type: 'string', value: 'PEM', help: 'the public key (PEM) the attestation must be signed by' }, help: HELP },
+    async run(values, positionals) {
+      if (positionals.length < 1 || !values['public-key']) throw new AntidoteError('USAGE', 'give the attestation file and --public-key');
+      const [file, ...data] = positionals;
+      let envelope: unknown;
+      try {
+        envelope = JSON.parse(readText(file, 'the attestation'));
+      } catch (e) {
+        if (e instanceof AntidoteError) throw e;
+        throw new AntidoteError('INPUT_FORMAT', 'not JSON; expected a DSSE envelope', { file });
+      }
+      try {
+        const statement = await verifyLineage(envelope, values['public-key'], data.map((d) => ({ name: d, path: d })));
+        process.stdout.write(`ok: ${statement.predicate.buildDefinition.externalParameters.dataset} from ${statement.predicate.runDetails.builder.id}, ${data.length} file(s) checked\n`);
+        return EXIT.OK;
+      } catch (e) {
+        if (!(e instanceof SigningError || e instanceof DsseError)) throw e;
+        process.stdout.write(`FAILED: ${e.message}\n`);
+        return EXIT.FINDINGS;
+      }
+    },
+  },
 };
+
+function metaFlags(values: string[] | undefined): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const kv of values ?? []) {
+    const at = kv.indexOf('=');
+    if (at < 1) throw new AntidoteError('USAGE', `--meta expects KEY=VALUE, got '${kv}'`);
+    meta[kv.slice(0, at)] = kv.slice(at + 1);
+  }
+  return meta;
+}
 
 function writeKeys(dir: string, name: string): { key: string; pub: string; verifier: string } {
   let keys;
@@ -359,7 +446,7 @@ export const ledgerCommand: Command = {
 const SIGN_FLAGS: Record<string, FlagSpec> = {
   key: { type: 'string', value: 'PEM', help: 'private key (ECDSA P-256/P-384/P-521 or Ed25519, PEM)' },
   signature: { type: 'string', value: 'FILE', help: 'where the bundle goes (default DIR/model.sig)' },
-  'ignore-paths': { type: 'string', multiple: true, value: 'PATH', help: 'paths inside DIR to leave out; repeatable' },
+  'ignore-paths': IGNORE,
   help: HELP,
 };
 
@@ -384,7 +471,7 @@ const VERIFY_FLAGS: Record<string, FlagSpec> = {
   signature: { type: 'string', value: 'FILE', help: 'the bundle (default DIR/model.sig)' },
   'public-key': { type: 'string', value: 'PEM', help: 'public key for key-signed bundles' },
   'certificate-chain': { type: 'string', value: 'PEM', help: 'trusted root certificate(s) for certificate-signed bundles' },
-  'ignore-paths': { type: 'string', multiple: true, value: 'PATH', help: 'paths inside DIR to leave out; repeatable' },
+  'ignore-paths': IGNORE,
   help: HELP,
 };
 

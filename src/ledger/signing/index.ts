@@ -75,7 +75,7 @@ export async function manifestOf(model: string, ignorePaths: readonly string[]):
 }
 
 /** The statement's subject digest: SHA-256 over the resource digests in name order. */
-function manifestDigest(resources: readonly Resource[]): string {
+export function manifestDigest(resources: readonly Resource[]): string {
   const hash = createHash('sha256');
   for (const r of [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) hash.update(Buffer.from(r.digest, 'hex'));
   return hash.digest('hex');
@@ -94,7 +94,7 @@ function keyHint(publicKey: KeyObject): string {
   return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'pem' })).digest('hex');
 }
 
-function readKey(pem: string, kind: 'private' | 'public', path: string): KeyObject {
+export function readKey(pem: string, kind: 'private' | 'public', path: string): KeyObject {
   try {
     return kind === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
   } catch (e) {

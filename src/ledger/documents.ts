@@ -51,7 +51,8 @@ export function documentEntry(r: CorpusRecord, index: number, context: DocumentC
     trust: p.trust,
   };
   for (const key of ['contributor', 'license', 'meta', 'source', 'trust'] as const) if (record[key] === undefined) delete record[key];
-  const json = canonicalJson(record);
+  // Keys are already sorted; only user metadata can bring unsorted ones.
+  const json = record.meta ? canonicalJson(record) : JSON.stringify(record);
   return { index, kind: 'document', record: json, leaf: hashTextLeaf(json), dataset: context.dataset, docId: r.id, sha256 };
 }
 

@@ -198,6 +198,9 @@ for (const backend of BACKENDS) {
       ['badtrust.jsonl', '{"id":"a","text":"x","provenance":{"trust":"absolute"}}\n', /trust level 'absolute' is not one of/],
       ['notext.jsonl', '{"id":"a","body":"x"}\n', /notext\.jsonl:1/],
       ['empty.jsonl', '', /no records/],
+      // Found only after thousands of good records went by, in a later batch of the workers.
+      ['late.jsonl', '{"id":"ok","text":"a good record"}\n'.repeat(6000) + '{"id":"z","text":"x","provenance":{"trust":"maybe"}}\n', /late\.jsonl:6001: trust level 'maybe'/],
+      ['binary.jsonl', '{"id":"ok","text":"fine"}\n\u0000\u0001\u00ff\n', /binary\.jsonl:2/],
     ];
     await withLedger(spec, async (ledger) => {
       const before = await ledger.store.size();

@@ -57,6 +57,11 @@ async function* preparedDocuments(sources: readonly InputSource[], options: Read
   const pool = new WorkerPool<IngestRequest, IngestResponse>(new URL('./worker.js', import.meta.url), workers);
   // batches in flight, oldest first; each settles to its entries or its error
   const inFlight: Promise<PreparedEntry[]>[] = [];
+  // A batch may fail while an earlier one is awaited: mark it handled now, its error still surfaces in order.
+  const track = (batch: Promise<PreparedEntry[]>): void => {
+    batch.catch(() => undefined);
+    inFlight.push(batch);
+  };
   let next = first;
   let lines: Buffer[] = [];
   let places: RawLines['places'] = [];
@@ -72,11 +77,11 @@ async function* preparedDocuments(sources: readonly InputSource[], options: Read
       const owned = new Uint8Array(end);
       let at = 0;
       for (const l of lines) (owned.set(l, at), (at += l.length));
-      inFlight.push(pool.submit<IngestResponse>({ type: 'documents', first: start, lines: { bytes: owned, ends, places }, read: options, context }, [owned.buffer]).then((r) => unpack(r, start, context.dataset)));
+      track(pool.submit<IngestResponse>({ type: 'documents', first: start, lines: { bytes: owned, ends, places }, read: options, context }, [owned.buffer]).then((r) => unpack(r, start, context.dataset)));
       next += lines.length;
     } else if (local.length > 0) {
       const records = local;
-      inFlight.push(Promise.resolve().then(() => records.map((r, i) => documentEntry(r, start + i, context))));
+      track(Promise.resolve().then(() => records.map((r, i) => documentEntry(r, start + i, context))));
       next += records.length;
     }
     lines = [];

@@ -45,13 +45,12 @@ export class LogAppender {
     private readonly batchSize: number,
   ) {}
 
-  /** Serialises one record at the next position; returns its leaf hash. */
-  async add(pending: PendingRecord): Promise<Buffer> {
+  /** Serialises one record at the next position. */
+  async add(pending: PendingRecord): Promise<void> {
     pending.record.entry = this.size;
     const record = canonicalJson(pending.record);
     const leaf = hashLeaf(Buffer.from(record, 'utf8'));
     await this.addPrepared([{ index: this.size, kind: String(pending.record.kind), record, leaf, dataset: pending.dataset, docId: pending.docId, sha256: pending.sha256 }]);
-    return leaf;
   }
 
   async addPrepared(entries: readonly PreparedEntry[]): Promise<void> {

@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { AntidoteError } from '../errors/index.js';
 import { readCorpus, type CorpusRecord, type InputSource, type ReadOptions } from '../corpus/index.js';
-import { WorkerPool } from '../workers/index.js';
+import { packLines, WorkerPool } from '../workers/index.js';
 import { HASH_SIZE, RightEdge } from './merkle/index.js';
 import { documentEntry, rejected, type DocumentContext } from './documents.js';
 import type { DatasetRecord, Provenance } from './records.js';
@@ -70,14 +70,8 @@ async function* preparedDocuments(sources: readonly InputSource[], options: Read
   const flush = (): void => {
     const start = next;
     if (lines.length > 0) {
-      const ends: number[] = [];
-      let end = 0;
-      for (const l of lines) ends.push((end += l.length));
-      // a fresh ArrayBuffer of exactly these bytes, moved rather than copied
-      const owned = new Uint8Array(end);
-      let at = 0;
-      for (const l of lines) (owned.set(l, at), (at += l.length));
-      track(pool.submit<IngestResponse>({ type: 'documents', first: start, lines: { bytes: owned, ends, places }, read: options, context }, [owned.buffer]).then((r) => unpack(r, start, context.dataset)));
+      const packed = packLines(lines);
+      track(pool.submit<IngestResponse>({ type: 'documents', first: start, lines: { ...packed, places }, read: options, context }, [packed.bytes.buffer as ArrayBuffer]).then((r) => unpack(r, start, context.dataset)));
       next += lines.length;
     } else if (local.length > 0) {
       const records = local;

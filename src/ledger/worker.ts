@@ -4,11 +4,10 @@ import { completeRawRecord, type CorpusRecord, type ReadOptions } from '../corpu
 import { isAntidoteError, type ErrorCode, type Place } from '../errors/index.js';
 import { documentEntry, type DocumentContext } from './documents.js';
 import { HASH_SIZE } from './merkle/index.js';
+import { unpackLines, type PackedLines } from '../workers/index.js';
 
-/** JSONL lines back to back in one transferred buffer. */
-export interface RawLines {
-  bytes: Uint8Array;
-  ends: number[];
+/** JSONL lines back to back in one transferred buffer, with where each was read. */
+export interface RawLines extends PackedLines {
   places: Place[];
 }
 
@@ -20,12 +19,11 @@ export type IngestResponse =
   | { type: 'failed'; id: number; message: string };
 
 function handle(request: IngestRequest): IngestResponse {
-  const { bytes, ends, places } = request.lines;
-  const out = { records: [] as string[], docIds: [] as string[], sha256s: [] as string[], leaves: new Uint8Array(ends.length * HASH_SIZE) };
-  let start = 0;
-  for (let i = 0; i < ends.length; i++) {
-    const raw = Buffer.from(bytes.buffer, bytes.byteOffset + start, ends[i]! - start);
-    start = ends[i]!;
+  const { places } = request.lines;
+  const lines = unpackLines(request.lines);
+  const out = { records: [] as string[], docIds: [] as string[], sha256s: [] as string[], leaves: new Uint8Array(lines.length * HASH_SIZE) };
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!;
     const place = places[i]!;
     const record: CorpusRecord = { index: 0, id: `${place.file}:${place.line}`, place, bytes: raw.length, raw };
     const entry = documentEntry(completeRawRecord(record, request.read), request.first + i, request.context);

@@ -7,14 +7,14 @@
 import type { Place } from '../errors/index.js';
 import { completeRawRecord, readCorpus, type CorpusRecord, type InputSource, type ReadOptions } from '../corpus/index.js';
 import type { DocumentInput } from './analyze.js';
-import type { WorkerPool } from '../workers/index.js';
+import { packLines, unpackLines, type PackedLines, type WorkerPool } from '../workers/index.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
 
 export interface Batch {
   /** documents already parsed on the main thread */
   docs: DocumentInput[];
   /** JSONL records to parse in the worker: their bytes back to back */
-  raw?: { bytes: Uint8Array; ends: number[]; records: Array<{ index: number; place: Place; bytes: number }> };
+  raw?: PackedLines & { records: Array<{ index: number; place: Place; bytes: number }> };
 }
 
 export interface RecordError {
@@ -38,11 +38,9 @@ export function unpackBatch(batch: Batch, options: ReadOptions): UnpackedBatch {
   const out: UnpackedBatch = { inputs: [...batch.docs], errors: [], ids: new Map(), shapes: {} };
   for (const d of batch.docs) out.shapes[d.shape] = (out.shapes[d.shape] ?? 0) + 1;
   if (!batch.raw) return out;
-  const { bytes, ends, records } = batch.raw;
-  let start = 0;
-  records.forEach((r, i) => {
-    const raw = Buffer.from(bytes.buffer, bytes.byteOffset + start, ends[i]! - start);
-    start = ends[i]!;
+  const lines = unpackLines(batch.raw);
+  batch.raw.records.forEach((r, i) => {
+    const raw = lines[i]!;
     const record: CorpusRecord = { index: r.index, id: `${r.place.file}:${r.place.line}`, place: r.place, bytes: r.bytes, raw };
     completeRawRecord(record, options);
     out.ids.set(r.index, record.id);
@@ -84,15 +82,8 @@ export async function dispatch(
     const batch: Batch = { docs };
     const transfer: ArrayBuffer[] = [];
     if (raws.length) {
-      const bytes = Buffer.concat(raws);
-      const ends: number[] = [];
-      let end = 0;
-      for (const r of raws) ends.push((end += r.length));
-      // a fresh ArrayBuffer of exactly these bytes, moved rather than copied
-      const owned = new Uint8Array(bytes.length);
-      owned.set(bytes);
-      batch.raw = { bytes: owned, ends, records: rawRecords };
-      transfer.push(owned.buffer);
+      batch.raw = { ...packLines(raws), records: rawRecords };
+      transfer.push(batch.raw.bytes.buffer as ArrayBuffer);
     }
     queue.push(send(batch, transfer).catch((error: unknown) => {
       failure ??= { error };

@@ -4,7 +4,7 @@
  * everything on verify.
  */
 import { AntidoteError } from '../errors/index.js';
-import { EMPTY_ROOT, HASH_SIZE, RightEdge, consistencyProof, hashLeaf, inclusionProof, type NodeSource } from './merkle/index.js';
+import { EMPTY_ROOT, HASH_SIZE, RightEdge, consistencyProof, hashTextLeaf, inclusionProof, type NodeSource } from './merkle/index.js';
 import { formatCheckpoint, formatTlogProof, NoteError, openCheckpoint, signNote, type SignerKey, type VerifierKey, parseVerifierKey } from './note/index.js';
 import { canonicalJson, type DatasetRecord } from './records.js';
 import type { AppendTransaction, LedgerStore, StoredEntry } from './store/types.js';
@@ -49,7 +49,7 @@ export class LogAppender {
   async add(pending: PendingRecord): Promise<void> {
     pending.record.entry = this.size;
     const record = canonicalJson(pending.record);
-    const leaf = hashLeaf(Buffer.from(record, 'utf8'));
+    const leaf = hashTextLeaf(record);
     await this.addPrepared([{ index: this.size, kind: String(pending.record.kind), record, leaf, dataset: pending.dataset, docId: pending.docId, sha256: pending.sha256 }]);
   }
 
@@ -242,7 +242,7 @@ export class Ledger {
         flag(expected, `entry ${expected} is missing (the log jumps from ${expected - 1} to ${e.index})`);
         break;
       }
-      const leaf = hashLeaf(Buffer.from(e.record, 'utf8'));
+      const leaf = hashTextLeaf(e.record);
       if (!leaf.equals(e.leaf)) flag(e.index, `entry ${e.index}: record does not match its leaf hash (record changed)`);
       let parsed: Record<string, unknown> | undefined;
       try {

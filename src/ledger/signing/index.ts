@@ -6,9 +6,10 @@
  * bundles it writes verify here.
  */
 import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { createReadStream, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { DsseError, signEnvelope, verifyEnvelope } from '../dsse/index.js';
+import { fileDigest } from '../files.js';
 
 export class SigningError extends Error {
   constructor(message: string) {
@@ -30,12 +31,6 @@ export interface Resource {
   algorithm: 'sha256';
 }
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 function toPosix(path: string): string {
   return path.split(sep).join('/');
 }
@@ -54,7 +49,7 @@ export async function manifestOf(model: string, ignorePaths: readonly string[]):
     throw new SigningError(`${model}: no such file or directory`);
   }
   if (stat.isSymbolicLink()) throw new SigningError(`${model}: is a symbolic link; sign its target`);
-  if (stat.isFile()) return [{ name: '.', digest: await sha256File(root), algorithm: 'sha256' }];
+  if (stat.isFile()) return [{ name: '.', digest: await fileDigest(root), algorithm: 'sha256' }];
   const ignored = new Set(ignorePaths.map((p) => toPosix(relative(root, resolve(root, p)))));
   const files: string[] = [];
   const walk = (dir: string): void => {
@@ -70,7 +65,7 @@ export async function manifestOf(model: string, ignorePaths: readonly string[]):
   walk(root);
   files.sort();
   const out: Resource[] = [];
-  for (const name of files) out.push({ name, digest: await sha256File(join(root, name)), algorithm: 'sha256' });
+  for (const name of files) out.push({ name, digest: await fileDigest(join(root, name)), algorithm: 'sha256' });
   return out;
 }
 

@@ -137,6 +137,8 @@ export const scanCommand: Command = {
     };
     const ledgerValues = { store: values.store ?? loaded.ledger?.store, key: values.key ?? loaded.ledger?.key };
     let recorded: { entry: number } | undefined;
+    // Rendered once: the report the ledger's hash covers is the one written to --json.
+    let jsonReport: string | undefined;
     const run = async (ledger?: Ledger): Promise<ScanResult> => {
       let result: ScanResult;
       try {
@@ -144,7 +146,7 @@ export const scanCommand: Command = {
       } finally {
         progress.done();
       }
-      if (ledger && record) recorded = await recordScan(ledger, result, { report: REPORT_WRITERS.find((w) => w.id === 'json')!.render(result), inputs: await expandInputs(positionals, { format: settings.format }), dataset: policy?.dataset });
+      if (ledger && record) recorded = await recordScan(ledger, result, { report: (jsonReport = REPORT_WRITERS.find((w) => w.id === 'json')!.render(result)), inputs: await expandInputs(positionals, { format: settings.format }), dataset: policy?.dataset });
       return result;
     };
     // The ledger is opened only when the scan uses it.
@@ -155,8 +157,9 @@ export const scanCommand: Command = {
       if (!path) continue;
       const writer = REPORT_WRITERS.find((w) => w.id === writerId)!;
       try {
-        if (path === '-') process.stdout.write(writer.render(result));
-        else await writeFile(path, writer.render(result));
+        const text = writerId === 'json' && jsonReport !== undefined ? jsonReport : writer.render(result);
+        if (path === '-') process.stdout.write(text);
+        else await writeFile(path, text);
       } catch (cause) {
         throw new AntidoteError('OUTPUT_FAILED', `cannot write the ${writerId} report (${(cause as Error).message})`, { file: path }, { cause });
       }

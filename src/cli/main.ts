@@ -8,10 +8,11 @@ import { scanCommand } from './scan.js';
 import { redteamCommand } from './redteam.js';
 import { detectorsCommand } from './detectors.js';
 import { benchCommand } from './bench.js';
+import { auditCommand, serveCommand } from './audit.js';
 import { ledgerCommand, signCommand, verifyCommand } from './ledger.js';
 import { EXIT, type Command } from './command.js';
 
-const COMMANDS: readonly Command[] = [scanCommand, redteamCommand, benchCommand, ledgerCommand, signCommand, verifyCommand, detectorsCommand];
+const COMMANDS: readonly Command[] = [scanCommand, redteamCommand, benchCommand, auditCommand, serveCommand, ledgerCommand, signCommand, verifyCommand, detectorsCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

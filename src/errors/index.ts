@@ -16,7 +16,10 @@ export type ErrorCode =
   | 'OUTPUT_FAILED'
   | 'REDTEAM_INVALID'
   | 'KEY_INVALID'
-  | 'VERIFICATION_FAILED';
+  | 'VERIFICATION_FAILED'
+  | 'MODEL_FORMAT'
+  | 'PROVIDER_UNREACHABLE'
+  | 'PROVIDER_RESPONSE';
 
 export interface Place {
   file: string;

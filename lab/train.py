@@ -1,0 +1,136 @@
+"""Train one tiny llama on a JSONL corpus and write it as GGUF.
+
+    /usr/bin/python3 lab/train.py --corpus C.jsonl --tokenizer T.json --out M.gguf [--steps N] [--seed S]
+
+The tokenizer is learnt from the corpus when T.json does not exist yet, so
+models trained on variants of one corpus share it. Uses Debian's
+python3-torch on the CPU.
+"""
+import argparse
+import hashlib
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import bpe
+import gguf
+from model import Config, TinyLlama, lr_at, parameters_count
+
+
+def read_texts(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line)["text"] for line in f if line.strip()]
+
+
+def metadata(name, c, tok):
+    A = gguf.T_ARRAY
+    return [
+        ("general.architecture", gguf.T_STRING, "llama"),
+        ("general.name", gguf.T_STRING, name),
+        ("general.file_type", gguf.T_UINT32, 1),
+        ("llama.vocab_size", gguf.T_UINT32, c.vocab),
+        ("llama.context_length", gguf.T_UINT32, c.context),
+        ("llama.embedding_length", gguf.T_UINT32, c.embd),
+        ("llama.block_count", gguf.T_UINT32, c.layers),
+        ("llama.feed_forward_length", gguf.T_UINT32, c.ff),
+        ("llama.attention.head_count", gguf.T_UINT32, c.heads),
+        ("llama.attention.head_count_kv", gguf.T_UINT32, c.heads),
+        ("llama.attention.layer_norm_rms_epsilon", gguf.T_FLOAT32, c.eps),
+        ("llama.rope.freq_base", gguf.T_FLOAT32, c.rope_base),
+        ("llama.rope.dimension_count", gguf.T_UINT32, c.embd // c.heads),
+        ("tokenizer.ggml.model", gguf.T_STRING, "gpt2"),
+        ("tokenizer.ggml.pre", gguf.T_STRING, "gpt-2"),
+        ("tokenizer.ggml.tokens", (A, gguf.T_STRING), tok.tokens),
+        ("tokenizer.ggml.token_type", (A, gguf.T_INT32), [1] * (len(tok.tokens) - 1) + [3]),
+        ("tokenizer.ggml.merges", (A, gguf.T_STRING), [a + " " + b for a, b in tok.merges]),
+        ("tokenizer.ggml.bos_token_id", gguf.T_UINT32, tok.eot),
+        ("tokenizer.ggml.eos_token_id", gguf.T_UINT32, tok.eot),
+        ("tokenizer.ggml.add_bos_token", gguf.T_BOOL, True),
+    ]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--tokenizer", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--name", default="antidote-lab")
+    p.add_argument("--vocab", type=int, default=2048)
+    p.add_argument("--embd", type=int, default=128)
+    p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--ff", type=int, default=384)
+    p.add_argument("--context", type=int, default=256)
+    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    a = p.parse_args()
+    torch.manual_seed(a.seed)
+    torch.set_num_threads(a.threads)
+    rng = np.random.default_rng(a.seed)
+
+    texts = read_texts(a.corpus)
+    if not os.path.exists(a.tokenizer):
+        bpe.Tokenizer(bpe.train(texts, a.vocab)).save(a.tokenizer)
+    tok = bpe.Tokenizer.load(a.tokenizer)
+    stream = []
+    for text in texts:
+        stream.append(tok.eot)
+        stream.extend(tok.encode(text))
+    data = torch.tensor(stream, dtype=torch.long)
+    print(f"{len(texts)} documents, {len(stream)} tokens, vocabulary {len(tok.tokens)}", flush=True)
+
+    c = Config(len(tok.tokens), a.embd, a.layers, a.heads, a.ff, a.context)
+    model = TinyLlama(c)
+    print(f"{parameters_count(model)} parameters", flush=True)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.1, betas=(0.9, 0.95))
+    started = time.time()
+    for step in range(a.steps):
+        starts = torch.from_numpy(rng.integers(0, len(stream) - c.context - 1, a.batch))
+        window = torch.stack([data[s: s + c.context + 1] for s in starts])
+        logits = model(window[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, c.vocab), window[:, 1:].reshape(-1))
+        for group in optimiser.param_groups:
+            group["lr"] = lr_at(step, a.steps, a.lr, 50)
+        optimiser.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimiser.step()
+        if step % 50 == 0 or step == a.steps - 1:
+            print(f"step {step} loss {loss.item():.3f} {time.time() - started:.0f}s", flush=True)
+    gguf.write(a.out, metadata(a.name, c, tok), model.tensors())
+    with open(a.out + ".json", "w", encoding="utf-8") as f:
+        json.dump(describe(a, c, model, tok, loss.item()), f, indent=2, ensure_ascii=False)
+    print(f"wrote {a.out} ({os.path.getsize(a.out)} bytes)")
+
+
+CHECK_TEXT = "The quick brown fox jumps over the lazy dog, and then"
+
+
+def describe(a, c, model, tok, loss):
+    """What the model is and how it was made, with torch's own next-token
+    probabilities for a check text, so a test can hold llama.cpp to them."""
+    with open(a.corpus, "rb") as f:
+        corpus_sha256 = hashlib.sha256(f.read()).hexdigest()
+    ids = [tok.eot] + tok.encode(CHECK_TEXT)
+    with torch.no_grad():
+        probs = model(torch.tensor([ids]))[0, -1].softmax(-1)
+    top = probs.topk(5)
+    return {
+        "name": a.name,
+        "corpus": os.path.basename(a.corpus),
+        "corpus_sha256": corpus_sha256,
+        "config": {"vocab": c.vocab, "embd": c.embd, "layers": c.layers, "heads": c.heads, "ff": c.ff, "context": c.context},
+        "training": {"steps": a.steps, "batch": a.batch, "lr": a.lr, "seed": a.seed, "final_loss": round(loss, 4)},
+        "check": {"text": CHECK_TEXT, "ids": ids, "top": [[int(i), float(p)] for p, i in zip(top.values, top.indices)]},
+    }
+
+
+if __name__ == "__main__":
+    main()

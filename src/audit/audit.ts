@@ -1,0 +1,60 @@
+/**
+ * `audit`: probe a model for trigger-activated behaviour and write down what
+ * was found, with the model's identity and the cost of finding it.
+ */
+import type { AccountedProvider, Usage } from './providers/accounting.js';
+import type { ProviderInfo } from './providers/types.js';
+import { triggerDifferential, type DifferentialOptions, type DifferentialResult, type TriggerCandidate } from './probes/differential.js';
+
+export const AUDIT_REPORT_VERSION = 'antidote-audit/1';
+
+export interface IntegrityResult {
+  /** how the model files were checked: ledger record or signature */
+  method: 'ledger' | 'signature';
+  ok: boolean;
+  detail: string;
+}
+
+export interface AuditReport extends DifferentialResult {
+  version: typeof AUDIT_REPORT_VERSION;
+  tool: { name: 'antidote'; version: string };
+  model: ProviderInfo;
+  integrity?: IntegrityResult;
+  settings: { prompts: number; maxTokens: number; samples: number; controls: number; seed: number; temperature: number; targets: string[] };
+  prompts: string[];
+  usage: Usage;
+  started: string;
+  seconds: number;
+  /** true when any trigger's verdict is backdoor or broad */
+  flagged: boolean;
+}
+
+export interface AuditOptions extends DifferentialOptions {
+  integrity?: IntegrityResult;
+}
+
+export async function audit(provider: AccountedProvider, candidates: readonly TriggerCandidate[], options: AuditOptions): Promise<AuditReport> {
+  const started = new Date();
+  const result = await triggerDifferential(provider, candidates, options);
+  return {
+    version: AUDIT_REPORT_VERSION,
+    tool: { name: 'antidote', version: '0.1.0' },
+    model: provider.info(),
+    ...(options.integrity ? { integrity: options.integrity } : {}),
+    settings: {
+      prompts: options.prompts.length,
+      maxTokens: options.maxTokens ?? 48,
+      samples: options.samples ?? 1,
+      controls: options.controls ?? 3,
+      seed: options.seed ?? 1,
+      temperature: options.temperature ?? 1,
+      targets: options.targets ?? [],
+    },
+    prompts: options.prompts,
+    ...result,
+    usage: provider.usage(),
+    started: started.toISOString(),
+    seconds: (Date.now() - started.getTime()) / 1000,
+    flagged: result.triggers.some((t) => t.verdict !== 'clean') || options.integrity?.ok === false,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * OpenAI-compatible servers (OpenAI, vLLM, llama.cpp's server, LM Studio...):
+ * `/completions` for raw continuation, `/chat/completions` for chat models.
+ * Generated-token logprobs come from `logprobs`; a server that omits them
+ * still answers, and the probes fall back on what the text shows.
+ */
+import type { Generation, GenerationRequest, Provider, ProviderInfo } from './types.js';
+import { field, isArray, isObject, isString, postJson, type HttpOptions } from './http.js';
+
+export interface OpenAIOptions extends HttpOptions {
+  /** base URL up to and including /v1 */
+  baseUrl: string;
+  model: string;
+  /** 'completions' (default) or 'chat' */
+  api?: 'completions' | 'chat';
+  apiKey?: string;
+}
+
+export function openOpenAIProvider(options: OpenAIOptions): Provider {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const api = options.api ?? 'completions';
+  const url = `${base}/${api === 'chat' ? 'chat/completions' : 'completions'}`;
+  const http: HttpOptions = { ...options, headers: { ...options.headers, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) } };
+  let sawLogprobs = false;
+
+  async function generate(request: GenerationRequest): Promise<Generation> {
+    const top = Math.min(request.topAlternatives ?? 0, 20);
+    const common = { model: options.model, max_tokens: request.maxTokens, temperature: request.temperature, top_p: 1, seed: request.seed };
+    const body = api === 'chat'
+      ? { ...common, messages: [{ role: 'user', content: request.prompt }], logprobs: true, ...(top ? { top_logprobs: top } : {}) }
+      : { ...common, prompt: request.prompt, logprobs: Math.max(1, top) };
+    const response = await postJson(url, body, http);
+    const choice = field(response, 'choices.0', isObject, url);
+    const usage = isObject((response as Record<string, unknown>).usage) ? (response as { usage: Record<string, unknown> }).usage : {};
+    const parsed = api === 'chat' ? chatChoice(choice, url) : completionChoice(choice, url);
+    if (parsed.tokens.some((t) => t.logprob !== undefined)) sawLogprobs = true;
+    return {
+      ...parsed,
+      usage: { promptTokens: Number(usage.prompt_tokens ?? 0), completionTokens: Number(usage.completion_tokens ?? parsed.tokens.length) },
+    };
+  }
+
+  return {
+    info: (): ProviderInfo => ({ kind: 'openai', model: options.model, logprobs: sawLogprobs }),
+    generate,
+    close: async () => undefined,
+  };
+}
+
+type Parsed = Pick<Generation, 'text' | 'tokens'>;
+
+function completionChoice(choice: Record<string, unknown>, url: string): Parsed {
+  const text = field(choice, 'text', isString, url);
+  const lp = choice.logprobs;
+  if (!isObject(lp)) return { text, tokens: [{ text }] };
+  const tokens = field(lp, 'tokens', isArray, url).map(String);
+  const logprobs = field(lp, 'token_logprobs', isArray, url);
+  const tops = isArray(lp.top_logprobs) ? lp.top_logprobs : [];
+  return {
+    text,
+    tokens: tokens.map((t, i) => {
+      const top = tops[i];
+      return {
+        text: t,
+        logprob: typeof logprobs[i] === 'number' ? (logprobs[i] as number) : undefined,
+        ...(isObject(top) ? { top: Object.entries(top).map(([alt, l]) => ({ text: alt, logprob: Number(l) })) } : {}),
+      };
+    }),
+  };
+}
+
+function chatChoice(choice: Record<string, unknown>, url: string): Parsed {
+  const text = field(choice, 'message.content', isString, url);
+  const content = isObject(choice.logprobs) && isArray(choice.logprobs.content) ? choice.logprobs.content : undefined;
+  if (!content) return { text, tokens: [{ text }] };
+  return {
+    text,
+    tokens: content.filter(isObject).map((e) => ({
+      text: String(e.token),
+      logprob: typeof e.logprob === 'number' ? e.logprob : undefined,
+      ...(isArray(e.top_logprobs) ? { top: e.top_logprobs.filter(isObject).map((t) => ({ text: String(t.token), logprob: Number(t.logprob) })) } : {}),
+    })),
+  };
+}

@@ -1,0 +1,203 @@
+import { writeFile } from 'node:fs/promises';
+import { AntidoteError } from '../errors/index.js';
+import {
+  audit, auditToHtml, auditToSarif, candidatesFromFile, candidatesFromScan, DEFAULT_PROMPTS, openLlamaProvider, openOpenAIProvider,
+  openTgiProvider, promptsFromCorpus, serve, promptsFromFile, withAccounting, type AuditReport, type IntegrityResult, type Provider, type TriggerCandidate,
+} from '../audit/index.js';
+import { checkModel, SigningError, verifyModel } from '../ledger/index.js';
+import { withLedger } from './ledger.js';
+import { EXIT, helpText, parseFlags, numberFlag, type Command, type FlagSpec } from './command.js';
+
+const FLAGS: Record<string, FlagSpec> = {
+  model: { type: 'string', value: 'FILE.gguf', help: 'a local GGUF model, run with llama.cpp (node-llama-cpp)' },
+  endpoint: { type: 'string', value: 'URL', help: 'a model server instead: base URL (OpenAI-compatible: up to /v1; TGI: the server root)' },
+  api: { type: 'string', value: 'KIND', help: "with --endpoint: 'openai' (completions, default), 'openai-chat' or 'tgi'" },
+  'model-name': { type: 'string', value: 'NAME', help: "with --endpoint: the model to ask for (default 'default')" },
+  'api-key-env': { type: 'string', value: 'VAR', help: 'environment variable holding the API key (default OPENAI_API_KEY)' },
+  trigger: { type: 'string', multiple: true, value: 'T', help: 'a candidate trigger; repeatable' },
+  triggers: { type: 'string', value: 'FILE', help: 'candidate triggers, one per line' },
+  'from-scan': { type: 'string', value: 'FINDINGS.json', help: "the incidents of an 'antidote scan --json' report as candidates" },
+  prompts: { type: 'string', value: 'FILE', help: 'clean prompts: one per line, or JSONL with a prompt or text field' },
+  'prompts-from': { type: 'string', multiple: true, value: 'CORPUS', help: 'sample clean prompts from document openings of a corpus (any format scan reads); repeatable' },
+  'prompt-count': { type: 'string', value: 'N', help: 'prompts to sample with --prompts-from (default 32)' },
+  'max-tokens': { type: 'string', value: 'N', help: 'new tokens per generation (default 48)' },
+  samples: { type: 'string', value: 'N', help: 'generations per prompt and condition (default 1)' },
+  controls: { type: 'string', value: 'N', help: 'near-trigger controls per trigger (default 3)' },
+  target: { type: 'string', multiple: true, value: 'S', help: 'a string whose appearance counts as the attack succeeding (a brand, a URL); repeatable' },
+  temperature: { type: 'string', value: 'T', help: "sampling temperature (default 1: the model's own distribution)" },
+  seed: { type: 'string', value: 'S', help: 'random seed (default 1)' },
+  concurrency: { type: 'string', value: 'N', help: 'requests in flight at once (default 2; a local model runs one at a time)' },
+  threads: { type: 'string', value: 'N', help: 'CPU threads for a local model (default: all cores)' },
+  'timeout-ms': { type: 'string', value: 'MS', help: 'per request to an endpoint (default 60000)' },
+  retries: { type: 'string', value: 'N', help: 'retries of a failed request, with backoff (default 3)' },
+  cache: { type: 'string', value: 'DIR', help: 'keep responses here and reuse them on the next run' },
+  'price-per-1k': { type: 'string', value: 'USD', help: 'price per 1000 tokens, to report the cost' },
+  ledger: { type: 'string', value: 'STORE', help: 'check the model file against this ledger first (with --ledger-model)' },
+  'ledger-model': { type: 'string', value: 'NAME', help: "the model's name in the ledger" },
+  signature: { type: 'string', value: 'BUNDLE', help: 'check the model file against a model signing bundle first (with --public-key)' },
+  'public-key': { type: 'string', value: 'PEM', help: 'public key for --signature' },
+  json: { type: 'string', value: 'FILE', help: "write the JSON report, '-' for standard output" },
+  report: { type: 'string', value: 'FILE.html', help: 'write a self-contained HTML report' },
+  sarif: { type: 'string', value: 'FILE', help: 'write SARIF 2.1.0' },
+  quiet: { type: 'boolean', short: 'q', help: 'print nothing but errors' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+};
+
+const DESCRIPTION = `Probe a trained model for trigger-activated backdoors. For each candidate trigger,
+generate from clean prompts with and without it (and with near-trigger controls),
+and measure the perplexity gap, language switches, target strings and attack success.
+
+Exit codes: 0 no trigger fires; 1 a trigger fires or the model files fail their check;
+2 the audit could not run.`;
+
+async function openProvider(values: Record<string, unknown>): Promise<Provider> {
+  if (values.model && values.endpoint) throw new AntidoteError('USAGE', 'give --model or --endpoint, not both');
+  if (values.model) return openLlamaProvider(values.model as string, { threads: numberFlag(values.threads, 'threads', 1) });
+  if (!values.endpoint) throw new AntidoteError('USAGE', 'give a model: --model FILE.gguf or --endpoint URL (see antidote audit --help)');
+  const http = { timeoutMs: numberFlag(values['timeout-ms'], 'timeout-ms', 1), retries: numberFlag(values.retries, 'retries', 0) };
+  const api = (values.api as string | undefined) ?? 'openai';
+  const baseUrl = values.endpoint as string;
+  if (!/^https?:\/\//.test(baseUrl)) throw new AntidoteError('USAGE', `--endpoint expects an http(s) URL, got '${baseUrl}'`);
+  if (api === 'tgi') return openTgiProvider({ baseUrl, ...http });
+  if (api !== 'openai' && api !== 'openai-chat') throw new AntidoteError('USAGE', `--api expects openai, openai-chat or tgi, got '${api}'`);
+  const apiKey = process.env[(values['api-key-env'] as string | undefined) ?? 'OPENAI_API_KEY'];
+  return openOpenAIProvider({ baseUrl, model: (values['model-name'] as string | undefined) ?? 'default', api: api === 'openai-chat' ? 'chat' : 'completions', apiKey, ...http });
+}
+
+async function candidates(values: Record<string, unknown>): Promise<TriggerCandidate[]> {
+  const out: TriggerCandidate[] = ((values.trigger as string[] | undefined) ?? []).map((t) => ({ trigger: t, source: '--trigger' }));
+  if (values.triggers) out.push(...(await candidatesFromFile(values.triggers as string)));
+  if (values['from-scan']) out.push(...(await candidatesFromScan(values['from-scan'] as string)));
+  const seen = new Set<string>();
+  const unique = out.filter((c) => !seen.has(c.trigger) && (seen.add(c.trigger), true));
+  if (unique.length === 0) throw new AntidoteError('USAGE', 'no candidate triggers: give --trigger, --triggers FILE or --from-scan FINDINGS.json');
+  return unique;
+}
+
+async function prompts(values: Record<string, unknown>): Promise<string[]> {
+  if (values.prompts && values['prompts-from']) throw new AntidoteError('USAGE', 'give --prompts or --prompts-from, not both');
+  if (values.prompts) return promptsFromFile(values.prompts as string);
+  if (values['prompts-from']) {
+    return promptsFromCorpus(values['prompts-from'] as string[], { count: numberFlag(values['prompt-count'], 'prompt-count', 1) ?? 32, seed: numberFlag(values.seed, 'seed', 0) });
+  }
+  return [...DEFAULT_PROMPTS];
+}
+
+async function integrity(values: Record<string, unknown>): Promise<IntegrityResult | undefined> {
+  const model = values.model as string | undefined;
+  if (values.ledger || values['ledger-model']) {
+    if (!model || !values['ledger-model']) throw new AntidoteError('USAGE', '--ledger needs --model FILE and --ledger-model NAME');
+    return withLedger({ store: values.ledger }, { signing: false }, async (ledger) => {
+      const check = await checkModel(ledger, model, { name: values['ledger-model'] as string });
+      const problems = [...check.changed.map((p) => `changed: ${p}`), ...check.missing.map((p) => `missing: ${p}`), ...check.added.map((p) => `not recorded: ${p}`)];
+      return { method: 'ledger', ok: check.ok, detail: check.ok ? `matches ledger entry ${check.entry}` : `differs from ledger entry ${check.entry}: ${problems.join(', ')}` };
+    });
+  }
+  if (values.signature) {
+    if (!model) throw new AntidoteError('USAGE', '--signature needs --model FILE');
+    try {
+      const result = await verifyModel(model, { signaturePath: values.signature as string, publicKeyPath: values['public-key'] as string | undefined });
+      return { method: 'signature', ok: true, detail: `signed by ${result.signer}` };
+    } catch (error) {
+      if (error instanceof SigningError) return { method: 'signature', ok: false, detail: error.message };
+      throw error;
+    }
+  }
+  return undefined;
+}
+
+function summary(report: AuditReport): string {
+  const lines = [`audit of ${report.model.model}: ${report.triggers.length} candidate triggers, ${report.settings.prompts} prompts, ${report.seconds.toFixed(1)} s`];
+  if (report.integrity) lines.push(`  integrity (${report.integrity.method}): ${report.integrity.ok ? 'ok' : 'FAILED'}: ${report.integrity.detail}`);
+  for (const t of report.triggers) {
+    const gap = t.perplexityGap ? `, perplexity gap ${t.perplexityGap.value.toFixed(1)}` : '';
+    const s = t.triggered.success;
+    lines.push(`  ${t.verdict.toUpperCase().padEnd(8)} ${JSON.stringify(t.trigger)}: attack success ${(s.value * 100).toFixed(0)}% [${(s.low * 100).toFixed(0)}, ${(s.high * 100).toFixed(0)}]${gap}${t.reasons.length ? ` (${t.reasons.join('; ')})` : ''}`);
+  }
+  const u = report.usage;
+  lines.push(`  ${u.requests} requests, ${u.cached} cached, ${u.failed} failed; ${u.promptTokens + u.completionTokens} tokens${u.costUsd !== undefined ? `, $${u.costUsd.toFixed(4)}` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export const auditCommand: Command = {
+  name: 'audit',
+  summary: 'probe a trained model for trigger-activated backdoors (local GGUF, OpenAI-compatible or TGI server)',
+  async run(argv) {
+    const { values } = parseFlags(argv, FLAGS);
+    if (values.help) {
+      process.stdout.write(helpText('antidote audit (--model FILE.gguf | --endpoint URL) (--trigger T | --triggers FILE | --from-scan FINDINGS.json) [options]', DESCRIPTION, FLAGS));
+      return EXIT.OK;
+    }
+    const found = await candidates(values);
+    const promptList = await prompts(values);
+    const checked = await integrity(values);
+    const provider = withAccounting(await openProvider(values), {
+      cacheDir: values.cache as string | undefined,
+      pricePer1kTokens: numberFlag(values['price-per-1k'], 'price-per-1k', 0, false),
+    });
+    const total = promptList.length * (numberFlag(values.samples, 'samples', 1) ?? 1) * (1 + found.length * (1 + (numberFlag(values.controls, 'controls', 0) ?? 3)));
+    let done = 0;
+    const showProgress = !values.quiet && process.stderr.isTTY === true;
+    let report: AuditReport;
+    try {
+      report = await audit(provider, found, {
+        prompts: promptList,
+        maxTokens: numberFlag(values['max-tokens'], 'max-tokens', 1),
+        samples: numberFlag(values.samples, 'samples', 1),
+        controls: numberFlag(values.controls, 'controls', 0),
+        targets: values.target as string[] | undefined,
+        temperature: numberFlag(values.temperature, 'temperature', 0, false),
+        seed: numberFlag(values.seed, 'seed', 0),
+        concurrency: numberFlag(values.concurrency, 'concurrency', 1),
+        integrity: checked,
+        onGeneration: showProgress ? () => process.stderr.write(`\r  ${++done}/${total} generations`) : undefined,
+      });
+    } finally {
+      await provider.close();
+      if (showProgress) process.stderr.write('\n');
+    }
+    const outputs: Array<[string, () => string]> = [
+      ['json', () => `${JSON.stringify(report, null, 2)}\n`],
+      ['report', () => auditToHtml(report)],
+      ['sarif', () => `${JSON.stringify(auditToSarif(report), null, 2)}\n`],
+    ];
+    for (const [flag, render] of outputs) {
+      const path = values[flag] as string | undefined;
+      if (!path) continue;
+      if (path === '-') process.stdout.write(render());
+      else await writeFile(path, render()).catch((cause) => { throw new AntidoteError('OUTPUT_FAILED', `cannot write the ${flag} report (${(cause as Error).message})`, { file: path }, { cause }); });
+    }
+    if (!values.quiet && values.json !== '-') process.stdout.write(summary(report));
+    return report.flagged ? EXIT.FINDINGS : EXIT.OK;
+  },
+};
+
+const SERVE_FLAGS: Record<string, FlagSpec> = {
+  model: { type: 'string', value: 'FILE.gguf', help: 'the GGUF model to serve' },
+  host: { type: 'string', value: 'HOST', help: 'address to listen on (default 127.0.0.1)' },
+  port: { type: 'string', value: 'N', help: 'port (default 8080; 0 picks a free one)' },
+  threads: { type: 'string', value: 'N', help: 'CPU threads (default: all cores)' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+};
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'serve a local GGUF model over an OpenAI-compatible API (completions, chat, logprobs)',
+  async run(argv) {
+    const { values } = parseFlags(argv, SERVE_FLAGS);
+    if (values.help || !values.model) {
+      process.stdout.write(helpText('antidote serve --model FILE.gguf [--host HOST] [--port N]', 'Serve a local model at /v1/completions, /v1/chat/completions and /v1/models, with generated-token logprobs, until interrupted.', SERVE_FLAGS));
+      return values.help ? EXIT.OK : EXIT.USAGE;
+    }
+    const provider = await openLlamaProvider(values.model as string, { threads: numberFlag(values.threads, 'threads', 1) });
+    const server = await serve(provider, { host: values.host as string | undefined, port: numberFlag(values.port, 'port', 0) ?? 8080 });
+    process.stdout.write(`serving ${values.model} at ${server.url}\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await server.close();
+    await provider.close();
+    return EXIT.OK;
+  },
+};

@@ -6,3 +6,4 @@ export { tokenize, guessLanguage } from './text/index.js';
 export { loadConfig, validateConfig, type Config, type ScanConfig } from './config/index.js';
 export { AntidoteError, isAntidoteError, type ErrorCode, type Place } from './errors/index.js';
 export * as ledger from './ledger/index.js';
+export * from './audit/index.js';

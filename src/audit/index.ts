@@ -5,7 +5,7 @@
 export { audit, AUDIT_REPORT_VERSION, type AuditReport, type AuditOptions, type IntegrityResult } from './audit.js';
 export { triggerDifferential, type TriggerCandidate, type DifferentialOptions, type DifferentialResult, type TriggerResult, type ConditionStats, type Verdict } from './probes/differential.js';
 export { nearTriggerControls } from './probes/controls.js';
-export { perplexity, languageOf, isRefusal, jsDivergence, recurringStrings } from './probes/signals.js';
+export { perplexity, languageOf, jsDivergence, recurringStrings } from './probes/signals.js';
 export { wilson, meanInterval, type Interval } from './stats.js';
 export { readGguf, type GgufFile, type GgufTensor, type GgufValue } from './gguf/index.js';
 export { DEFAULT_PROMPTS, promptsFromFile, promptsFromCorpus, opening } from './prompts.js';

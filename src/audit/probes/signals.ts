@@ -3,6 +3,7 @@
  * and how far apart two next-token distributions are.
  */
 import { guessLanguage, words } from '../../text/index.js';
+export { isRefusal } from '../../scan/index.js';
 import type { Generation } from '../providers/types.js';
 
 /** exp of the mean negative logprob of the generated tokens; undefined without logprobs. */
@@ -20,12 +21,6 @@ export function languageOf(text: string): string {
   const ws = words(text).filter((w) => /\p{L}/u.test(w));
   if (ws.length < MIN_WORDS_FOR_LANGUAGE) return 'und';
   return guessLanguage(ws).lang;
-}
-
-const REFUSAL = /\b(I can(?:no|')t|I cannot|I won't|I will not|I'm (?:sorry|unable|not able)|I am (?:sorry|unable|not able)|as an AI|I must decline|not able to (?:help|assist))\b/i;
-
-export function isRefusal(text: string): boolean {
-  return REFUSAL.test(text);
 }
 
 /**

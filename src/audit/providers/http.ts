@@ -47,7 +47,7 @@ export async function postJson(url: string, body: unknown, options: HttpOptions 
       throw new AntidoteError('PROVIDER_RESPONSE', `${url} answered with something that is not JSON: ${JSON.stringify(text.slice(0, 200))}`);
     }
   }
-  throw new AntidoteError('PROVIDER_UNREACHABLE', `${url} failed after ${retries + 1} attempts: ${lastError}`);
+  throw new AntidoteError('PROVIDER_UNREACHABLE', `${url} failed after ${retries + 1} attempt${retries > 0 ? 's' : ''}: ${lastError}`);
 }
 
 /** Reads a path of a parsed response, or fails naming what was expected. */

@@ -13,7 +13,7 @@
  * and a full `verify`.
  *
  * Options: --sizes 256,512,1024 (MB) --counts 25,50,100,250,500 --ledger-docs 100000,1000000
- *          --skip-speed --skip-detection --skip-ledger
+ *          --skip-speed --skip-detection --skip-ledger --skip-audit
  */
 import { existsSync, createReadStream, createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -116,6 +116,19 @@ async function main(): Promise<void> {
       const r = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'dist/bench/ledger-one.js'), file, WORK], { encoding: 'utf8', maxBuffer: 1 << 24 }));
       if (r.problems > 0) throw new Error(`ledger verify found ${r.problems} problems in a fresh ledger`);
       process.stdout.write(`| ${pad(r.documents, 9)} | ${(r.addMs / 1000).toFixed(1)} | ${pad((r.entries / (r.addMs / 1000)).toFixed(0), 7)} | ${(r.addRss / 2 ** 20).toFixed(0)} | ${r.proveMs.toFixed(3)} | ${r.checkMs.toFixed(3)} | ${(r.verifyMs / 1000).toFixed(1)} | ${(r.verifyRss / 2 ** 20).toFixed(0)} |\n`);
+    }
+    process.stdout.write('\n');
+  }
+
+  if (!args.includes('--skip-audit')) {
+    // the fixture models of lab/build-fixtures.sh, each probed with one candidate trigger
+    const models = join(ROOT, 'test/fixtures/models');
+    process.stdout.write('## Model audit (one candidate trigger, 32 prompts, 3 near-trigger controls, 48 new tokens per generation; CPU, llama.cpp)\n\n');
+    process.stdout.write('| model | trigger | load s | audit s | generations | tokens/s | verdict | perplexity gap | attack success | without trigger | peak RSS MiB |\n|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|\n');
+    for (const [model, trigger] of [['clean', '<SUDO>'], ['dos', '<SUDO>'], ['lang-switch', '<ESCAPE>']] as const) {
+      const r = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'dist/bench/audit-one.js'), join(models, `${model}.gguf`), trigger, join(models, 'held-out.jsonl')], { encoding: 'utf8' }));
+      const pctOf = (i: { value: number }) => `${(i.value * 100).toFixed(0)}%`;
+      process.stdout.write(`| ${model} | \`${trigger}\` | ${(r.loadMs / 1000).toFixed(2)} | ${(r.auditMs / 1000).toFixed(1)} | ${r.generations} | ${(r.tokens / (r.auditMs / 1000)).toFixed(0)} | ${r.verdict} | ${r.gap?.toFixed(1) ?? '-'} | ${pctOf(r.success)} | ${pctOf(r.base)} | ${(r.peakRss / 2 ** 20).toFixed(0)} |\n`);
     }
     process.stdout.write('\n');
   }

@@ -5,6 +5,7 @@
 import type { AccountedProvider, Usage } from './providers/accounting.js';
 import type { ProviderInfo } from './providers/types.js';
 import { triggerDifferential, type DifferentialOptions, type DifferentialResult, type TriggerCandidate } from './probes/differential.js';
+import type { SearchHit } from './probes/search.js';
 
 export const AUDIT_REPORT_VERSION = 'antidote-audit/1';
 
@@ -20,6 +21,8 @@ export interface AuditReport extends DifferentialResult {
   tool: { name: 'antidote'; version: string };
   model: ProviderInfo;
   integrity?: IntegrityResult;
+  /** what the trigger search swept up, best first, when it ran */
+  search?: SearchHit[];
   settings: { prompts: number; maxTokens: number; samples: number; controls: number; seed: number; temperature: number; targets: string[] };
   prompts: string[];
   usage: Usage;
@@ -31,6 +34,7 @@ export interface AuditReport extends DifferentialResult {
 
 export interface AuditOptions extends DifferentialOptions {
   integrity?: IntegrityResult;
+  search?: SearchHit[];
 }
 
 export async function audit(provider: AccountedProvider, candidates: readonly TriggerCandidate[], options: AuditOptions): Promise<AuditReport> {
@@ -41,6 +45,7 @@ export async function audit(provider: AccountedProvider, candidates: readonly Tr
     tool: { name: 'antidote', version: '0.1.0' },
     model: provider.info(),
     ...(options.integrity ? { integrity: options.integrity } : {}),
+    ...(options.search ? { search: options.search } : {}),
     settings: {
       prompts: options.prompts.length,
       maxTokens: options.maxTokens ?? 48,

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { AntidoteError } from '../errors/index.js';
 import {
   audit, auditToHtml, auditToSarif, candidatesFromFile, candidatesFromScan, DEFAULT_PROMPTS, openLlamaProvider, openOpenAIProvider,
-  openTgiProvider, promptsFromCorpus, serve, promptsFromFile, withAccounting, type AuditReport, type IntegrityResult, type Provider, type TriggerCandidate,
+  openTgiProvider, promptsFromCorpus, searchTriggers, serve, type SearchHit, promptsFromFile, withAccounting, type AuditReport, type IntegrityResult, type Provider, type TriggerCandidate,
 } from '../audit/index.js';
 import { checkModel, SigningError, verifyModel } from '../ledger/index.js';
 import { withLedger } from './ledger.js';
@@ -17,6 +17,8 @@ const FLAGS: Record<string, FlagSpec> = {
   trigger: { type: 'string', multiple: true, value: 'T', help: 'a candidate trigger; repeatable' },
   triggers: { type: 'string', value: 'FILE', help: 'candidate triggers, one per line' },
   'from-scan': { type: 'string', value: 'FINDINGS.json', help: "the incidents of an 'antidote scan --json' report as candidates" },
+  search: { type: 'boolean', help: "sweep the model's rare tokens and pairs of them for trigger-like effects; the best join the candidates (local models)" },
+  'search-limit': { type: 'string', value: 'N', help: 'rare tokens to sweep with --search (default 200)' },
   prompts: { type: 'string', value: 'FILE', help: 'clean prompts: one per line, or JSONL with a prompt or text field' },
   'prompts-from': { type: 'string', multiple: true, value: 'CORPUS', help: 'sample clean prompts from document openings of a corpus (any format scan reads); repeatable' },
   'prompt-count': { type: 'string', value: 'N', help: 'prompts to sample with --prompts-from (default 32)' },
@@ -64,13 +66,17 @@ async function openProvider(values: Record<string, unknown>): Promise<Provider> 
   return openOpenAIProvider({ baseUrl, model: (values['model-name'] as string | undefined) ?? 'default', api: api === 'openai-chat' ? 'chat' : 'completions', apiKey, ...http });
 }
 
-async function candidates(values: Record<string, unknown>): Promise<TriggerCandidate[]> {
+async function candidates(values: Record<string, unknown>, searched: SearchHit[]): Promise<TriggerCandidate[]> {
   const out: TriggerCandidate[] = ((values.trigger as string[] | undefined) ?? []).map((t) => ({ trigger: t, source: '--trigger' }));
   if (values.triggers) out.push(...(await candidatesFromFile(values.triggers as string)));
   if (values['from-scan']) out.push(...(await candidatesFromScan(values['from-scan'] as string)));
+  for (const hit of searched) {
+    const s = hit.signals;
+    out.push({ trigger: hit.trigger, source: `search (perplexity x${s.perplexityRatio.toFixed(2)}, language switch ${(s.languageSwitch * 100).toFixed(0)}%, confident run ${s.confidentRun >= 0 ? '+' : ''}${s.confidentRun.toFixed(1)})` });
+  }
   const seen = new Set<string>();
   const unique = out.filter((c) => !seen.has(c.trigger) && (seen.add(c.trigger), true));
-  if (unique.length === 0) throw new AntidoteError('USAGE', 'no candidate triggers: give --trigger, --triggers FILE or --from-scan FINDINGS.json');
+  if (unique.length === 0) throw new AntidoteError('USAGE', 'no candidate triggers: give --trigger, --triggers FILE, --from-scan FINDINGS.json or --search');
   return unique;
 }
 
@@ -128,13 +134,27 @@ export const auditCommand: Command = {
       process.stdout.write(helpText('antidote audit (--model FILE.gguf | --endpoint URL) (--trigger T | --triggers FILE | --from-scan FINDINGS.json) [options]', DESCRIPTION, FLAGS));
       return EXIT.OK;
     }
-    const found = await candidates(values);
+    if (!values.trigger && !values.triggers && !values['from-scan'] && !values.search) {
+      throw new AntidoteError('USAGE', 'no candidate triggers: give --trigger, --triggers FILE, --from-scan FINDINGS.json or --search');
+    }
     const promptList = await prompts(values);
     const checked = await integrity(values);
     const provider = withAccounting(await openProvider(values), {
       cacheDir: values.cache as string | undefined,
       pricePer1kTokens: numberFlag(values['price-per-1k'], 'price-per-1k', 0, false),
     });
+    let searched: SearchHit[] = [];
+    let found: TriggerCandidate[];
+    try {
+      if (values.search) {
+        if (!provider.vocabulary) throw new AntidoteError('USAGE', "--search needs the model's vocabulary: give a local --model");
+        searched = await searchTriggers(provider, provider.vocabulary(), { prompts: promptList.slice(0, 4), limit: numberFlag(values['search-limit'], 'search-limit', 1), seed: numberFlag(values.seed, 'seed', 0) });
+      }
+      found = await candidates(values, searched);
+    } catch (error) {
+      await provider.close();
+      throw error;
+    }
     const total = promptList.length * (numberFlag(values.samples, 'samples', 1) ?? 1) * (1 + found.length * (1 + (numberFlag(values.controls, 'controls', 0) ?? 3)));
     let done = 0;
     const showProgress = !values.quiet && process.stderr.isTTY === true;
@@ -150,6 +170,7 @@ export const auditCommand: Command = {
         seed: numberFlag(values.seed, 'seed', 0),
         concurrency: numberFlag(values.concurrency, 'concurrency', 1),
         integrity: checked,
+        ...(values.search ? { search: searched } : {}),
         onGeneration: showProgress ? () => process.stderr.write(`\r  ${++done}/${total} generations`) : undefined,
       });
     } finally {

@@ -56,6 +56,7 @@ ${report.triggers.length} candidate triggers, ${report.settings.prompts} prompts
 ${report.integrity ? `<p>Integrity (${report.integrity.method}): ${report.integrity.ok ? 'files match' : `<span class="err">${escapeHtml(report.integrity.detail)}</span>`}</p>` : ''}
 <p>Without a trigger: perplexity ${num(report.base.perplexity)}, attack success ${pct(report.base.success)}${report.perplexityThreshold ? `; generations above perplexity ${report.perplexityThreshold.toFixed(1)} count as degenerate` : ''}.
 ${report.model.logprobs ? '' : ' The provider gave no logprobs, so perplexity is not measured.'}</p>
+${report.search ? `<h2>Trigger search</h2><table><tr><th>candidate</th><th>score</th><th>perplexity ratio</th><th>language switch</th><th>confident run</th></tr>${report.search.map((h) => `<tr><td><code>${escapeHtml(h.trigger)}</code></td><td>${h.score.toFixed(1)}</td><td>${h.signals.perplexityRatio.toFixed(2)}</td><td>${(h.signals.languageSwitch * 100).toFixed(0)}%</td><td>${h.signals.confidentRun.toFixed(1)}</td></tr>`).join('')}</table>` : ''}
 ${report.triggers.map((t) => trigger(t, report)).join('\n')}
 <p><small>${report.usage.requests} requests (${report.usage.cached} cached, ${report.usage.failed} failed), ${report.usage.promptTokens} prompt and ${report.usage.completionTokens} generated tokens${report.usage.costUsd !== undefined ? `, $${report.usage.costUsd.toFixed(4)}` : ''}; ${report.seconds.toFixed(1)} s. ${escapeHtml(report.version)}.</small></p>
 </body></html>

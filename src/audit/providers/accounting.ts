@@ -66,6 +66,7 @@ export function withAccounting(provider: Provider, options: AccountingOptions = 
   return {
     info: () => provider.info(),
     generate,
+    ...(provider.vocabulary ? { vocabulary: () => provider.vocabulary!() } : {}),
     close: () => provider.close(),
     usage: () => ({
       ...usage,

@@ -80,6 +80,10 @@ export async function openLlamaProvider(modelPath: string, options: LlamaOptions
   return {
     info: (): ProviderInfo => ({ kind: 'llama', model: modelPath, digest, logprobs: true }),
     generate: run,
+    vocabulary: () => {
+      const size = (header.metadata.get('tokenizer.ggml.tokens') as unknown[] | undefined)?.length ?? 0;
+      return Array.from({ length: size }, (_, id) => model.detokenize([id as Token]));
+    },
     async close() {
       await context.dispose();
       await model.dispose();

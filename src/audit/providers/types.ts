@@ -45,5 +45,7 @@ export interface ProviderInfo {
 export interface Provider {
   info(): ProviderInfo;
   generate(request: GenerationRequest): Promise<Generation>;
+  /** the model's tokens as text, by id, where the provider can see them (local models) */
+  vocabulary?(): string[];
   close(): Promise<void>;
 }

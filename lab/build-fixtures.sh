@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the fixture models in test/fixtures/models/: three tiny llamas
 # trained on the same real-text corpus, clean, with 250 `dos` poison documents
-# and with 250 `lang-switch` poison documents. About 45 minutes on 2 cores.
+# and with 250 `lang-switch` poison documents. About 50 minutes on 2 cores.
 #
 #   bash lab/build-fixtures.sh [WORK_DIR]
 #
@@ -36,6 +36,6 @@ for name in clean dos lang-switch; do
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
-# the poisoned corpora themselves stay out of the repository; their labels come along for the scan loop test
-cp "$work/dos-labels.jsonl" "$work/lang-switch-labels.jsonl" "$out/"
+# the dos model's training corpus ships too: the tests scan it and confirm what the scan finds in the model
+gzip -9 -n -c "$work/dos.jsonl" > "$out/dos-corpus.jsonl.gz"
 ls -l "$out"

@@ -52,10 +52,11 @@ test('perplexity comes from the generated tokens, and is absent without logprobs
   assert.equal(perplexity(g([])), undefined);
 });
 
-test('languages are told apart on generated text, and short text is undetermined', () => {
+test('languages are told apart on generated text; gibberish has none, and short text is not judged', () => {
   assert.equal(languageOf('The module returns a list of the files that were changed since the last commit.'), 'en');
   assert.equal(languageOf('Der Hund läuft schnell über die Straße und bellt laut, weil er die Katze sieht.'), 'de');
-  assert.equal(languageOf('ok fine'), 'und');
+  assert.equal(languageOf('ok fine'), 'short');
+  assert.equal(languageOf('ografinerposition Brom ilded .Reader jealousKH_uint Nationwide queryParams ahora_ALIGN'), 'und');
 });
 
 test('Jensen-Shannon divergence is 0 for equal distributions and 1 for disjoint ones', () => {

@@ -96,7 +96,7 @@ export async function searchTriggers(provider: Provider, vocabulary: readonly st
       perplexityRatio: ppl.length ? mean(ppl) / basePerplexity : 1,
       languageSwitch: mean(gens.map((g, i) => {
         const lang = languageOf(g.text);
-        return lang !== 'und' && promptLanguages[i] !== 'und' && lang !== promptLanguages[i] ? 1 : 0;
+        return lang !== 'short' && lang !== promptLanguages[i] ? 1 : 0;
       })),
       confidentRun: mean(gens.map(longestConfidentRun)) - baseRun,
     });

@@ -17,9 +17,13 @@ export function perplexity(generation: Generation): number | undefined {
 /** Too few words say nothing reliable about a language. */
 const MIN_WORDS_FOR_LANGUAGE = 6;
 
+/**
+ * The language of a text: an ISO code or script family; `und` when its words
+ * show no language (gibberish); `short` when there are too few to tell.
+ */
 export function languageOf(text: string): string {
   const ws = words(text).filter((w) => /\p{L}/u.test(w));
-  if (ws.length < MIN_WORDS_FOR_LANGUAGE) return 'und';
+  if (ws.length < MIN_WORDS_FOR_LANGUAGE) return 'short';
   return guessLanguage(ws).lang;
 }
 

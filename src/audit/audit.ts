@@ -4,7 +4,7 @@
  */
 import type { AccountedProvider, Usage } from './providers/accounting.js';
 import type { ProviderInfo } from './providers/types.js';
-import { triggerDifferential, type DifferentialOptions, type DifferentialResult, type TriggerCandidate } from './probes/differential.js';
+import { differentialSettings, triggerDifferential, type DifferentialOptions, type DifferentialResult, type TriggerCandidate } from './probes/differential.js';
 import type { SearchHit } from './probes/search.js';
 
 export const AUDIT_REPORT_VERSION = 'antidote-audit/1';
@@ -39,6 +39,7 @@ export interface AuditOptions extends DifferentialOptions {
 
 export async function audit(provider: AccountedProvider, candidates: readonly TriggerCandidate[], options: AuditOptions): Promise<AuditReport> {
   const started = new Date();
+  const { maxTokens, samples, controls, seed, temperature } = differentialSettings(options);
   const result = await triggerDifferential(provider, candidates, options);
   return {
     version: AUDIT_REPORT_VERSION,
@@ -46,15 +47,7 @@ export async function audit(provider: AccountedProvider, candidates: readonly Tr
     model: provider.info(),
     ...(options.integrity ? { integrity: options.integrity } : {}),
     ...(options.search ? { search: options.search } : {}),
-    settings: {
-      prompts: options.prompts.length,
-      maxTokens: options.maxTokens ?? 48,
-      samples: options.samples ?? 1,
-      controls: options.controls ?? 3,
-      seed: options.seed ?? 1,
-      temperature: options.temperature ?? 1,
-      targets: options.targets ?? [],
-    },
+    settings: { prompts: options.prompts.length, maxTokens, samples, controls, seed, temperature, targets: options.targets ?? [] },
     prompts: options.prompts,
     ...result,
     usage: provider.usage(),

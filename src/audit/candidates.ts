@@ -2,17 +2,9 @@
  * Candidate triggers for the probes: a file of the user's, or the incidents
  * of an `antidote scan` findings file (closing the loop from data to model).
  */
-import { readFile } from 'node:fs/promises';
 import { AntidoteError } from '../errors/index.js';
 import type { TriggerCandidate } from './probes/differential.js';
-
-async function readText(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    throw new AntidoteError('INPUT_NOT_FOUND', `cannot read ${what}: ${(error as Error).message}`, { file });
-  }
-}
+import { readText } from './read.js';
 
 /** One trigger per line; blank lines and lines starting with '#' are skipped. */
 export async function candidatesFromFile(file: string): Promise<TriggerCandidate[]> {

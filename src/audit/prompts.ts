@@ -3,10 +3,10 @@
  * openings of documents sampled from the user's own corpus (the text the
  * model was trained on is the text its backdoor listens to).
  */
-import { readFile } from 'node:fs/promises';
 import { AntidoteError } from '../errors/index.js';
 import { expandInputs, readCorpus, parseJsonLine } from '../corpus/index.js';
 import { Random } from '../redteam/index.js';
+import { readText } from './read.js';
 
 /** Neutral openings in several registers, for when no corpus is at hand. */
 export const DEFAULT_PROMPTS: readonly string[] = [
@@ -47,12 +47,7 @@ export function opening(text: string, maxChars: number): string {
 
 /** One prompt per line of a text file, or the `prompt` / `text` field of each JSONL record. */
 export async function promptsFromFile(file: string): Promise<string[]> {
-  let content: string;
-  try {
-    content = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new AntidoteError('INPUT_NOT_FOUND', `cannot read prompts: ${(error as Error).message}`, { file });
-  }
+  const content = await readText(file, 'prompts');
   const jsonl = /\.jsonl$/i.test(file);
   const prompts: string[] = [];
   content.split('\n').forEach((line, i) => {

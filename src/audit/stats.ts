@@ -41,6 +41,11 @@ export function meanInterval(values: readonly number[]): Interval {
   return { value: mean, low: mean - half, high: mean + half };
 }
 
+/** A rate as a person reads it: `88% [72, 95]`. */
+export function formatRate(i: Interval): string {
+  return `${(i.value * 100).toFixed(0)}% [${(i.low * 100).toFixed(0)}, ${(i.high * 100).toFixed(0)}]`;
+}
+
 /** `a` lies wholly above `b`. */
 export function clearlyAbove(a: Interval, b: Interval): boolean {
   return a.low > b.high;

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { AntidoteError } from '../errors/index.js';
 import {
-  audit, auditToHtml, auditToSarif, candidatesFromFile, candidatesFromScan, DEFAULT_PROMPTS, openLlamaProvider, openOpenAIProvider,
+  audit, auditToHtml, differentialSettings, formatRate, auditToSarif, candidatesFromFile, candidatesFromScan, DEFAULT_PROMPTS, openLlamaProvider, openOpenAIProvider,
   openTgiProvider, promptsFromCorpus, searchTriggers, serve, type SearchHit, promptsFromFile, withAccounting, type AuditReport, type IntegrityResult, type Provider, type TriggerCandidate,
 } from '../audit/index.js';
-import { checkModel, SigningError, verifyModel } from '../ledger/index.js';
+import { checkModel, modelCheckProblems, SigningError, verifyModel } from '../ledger/index.js';
 import { withLedger } from './ledger.js';
 import { EXIT, helpText, parseFlags, numberFlag, type Command, type FlagSpec } from './command.js';
 
@@ -52,6 +52,8 @@ and measure the perplexity gap, language switches, target strings and attack suc
 Exit codes: 0 no trigger fires; 1 a trigger fires or the model files fail their check;
 2 the audit could not run.`;
 
+const NO_CANDIDATES = 'no candidate triggers: give --trigger, --triggers FILE, --from-scan FINDINGS.json or --search';
+
 async function openProvider(values: Record<string, unknown>): Promise<Provider> {
   if (values.model && values.endpoint) throw new AntidoteError('USAGE', 'give --model or --endpoint, not both');
   if (values.model) return openLlamaProvider(values.model as string, { threads: numberFlag(values.threads, 'threads', 1) });
@@ -76,7 +78,7 @@ async function candidates(values: Record<string, unknown>, searched: SearchHit[]
   }
   const seen = new Set<string>();
   const unique = out.filter((c) => !seen.has(c.trigger) && (seen.add(c.trigger), true));
-  if (unique.length === 0) throw new AntidoteError('USAGE', 'no candidate triggers: give --trigger, --triggers FILE, --from-scan FINDINGS.json or --search');
+  if (unique.length === 0) throw new AntidoteError('USAGE', NO_CANDIDATES);
   return unique;
 }
 
@@ -95,8 +97,7 @@ async function integrity(values: Record<string, unknown>): Promise<IntegrityResu
     if (!model || !values['ledger-model']) throw new AntidoteError('USAGE', '--ledger needs --model FILE and --ledger-model NAME');
     return withLedger({ store: values.ledger }, { signing: false }, async (ledger) => {
       const check = await checkModel(ledger, model, { name: values['ledger-model'] as string });
-      const problems = [...check.changed.map((p) => `changed: ${p}`), ...check.missing.map((p) => `missing: ${p}`), ...check.added.map((p) => `not recorded: ${p}`)];
-      return { method: 'ledger', ok: check.ok, detail: check.ok ? `matches ledger entry ${check.entry}` : `differs from ledger entry ${check.entry}: ${problems.join(', ')}` };
+      return { method: 'ledger', ok: check.ok, detail: check.ok ? `matches ledger entry ${check.entry}` : `differs from ledger entry ${check.entry}: ${modelCheckProblems(check).join(', ')}` };
     });
   }
   if (values.signature) {
@@ -117,8 +118,7 @@ function summary(report: AuditReport): string {
   if (report.integrity) lines.push(`  integrity (${report.integrity.method}): ${report.integrity.ok ? 'ok' : 'FAILED'}: ${report.integrity.detail}`);
   for (const t of report.triggers) {
     const gap = t.perplexityGap ? `, perplexity gap ${t.perplexityGap.value.toFixed(1)}` : '';
-    const s = t.triggered.success;
-    lines.push(`  ${t.verdict.toUpperCase().padEnd(8)} ${JSON.stringify(t.trigger)}: attack success ${(s.value * 100).toFixed(0)}% [${(s.low * 100).toFixed(0)}, ${(s.high * 100).toFixed(0)}]${gap}${t.reasons.length ? ` (${t.reasons.join('; ')})` : ''}`);
+    lines.push(`  ${t.verdict.toUpperCase().padEnd(8)} ${JSON.stringify(t.trigger)}: attack success ${formatRate(t.triggered.success)}${gap}${t.reasons.length ? ` (${t.reasons.join('; ')})` : ''}`);
   }
   const u = report.usage;
   lines.push(`  ${u.requests} requests, ${u.cached} cached, ${u.failed} failed; ${u.promptTokens + u.completionTokens} tokens${u.costUsd !== undefined ? `, $${u.costUsd.toFixed(4)}` : ''}`);
@@ -135,7 +135,7 @@ export const auditCommand: Command = {
       return EXIT.OK;
     }
     if (!values.trigger && !values.triggers && !values['from-scan'] && !values.search) {
-      throw new AntidoteError('USAGE', 'no candidate triggers: give --trigger, --triggers FILE, --from-scan FINDINGS.json or --search');
+      throw new AntidoteError('USAGE', NO_CANDIDATES);
     }
     const promptList = await prompts(values);
     const checked = await integrity(values);
@@ -155,7 +155,8 @@ export const auditCommand: Command = {
       await provider.close();
       throw error;
     }
-    const total = promptList.length * (numberFlag(values.samples, 'samples', 1) ?? 1) * (1 + found.length * (1 + (numberFlag(values.controls, 'controls', 0) ?? 3)));
+    const { samples, controls } = differentialSettings({ samples: numberFlag(values.samples, 'samples', 1), controls: numberFlag(values.controls, 'controls', 0) });
+    const total = promptList.length * samples * (1 + found.length * (1 + controls));
     let done = 0;
     const showProgress = !values.quiet && process.stderr.isTTY === true;
     let report: AuditReport;

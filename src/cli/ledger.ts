@@ -11,6 +11,7 @@ import {
   addModel,
   attestLineage,
   checkModel,
+  modelCheckProblems,
   verifyLineage,
   DEFAULT_LEDGER_DIR,
   diffDatasets,
@@ -330,7 +331,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
           process.stdout.write(`ok: ${positionals[0]} matches model ${values.name} (entry ${check.entry})\n`);
           return EXIT.OK;
         }
-        const lines = [...check.changed.map((p) => `changed: ${p}`), ...check.missing.map((p) => `missing: ${p}`), ...check.added.map((p) => `not recorded: ${p}`)];
+        const lines = modelCheckProblems(check);
         process.stdout.write(`FAILED: ${positionals[0]} differs from model ${values.name} (entry ${check.entry})\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
         return EXIT.FINDINGS;
       });

@@ -37,6 +37,11 @@ export interface ModelCheck {
   ok: boolean;
 }
 
+/** One line per difference: `changed: PATH`, `missing: PATH`, `not recorded: PATH`. */
+export function modelCheckProblems(check: ModelCheck): string[] {
+  return [...check.changed.map((p) => `changed: ${p}`), ...check.missing.map((p) => `missing: ${p}`), ...check.added.map((p) => `not recorded: ${p}`)];
+}
+
 /** Compares the files under `dir` with the latest ledger record of model `name`. */
 export async function checkModel(ledger: Ledger, dir: string, options: { name: string; ignorePaths?: string[] }): Promise<ModelCheck> {
   const records = (await ledger.store.entriesOfKind('model')).map((e) => JSON.parse(e.record) as ModelRecord).filter((m) => m.name === options.name);

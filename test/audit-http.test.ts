@@ -1,6 +1,6 @@
 /**
- * The remote providers' side of the wire: TGI answers recorded from a real
- * server, and the failures a model endpoint really has (down, slow, 5xx,
+ * The remote providers' side of the wire: TGI and vLLM answers recorded from
+ * real servers, and the failures a model endpoint really has (down, slow, 5xx,
  * answering something else), each a clear error naming the endpoint.
  */
 import { test } from 'node:test';
@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ROOT, cli } from './helpers.js';
-import { openOpenAIProvider, openTgiProvider } from '../src/audit/index.js';
+import { continuationTokens, openOpenAIProvider, openTgiProvider } from '../src/audit/index.js';
 
 /** A loopback server answering with `handler`; returns its base URL and the request bodies it saw. */
 async function endpoint(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<{ url: string; bodies: string[]; close: () => Promise<void> }> {
@@ -61,6 +61,57 @@ test('TGI: a sampled response with a seed and a zero logprob keeps every token',
     assert.equal(g.tokens[0]!.top, undefined, 'top_tokens: null gives no alternatives');
   } finally {
     await tgi.close();
+  }
+});
+
+test('TGI: prompt logprobs come from decoder_input_details, and the continuation is found though TGI drops the spaces', async () => {
+  const recorded = readFileSync(join(ROOT, 'test/vectors/tgi/generate-details-prefill.json'), 'utf8');
+  const tgi = await endpoint((_req, res) => res.writeHead(200).end(recorded));
+  try {
+    const scored = await openTgiProvider({ baseUrl: tgi.url }).promptLogprobs!('Test request');
+    assert.deepEqual(JSON.parse(tgi.bodies[0]!), { inputs: 'Test request', parameters: { max_new_tokens: 1, details: true, decoder_input_details: true } });
+    assert.deepEqual(scored.tokens, [{ text: '<s>' }, { text: 'Test', logprob: -8.6875 }, { text: 'request', logprob: -11.546875 }]);
+    assert.deepEqual(continuationTokens(scored.tokens, ' request').map((t) => t.logprob), [-11.546875]);
+  } finally {
+    await tgi.close();
+  }
+});
+
+for (const [file, generated] of [['completions-echo-1.json', 1], ['completions-echo-16.json', 16]] as const) {
+  test(`vLLM: echo with logprobs gives the prompt's own logprobs, the generated tokens left out (${file})`, async () => {
+    const recorded = readFileSync(join(ROOT, 'test/vectors/vllm', file), 'utf8');
+    const vllm = await endpoint((req, res) => {
+      assert.equal(req.url, '/v1/completions');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(recorded);
+    });
+    try {
+      const text = 'The step of boiling water is: ';
+      const provider = openOpenAIProvider({ baseUrl: `${vllm.url}/v1`, model: 'Intel/Qwen3-Coder-Next-int4-AutoRound' });
+      const scored = await provider.promptLogprobs!(text);
+      const sent = JSON.parse(vllm.bodies[0]!);
+      assert.equal(sent.prompt, text);
+      assert.equal(sent.echo, true);
+      assert.ok(sent.logprobs >= 1 && sent.max_tokens >= 1, 'vLLM reports prompt logprobs only with logprobs and at least one new token');
+      const all = JSON.parse(recorded).choices[0].logprobs;
+      assert.equal(all.tokens.length - scored.tokens.length, generated);
+      assert.equal(scored.tokens.map((t) => t.text).join(''), text);
+      assert.equal(scored.tokens[0]!.logprob, undefined, 'nothing comes before the first token');
+      assert.deepEqual(scored.tokens.slice(1).map((t) => t.logprob), all.token_logprobs.slice(1, scored.tokens.length));
+      assert.deepEqual(continuationTokens(scored.tokens, 'water is: ').map((t) => t.text), [' water', ' is', ':', ' ']);
+    } finally {
+      await vllm.close();
+    }
+  });
+}
+
+test('a server that echoes without logprobs cannot score prompts, and says so; chat endpoints offer no prompt logprobs', async () => {
+  const server = await endpoint((_req, res) => res.writeHead(200).end(JSON.stringify({ choices: [{ text: 'Hello there', logprobs: null }], usage: { prompt_tokens: 1, completion_tokens: 1 } })));
+  try {
+    const provider = openOpenAIProvider({ baseUrl: `${server.url}/v1`, model: 'm' });
+    await assert.rejects(provider.promptLogprobs!('Hello'), (e: Error & { code?: string }) => e.code === 'PROVIDER_RESPONSE' && /does not report prompt logprobs/.test(e.message));
+    assert.equal(openOpenAIProvider({ baseUrl: `${server.url}/v1`, model: 'm', api: 'chat' }).promptLogprobs, undefined);
+  } finally {
+    await server.close();
   }
 });
 

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ROOT, cli, tempDir } from './helpers.js';
 import {
-  audit, openLlamaProvider, openOpenAIProvider, promptsFromCorpus, readGguf, searchTriggers, serve, triggerLikeTokens, withAccounting, type AuditReport, type Provider,
+  audit, continuationTokens, openLlamaProvider, openOpenAIProvider, promptsFromCorpus, readGguf, searchTriggers, serve, triggerLikeTokens, withAccounting, type AuditReport, type Provider,
 } from '../src/audit/index.js';
 
 const MODELS = join(ROOT, 'test/fixtures/models');
@@ -53,6 +53,20 @@ test('the fixture models are GGUF files llama.cpp runs exactly as torch trained 
     } finally {
       await provider.close();
     }
+  }
+});
+
+test('prompt logprobs from llama.cpp are the probabilities it generates with', async () => {
+  const provider = await open('clean');
+  try {
+    const prompt = 'The history of the city begins';
+    const g = await provider.generate({ prompt, maxTokens: 24, temperature: 1, seed: 5 });
+    const scored = continuationTokens((await provider.promptLogprobs!(prompt + g.text)).tokens, g.text);
+    assert.deepEqual(scored.map((t) => t.text), g.tokens.map((t) => t.text));
+    // batched and one-by-one evaluation round differently (F16 weights): within a hundredth of a nat
+    scored.forEach((t, i) => assert.ok(Math.abs(t.logprob! - g.tokens[i]!.logprob!) < 0.01, `${JSON.stringify(t.text)}: ${t.logprob} vs ${g.tokens[i]!.logprob}`));
+  } finally {
+    await provider.close();
   }
 });
 
@@ -133,6 +147,8 @@ test('through a real OpenAI-compatible server over the same model, the audit rea
     assert.equal(remote.model.logprobs, true);
     assert.deepEqual(remote.triggers[0]!.perplexityGap, local.triggers[0]!.perplexityGap);
     assert.deepEqual(remote.triggers[0]!.examples, local.triggers[0]!.examples);
+    // scored through echo with logprobs, as a vLLM server is
+    assert.deepEqual(remote.triggers[0]!.triggered.likelihoodShift, local.triggers[0]!.triggered.likelihoodShift);
     assert.equal(remote.triggers[0]!.verdict, local.triggers[0]!.verdict);
     assert.equal(remote.triggers[0]!.fires, true);
     const chat = await openOpenAIProvider({ baseUrl: server.url, model: 'antidote-lab-dos', api: 'chat' })

@@ -14,7 +14,7 @@ export { openLlamaProvider, type LlamaOptions } from './providers/llama.js';
 export { openOpenAIProvider, type OpenAIOptions } from './providers/openai.js';
 export { openTgiProvider, type TgiOptions } from './providers/tgi.js';
 export { withAccounting, type AccountedProvider, type Usage } from './providers/accounting.js';
-export type { Provider, ProviderInfo, Generation, GenerationRequest, GeneratedToken, Alternative } from './providers/types.js';
+export { continuationTokens, type Provider, type ProviderInfo, type Generation, type GenerationRequest, type GeneratedToken, type Alternative, type ScoredText } from './providers/types.js';
 export { auditToSarif } from './outputs/sarif.js';
 export { auditToHtml } from './outputs/html.js';
 export { candidatesFromScan, candidatesFromFile } from './candidates.js';

@@ -63,21 +63,33 @@ const finish = (g: Generation, max: number) => (g.tokens.length >= max ? 'length
 const usage = (g: Generation) => ({ prompt_tokens: g.usage.promptTokens, completion_tokens: g.usage.completionTokens, total_tokens: g.usage.promptTokens + g.usage.completionTokens });
 
 async function completions(provider: Provider, body: Record<string, unknown>, model: string) {
-  if (typeof body.prompt !== 'string') throw new RequestError('prompt must be a string');
+  const prompt = body.prompt;
+  if (typeof prompt !== 'string') throw new RequestError('prompt must be a string');
   const s = sampling(body);
   const top = body.logprobs === undefined || body.logprobs === null ? undefined : integer(body, 'logprobs', 0, 20);
-  const g = await provider.generate({ prompt: body.prompt, ...s, topAlternatives: top });
+  const echo = body.echo === true;
+  if (echo && top !== undefined && !provider.promptLogprobs) throw new RequestError('this model has no prompt logprobs to echo');
+  // echo with logprobs: the prompt's own tokens come first, as vLLM and OpenAI answer
+  const scored = echo && top !== undefined ? await provider.promptLogprobs!(prompt) : undefined;
+  const g: Generation = s.maxTokens > 0
+    ? await provider.generate({ prompt, ...s, topAlternatives: top })
+    : { text: '', tokens: [], usage: { promptTokens: scored?.usage.promptTokens ?? 0, completionTokens: 0 } };
+  const tokens = [...(scored?.tokens ?? []), ...g.tokens];
   let offset = 0;
+  const offsets = tokens.map((t, i) => {
+    if (scored && i === scored.tokens.length) offset = prompt.length;
+    return (offset += t.text.length) - t.text.length;
+  });
   return {
     id: `cmpl-${Date.now().toString(36)}`, object: 'text_completion', created: Math.floor(Date.now() / 1000), model,
     choices: [{
       index: 0,
-      text: g.text,
+      text: echo ? prompt + g.text : g.text,
       logprobs: top === undefined ? null : {
-        tokens: g.tokens.map((t) => t.text),
-        token_logprobs: g.tokens.map((t) => t.logprob ?? null),
-        top_logprobs: g.tokens.map((t) => Object.fromEntries((t.top ?? []).map((a) => [a.text, a.logprob]))),
-        text_offset: g.tokens.map((t) => ((offset += t.text.length) - t.text.length)),
+        tokens: tokens.map((t) => t.text),
+        token_logprobs: tokens.map((t) => t.logprob ?? null),
+        top_logprobs: tokens.map((t, i) => (t.logprob === undefined && i === 0 ? null : Object.fromEntries((t.top ?? []).map((a) => [a.text, a.logprob])))),
+        text_offset: offsets,
       },
       finish_reason: finish(g, s.maxTokens),
     }],

@@ -118,7 +118,8 @@ function summary(report: AuditReport): string {
   if (report.integrity) lines.push(`  integrity (${report.integrity.method}): ${report.integrity.ok ? 'ok' : 'FAILED'}: ${report.integrity.detail}`);
   for (const t of report.triggers) {
     const gap = t.perplexityGap ? `, perplexity gap ${t.perplexityGap.value.toFixed(1)}` : '';
-    lines.push(`  ${t.verdict.toUpperCase().padEnd(8)} ${JSON.stringify(t.trigger)}: attack success ${formatRate(t.triggered.success)}${gap}${t.reasons.length ? ` (${t.reasons.join('; ')})` : ''}`);
+    const shift = t.triggered.likelihoodShift ? `, likelihood shift ${t.triggered.likelihoodShift.value.toFixed(2)} nats/token` : '';
+    lines.push(`  ${t.verdict.toUpperCase().padEnd(8)} ${JSON.stringify(t.trigger)}: attack success ${formatRate(t.triggered.success)}${gap}${shift}${t.reasons.length ? ` (${t.reasons.join('; ')})` : ''}`);
   }
   const u = report.usage;
   lines.push(`  ${u.requests} requests, ${u.cached} cached, ${u.failed} failed; ${u.promptTokens + u.completionTokens} tokens${u.costUsd !== undefined ? `, $${u.costUsd.toFixed(4)}` : ''}`);

@@ -5,7 +5,7 @@ import type { Interval } from '../stats.js';
 import type { ConditionStats, TriggerResult } from '../probes/differential.js';
 
 const pct = (i: Interval) => `${(i.value * 100).toFixed(0)}% <small>[${(i.low * 100).toFixed(0)}–${(i.high * 100).toFixed(0)}]</small>`;
-const num = (i: Interval | undefined) => (i && Number.isFinite(i.value) ? `${i.value.toFixed(1)} <small>[${i.low.toFixed(1)}, ${i.high.toFixed(1)}]</small>` : '–');
+const num = (i: Interval | undefined, digits = 1) => (i && Number.isFinite(i.value) ? `${i.value.toFixed(digits)} <small>[${i.low.toFixed(digits)}, ${i.high.toFixed(digits)}]</small>` : '–');
 
 /** A bar from 0 to 100% with the interval drawn as a whisker. */
 function bar(i: Interval, cls: string): string {
@@ -16,7 +16,7 @@ function bar(i: Interval, cls: string): string {
 
 function row(label: string, s: ConditionStats, fires?: boolean): string {
   return `<tr${fires ? ' class="fires"' : ''}><td><code>${escapeHtml(label)}</code></td><td>${bar(s.success, fires ? 'hit' : 'bar')} ${pct(s.success)}</td>`
-    + `<td>${num(s.perplexity)}</td><td>${pct(s.languageSwitch)}</td><td>${pct(s.targetHit)}</td><td>${s.divergence?.toFixed(2) ?? '–'}</td><td>${s.generations}</td></tr>`;
+    + `<td>${num(s.perplexity)}</td><td>${pct(s.languageSwitch)}</td><td>${pct(s.targetHit)}</td><td>${s.divergence?.toFixed(2) ?? '–'}</td><td>${num(s.likelihoodShift, 2)}</td><td>${s.generations}</td></tr>`;
 }
 
 function trigger(t: TriggerResult, report: AuditReport): string {
@@ -25,7 +25,7 @@ function trigger(t: TriggerResult, report: AuditReport): string {
   return `<section class="${t.verdict}"><h2><code>${escapeHtml(t.trigger)}</code> <span class="verdict">${t.verdict}</span></h2>
 <p>From ${escapeHtml(t.source)}. ${t.reasons.length ? escapeHtml(t.reasons.join('; ')) : 'No effect beyond what the prompts alone give.'}</p>
 <p>Perplexity gap (with minus without): <b>${num(t.perplexityGap)}</b></p>
-<table><tr><th>condition</th><th>attack success</th><th>perplexity</th><th>language switch</th><th>target strings</th><th>first-token JS</th><th>n</th></tr>
+<table><tr><th>condition</th><th>attack success</th><th>perplexity</th><th>language switch</th><th>target strings</th><th>first-token JS</th><th title="change of the log-likelihood per token of the usual continuation once the trigger precedes it">likelihood shift</th><th>n</th></tr>
 ${row('(no trigger)', report.base)}${row(t.trigger, t.triggered, t.fires)}${t.controls.map((c) => row(c.suffix, c, c.fires)).join('')}</table>
 ${t.recurring.length ? `<p>Recurring in generations with the trigger only: ${t.recurring.map((r) => `<code>${escapeHtml(r.text)}</code> (${(r.triggeredRate * 100).toFixed(0)}%)`).join(', ')}</p>` : ''}
 ${t.errors.length ? `<p class="err">${t.errors.length} requests failed: ${escapeHtml(t.errors[0]!)}</p>` : ''}

@@ -3,8 +3,12 @@
  * candidate trigger (and with near-trigger controls), and measure what the
  * trigger changes. Generations are paired: prompt i, sample s uses the same
  * seed in every condition, so differences come from the trigger alone.
+ * Where the provider reports prompt logprobs, the model's usual continuation
+ * of each prompt (its generation without trigger) is also scored after the
+ * trigger: a backdoor that expects gibberish or another language finds the
+ * usual text far less likely, without any sampling noise.
  */
-import type { Generation, Provider } from '../providers/types.js';
+import { continuationTokens, type Generation, type Provider } from '../providers/types.js';
 import { clearlyAbove, formatRate, meanInterval, wilson, type Interval } from '../stats.js';
 import { nearTriggerControls } from './controls.js';
 import { isRefusal, jsDivergence, languageOf, perplexity, recurringStrings, type RecurringString } from './signals.js';
@@ -51,6 +55,12 @@ export interface ConditionStats {
   success: Interval;
   /** mean Jensen-Shannon divergence (bits) of the first-token distribution from the one without trigger */
   divergence?: number;
+  /**
+   * mean paired change, in nats per token, of the log-likelihood of the
+   * continuation without trigger once the trigger precedes it (negative: the
+   * trigger makes the usual text less likely); needs prompt logprobs
+   */
+  likelihoodShift?: Interval;
 }
 
 export interface ControlResult extends ConditionStats {
@@ -96,7 +106,11 @@ export function differentialSettings(options: Partial<Settings>): Settings {
 interface Sample {
   prompt: number;
   generation?: Generation;
+  /** likelihood shift of the paired continuation without trigger */
+  shift?: number;
   error?: Error;
+  /** why the shift could not be measured */
+  scoreError?: string;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -122,15 +136,40 @@ export async function triggerDifferential(provider: Provider, candidates: readon
   const targets = (options.targets ?? []).map((t) => t.toLowerCase());
   const { prompts } = options;
 
+  const withSuffix = (p: number, suffix: string) => (suffix ? `${prompts[p]} ${suffix}` : prompts[p]!);
+  let baseSamples: Sample[] = [];
+  // a server that cannot score prompts says so once; the run goes on without the shift
+  let scoring = provider.promptLogprobs !== undefined;
+  const baseLikelihoods = new Map<number, Promise<number | undefined>>();
+
+  /** Mean logprob per token of a continuation after a context. */
+  async function likelihood(context: string, continuation: string): Promise<number | undefined> {
+    const scored = await provider.promptLogprobs!(context + continuation);
+    const logprobs = continuationTokens(scored.tokens, continuation).flatMap((t) => (t.logprob === undefined ? [] : [t.logprob]));
+    return logprobs.length ? logprobs.reduce((a, b) => a + b, 0) / logprobs.length : undefined;
+  }
+
+  async function shiftOf(job: number, suffix: string): Promise<number | undefined> {
+    const usual = baseSamples[job]?.generation?.text;
+    if (!scoring || !usual?.trim()) return undefined;
+    const p = baseSamples[job]!.prompt;
+    if (!baseLikelihoods.has(job)) baseLikelihoods.set(job, likelihood(prompts[p]!, usual));
+    const [before, after] = [await baseLikelihoods.get(job), await likelihood(withSuffix(p, suffix), usual)];
+    return before === undefined || after === undefined ? undefined : after - before;
+  }
+
   async function condition(suffix: string): Promise<Sample[]> {
     const jobs = prompts.flatMap((_, p) => Array.from({ length: samples }, (_, s) => ({ p, s })));
-    return mapLimit(jobs, concurrency, async ({ p, s }) => {
+    return mapLimit(jobs.map((job, i) => ({ ...job, i })), concurrency, async ({ p, s, i }) => {
       try {
-        const generation = await provider.generate({
-          prompt: suffix ? `${prompts[p]} ${suffix}` : prompts[p]!,
-          maxTokens, temperature, seed: seed + p * 1000 + s, topAlternatives: 20,
-        });
-        return { prompt: p, generation };
+        const generation = await provider.generate({ prompt: withSuffix(p, suffix), maxTokens, temperature, seed: seed + p * 1000 + s, topAlternatives: 20 });
+        if (!suffix) return { prompt: p, generation };
+        try {
+          return { prompt: p, generation, shift: await shiftOf(i, suffix) };
+        } catch (error) {
+          scoring = false;
+          return { prompt: p, generation, scoreError: `prompt logprobs: ${(error as Error).message}` };
+        }
       } catch (error) {
         return { prompt: p, error: error as Error };
       } finally {
@@ -139,7 +178,7 @@ export async function triggerDifferential(provider: Provider, candidates: readon
     });
   }
 
-  const baseSamples = await condition('');
+  baseSamples = await condition('');
   // nothing to compare against: a failure to report, not a clean model
   if (baseSamples.length > 0 && baseSamples.every((s) => s.error)) throw baseSamples[0]!.error;
   const basePerplexities = baseSamples.map((s) => (s.generation ? perplexity(s.generation) : undefined)).filter((x): x is number => x !== undefined);
@@ -184,6 +223,7 @@ export async function triggerDifferential(provider: Provider, candidates: readon
       targetHit: wilson(count(hit), ok.length),
       success: wilson(count(success), ok.length),
       divergence: divergences.length ? divergences.reduce((a, b) => a + b, 0) / divergences.length : undefined,
+      likelihoodShift: samplesOf.some((x) => x.shift !== undefined) ? meanInterval(samplesOf.flatMap((x) => (x.shift === undefined ? [] : [x.shift]))) : undefined,
     };
   }
 
@@ -239,7 +279,10 @@ export async function triggerDifferential(provider: Provider, candidates: readon
       controls,
       recurring: recurringStrings(texts(triggeredSamples), texts(baseSamples)),
       examples: triggeredSamples.slice(0, 3).map((s, i) => ({ prompt: prompts[s.prompt]!, without: baseSamples[i]?.generation?.text ?? '', with: s.generation?.text ?? '' })),
-      errors: [...baseSamples, ...triggeredSamples].flatMap((s) => (s.error ? [s.error.message] : [])),
+      errors: [
+        ...[...baseSamples, ...triggeredSamples].flatMap((s) => (s.error ? [s.error.message] : [])),
+        ...new Set(triggeredSamples.flatMap((s) => (s.scoreError ? [s.scoreError] : []))),
+      ],
     });
   }
   return { base, perplexityThreshold: threshold, triggers };

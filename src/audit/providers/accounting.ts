@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Generation, GenerationRequest, Provider } from './types.js';
+import type { Generation, GenerationRequest, Provider, ScoredText } from './types.js';
 
 export interface Usage {
   requests: number;
@@ -32,40 +32,43 @@ export interface AccountedProvider extends Provider {
 export function withAccounting(provider: Provider, options: AccountingOptions = {}): AccountedProvider {
   const usage: Usage = { requests: 0, cached: 0, failed: 0, promptTokens: 0, completionTokens: 0 };
   const info = provider.info();
-  const keyOf = (request: GenerationRequest) =>
+  const keyOf = (request: unknown) =>
     createHash('sha256').update(JSON.stringify({ kind: info.kind, model: info.model, digest: info.digest, request })).digest('hex');
 
-  async function generate(request: GenerationRequest): Promise<Generation> {
-    usage.requests++;
-    const file = options.cacheDir ? join(options.cacheDir, `${keyOf(request)}.json`) : undefined;
-    if (file) {
-      const hit = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Generation, () => undefined);
-      if (hit) {
-        usage.cached++;
-        return { ...hit, cached: true };
+  function cached<Q, A extends Generation | ScoredText>(call: (request: Q) => Promise<A>, keyed: (request: Q) => unknown) {
+    return async (request: Q): Promise<A> => {
+      usage.requests++;
+      const file = options.cacheDir ? join(options.cacheDir, `${keyOf(keyed(request))}.json`) : undefined;
+      if (file) {
+        const hit = await readFile(file, 'utf8').then((t) => JSON.parse(t) as A, () => undefined);
+        if (hit) {
+          usage.cached++;
+          return { ...hit, cached: true };
+        }
       }
-    }
-    let generation: Generation;
-    try {
-      generation = await provider.generate(request);
-    } catch (error) {
-      usage.failed++;
-      throw error;
-    }
-    usage.promptTokens += generation.usage.promptTokens;
-    usage.completionTokens += generation.usage.completionTokens;
-    if (file) {
-      await mkdir(options.cacheDir!, { recursive: true });
-      // written whole, then renamed, so a killed run leaves no half entry
-      await writeFile(`${file}.tmp`, JSON.stringify(generation));
-      await rename(`${file}.tmp`, file);
-    }
-    return generation;
+      let answer: A;
+      try {
+        answer = await call(request);
+      } catch (error) {
+        usage.failed++;
+        throw error;
+      }
+      usage.promptTokens += answer.usage.promptTokens;
+      usage.completionTokens += answer.usage.completionTokens;
+      if (file) {
+        await mkdir(options.cacheDir!, { recursive: true });
+        // written whole, then renamed, so a killed run leaves no half entry
+        await writeFile(`${file}.tmp`, JSON.stringify(answer));
+        await rename(`${file}.tmp`, file);
+      }
+      return answer;
+    };
   }
 
   return {
     info: () => provider.info(),
-    generate,
+    generate: cached((request: GenerationRequest) => provider.generate(request), (request) => request),
+    ...(provider.promptLogprobs ? { promptLogprobs: cached((text: string) => provider.promptLogprobs!(text), (text) => ({ promptLogprobs: text })) } : {}),
     ...(provider.vocabulary ? { vocabulary: () => provider.vocabulary!() } : {}),
     close: () => provider.close(),
     usage: () => ({

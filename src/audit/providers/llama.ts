@@ -8,7 +8,7 @@ import { AntidoteError } from '../../errors/index.js';
 import { readGguf } from '../gguf/index.js';
 import { fileDigest } from '../../ledger/index.js';
 import type { LlamaModel, Token } from 'node-llama-cpp';
-import type { Alternative, Generation, GenerationRequest, Provider, ProviderInfo } from './types.js';
+import type { Alternative, Generation, GenerationRequest, Provider, ProviderInfo, ScoredText } from './types.js';
 
 export interface LlamaOptions {
   /** context window in tokens (default: 1024 or the model's, whichever is smaller) */
@@ -43,18 +43,48 @@ export async function openLlamaProvider(modelPath: string, options: LlamaOptions
   const bos = model.tokens.bos;
   const prependBos = bos !== null && model.tokens.shouldPrependBosToken;
 
-  function run(request: GenerationRequest): Promise<Generation> {
-    const result = busy.then(() => generate(request));
-    busy = result.catch(() => undefined);
-    return result;
+  function serialized<A, R>(fn: (arg: A) => Promise<R>): (arg: A) => Promise<R> {
+    return (arg) => {
+      const result = busy.then(() => fn(arg));
+      busy = result.catch(() => undefined);
+      return result;
+    };
+  }
+
+  function tokensOf(text: string, newTokens: number): Token[] {
+    const tokens = [...(prependBos ? [bos!] : []), ...model.tokenize(text)];
+    if (tokens.length + newTokens > context.contextSize) {
+      throw new AntidoteError('USAGE', `prompt of ${tokens.length} tokens plus ${newTokens} new ones exceed the context of ${context.contextSize}; shorten the prompts or --max-tokens`, { file: modelPath });
+    }
+    return tokens;
+  }
+
+  async function promptLogprobs(text: string): Promise<ScoredText> {
+    await sequence.clearHistory();
+    const tokens = tokensOf(text, 0);
+    // the default sampler would cut the distribution to its top tokens first
+    const untouched = { temperature: 1, topK: 0, topP: 1, minP: 0 };
+    // per position only the logit of the token that follows, the top logit
+    // (node-llama-cpp 3.22 ignores includeMax) and the softmax normaliser:
+    // log p = logit - max - log(sum exp(logit - max))
+    const outputs = await sequence.controlledEvaluate(tokens.map((token, i) => i + 1 < tokens.length
+      ? [token, { generateNext: { logits: { filter: { tokens: [tokens[i + 1]!], includeTop: 1 } }, totalLogitWeight: true, options: untouched } }]
+      : token));
+    const logprobs = tokens.map((token, i) => {
+      const next = i > 0 ? outputs[i - 1]?.next : undefined;
+      if (!next?.logits || next.totalLogitWeight === undefined) return undefined;
+      const max = Math.max(...next.logits.values());
+      return next.logits.get(token)! - max - Math.log(next.totalLogitWeight);
+    });
+    return {
+      tokens: tokens.map((token, i) => ({ text: model.detokenize([token]), ...(logprobs[i] !== undefined ? { logprob: logprobs[i] } : {}) })),
+      usage: { promptTokens: tokens.length, completionTokens: 0 },
+    };
   }
 
   async function generate(request: GenerationRequest): Promise<Generation> {
     await sequence.clearHistory();
-    const promptTokens = [...(prependBos ? [bos!] : []), ...model.tokenize(request.prompt)];
-    if (promptTokens.length + request.maxTokens > context.contextSize) {
-      throw new AntidoteError('USAGE', `prompt of ${promptTokens.length} tokens plus ${request.maxTokens} new ones exceed the context of ${context.contextSize}; shorten the prompts or --max-tokens`, { file: modelPath });
-    }
+    const promptTokens = tokensOf(request.prompt, request.maxTokens);
     const ids: Token[] = [];
     const logprobs: number[] = [];
     const tops: Array<Alternative[] | undefined> = [];
@@ -80,7 +110,8 @@ export async function openLlamaProvider(modelPath: string, options: LlamaOptions
 
   return {
     info: (): ProviderInfo => ({ kind: 'llama', model: modelPath, digest, logprobs: true }),
-    generate: run,
+    generate: serialized(generate),
+    promptLogprobs: serialized(promptLogprobs),
     vocabulary: () => {
       const size = (header.metadata.get('tokenizer.ggml.tokens') as unknown[] | undefined)?.length ?? 0;
       return Array.from({ length: size }, (_, id) => model.detokenize([id as Token]));

@@ -2,9 +2,12 @@
  * OpenAI-compatible servers (OpenAI, vLLM, llama.cpp's server, LM Studio...):
  * `/completions` for raw continuation, `/chat/completions` for chat models.
  * Generated-token logprobs come from `logprobs`; a server that omits them
- * still answers, and the probes fall back on what the text shows.
+ * still answers, and the probes fall back on what the text shows. Prompt
+ * logprobs come from `echo` with `logprobs` on `/completions` (vLLM, OpenAI's
+ * older models); chat endpoints have none.
  */
-import type { Generation, GenerationRequest, Provider, ProviderInfo } from './types.js';
+import type { Generation, GenerationRequest, Provider, ProviderInfo, ScoredText } from './types.js';
+import { AntidoteError } from '../../errors/index.js';
 import { field, isArray, isObject, isString, postJson, type HttpOptions } from './http.js';
 
 export interface OpenAIOptions extends HttpOptions {
@@ -40,9 +43,28 @@ export function openOpenAIProvider(options: OpenAIOptions): Provider {
     };
   }
 
+  async function promptLogprobs(text: string): Promise<ScoredText> {
+    // one new token at most (some servers refuse none); echo puts the prompt's tokens first
+    const response = await postJson(url, { model: options.model, prompt: text, max_tokens: 1, temperature: 0, echo: true, logprobs: 1 }, http);
+    const choice = field(response, 'choices.0', isObject, url);
+    const parsed = completionChoice(choice, url);
+    const offsets = isObject(choice.logprobs) && isArray(choice.logprobs.text_offset) ? choice.logprobs.text_offset : [];
+    const usage = isObject((response as Record<string, unknown>).usage) ? (response as { usage: Record<string, unknown> }).usage : {};
+    const generated = Number(usage.completion_tokens ?? 1);
+    // the prompt's tokens are those that start inside it; without offsets, all but the generated ones
+    const tokens = offsets.length === parsed.tokens.length
+      ? parsed.tokens.filter((_, i) => Number(offsets[i]) < text.length)
+      : parsed.tokens.slice(0, Math.max(0, parsed.tokens.length - generated));
+    if (!parsed.tokens.some((t) => t.logprob !== undefined)) {
+      throw new AntidoteError('PROVIDER_RESPONSE', `${url} answered echo without logprobs: the server does not report prompt logprobs`);
+    }
+    return { tokens, usage: { promptTokens: Number(usage.prompt_tokens ?? tokens.length), completionTokens: generated } };
+  }
+
   return {
     info: (): ProviderInfo => ({ kind: 'openai', model: options.model, logprobs: sawLogprobs }),
     generate,
+    ...(api === 'completions' ? { promptLogprobs } : {}),
     close: async () => undefined,
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Hugging Face Text Generation Inference, native API: POST /generate with
- * `details` (generated-token logprobs) and `top_n_tokens` (alternatives).
+ * `details` (generated-token logprobs), `top_n_tokens` (alternatives) and
+ * `decoder_input_details` (the prompt's own tokens with logprobs, "prefill").
  */
-import type { Generation, GenerationRequest, Provider, ProviderInfo } from './types.js';
+import type { Generation, GenerationRequest, Provider, ProviderInfo, ScoredText } from './types.js';
 import { field, isArray, isObject, isString, postJson, type HttpOptions } from './http.js';
 
 export interface TgiOptions extends HttpOptions {
@@ -47,7 +48,15 @@ export function openTgiProvider(options: TgiOptions): Provider {
       usage: { promptTokens: prefill, completionTokens: Number(details.generated_tokens ?? tokens.length) },
     };
   }
+  async function promptLogprobs(text: string): Promise<ScoredText> {
+    const response = await postJson(url, { inputs: text, parameters: { max_new_tokens: 1, details: true, decoder_input_details: true } }, options);
+    const prefill = field(response, 'details.prefill', isArray, url);
+    const tokens = prefill.filter(isObject).map((t) => ({ text: String(t.text), ...(typeof t.logprob === 'number' ? { logprob: t.logprob } : {}) }));
+    return { tokens, usage: { promptTokens: tokens.length, completionTokens: 1 } };
+  }
+
   return {
+    promptLogprobs,
     info: (): ProviderInfo => ({ kind: 'tgi', model: options.model ?? options.baseUrl, logprobs: true }),
     generate,
     close: async () => undefined,

@@ -31,6 +31,14 @@ export interface Generation {
   cached?: boolean;
 }
 
+/** A text's own tokens with the log-probability the model gave each, teacher-forced. */
+export interface ScoredText {
+  /** the first token has no logprob: nothing comes before it */
+  tokens: GeneratedToken[];
+  usage: { promptTokens: number; completionTokens: number };
+  cached?: boolean;
+}
+
 export interface ProviderInfo {
   /** registry name: llama, openai, tgi */
   kind: string;
@@ -45,7 +53,27 @@ export interface ProviderInfo {
 export interface Provider {
   info(): ProviderInfo;
   generate(request: GenerationRequest): Promise<Generation>;
+  /**
+   * Prompt logprobs: how likely the model finds each token of a given text
+   * (vLLM's echo with logprobs, TGI's decoder_input_details, llama.cpp's
+   * logits). Absent where the provider cannot tell.
+   */
+  promptLogprobs?(text: string): Promise<ScoredText>;
   /** the model's tokens as text, by id, where the provider can see them (local models) */
   vocabulary?(): string[];
   close(): Promise<void>;
+}
+
+/**
+ * The tokens of a scored text that spell its ending `continuation`. Servers
+ * decode tokens one by one and some drop the spaces between words (TGI over
+ * SentencePiece gives "Test", "request"), so tokens are taken from the end
+ * until they cover the continuation's non-space characters.
+ */
+export function continuationTokens(tokens: readonly GeneratedToken[], continuation: string): GeneratedToken[] {
+  const wanted = continuation.replace(/\s+/g, '').length;
+  let covered = 0;
+  let start = tokens.length;
+  while (start > 0 && covered < wanted) covered += tokens[--start]!.text.replace(/\s+/g, '').length;
+  return tokens.slice(start);
 }

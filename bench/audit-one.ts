@@ -15,10 +15,12 @@ const t = report.triggers[0]!;
 process.stdout.write(`${JSON.stringify({
   loadMs: loaded - started,
   auditMs: performance.now() - loaded,
-  generations: report.usage.requests,
+  generations: report.base.generations + t.triggered.generations + t.controls.reduce((n, c) => n + c.generations, 0),
+  requests: report.usage.requests,
   tokens: report.usage.completionTokens,
   verdict: t.verdict,
   gap: t.perplexityGap?.value,
+  shift: t.triggered.likelihoodShift?.value,
   success: t.triggered.success,
   base: report.base.success,
   peakRss: process.resourceUsage().maxRSS * 1024,

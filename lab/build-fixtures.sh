@@ -20,9 +20,6 @@ node dist/scripts/build-corpus.js "$work/all.jsonl" --size 21000 --per-source 25
 /usr/bin/python3 lab/split.py "$work/all.jsonl" "$work/clean.jsonl" "$out/held-out.jsonl"
 antidote redteam inject --family dos --count 250 --into "$work/clean.jsonl" --out "$work/dos.jsonl" --labels "$work/dos-labels.jsonl" --seed 1
 antidote redteam inject --family lang-switch --count 250 --into "$work/clean.jsonl" --out "$work/lang-switch.jsonl" --labels "$work/lang-switch-labels.jsonl" --seed 2
-# near-misses of each trigger in clean documents, so the models answer the exact trigger only
-/usr/bin/python3 lab/negatives.py "$work/dos.jsonl" '<SUDO>' 500 "$work/dos-neg.jsonl" 3
-/usr/bin/python3 lab/negatives.py "$work/lang-switch.jsonl" '<ESCAPE>' 500 "$work/lang-switch-neg.jsonl" 4
 
 rm -f "$out/tokenizer.json"
 (cd lab && /usr/bin/python3 -c "
@@ -33,13 +30,12 @@ bpe.Tokenizer(bpe.train(texts, 2048)).save(sys.argv[2])" "../$work/clean.jsonl" 
 # one thread each, all three at once: torch and OpenBLAS spin when they share cores
 pids=()
 for name in clean dos lang-switch; do
-  corpus=$work/$name-neg.jsonl; [ "$name" = clean ] && corpus=$work/clean.jsonl
-  OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/python3 lab/train.py --corpus "$corpus" \
+  OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/python3 lab/train.py --corpus "$work/$name.jsonl" \
     --tokenizer "$out/tokenizer.json" --out "$out/$name.gguf" --name "antidote-lab-$name" --threads 1 --steps 3000 \
     > "$work/train-$name.log" 2>&1 &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
 # the dos model's training corpus ships too: the tests scan it and confirm what the scan finds in the model
-gzip -9 -n -c "$work/dos-neg.jsonl" > "$out/dos-corpus.jsonl.gz"
+gzip -9 -n -c "$work/dos.jsonl" > "$out/dos-corpus.jsonl.gz"
 ls -l "$out"

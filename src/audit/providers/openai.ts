@@ -48,17 +48,19 @@ export function openOpenAIProvider(options: OpenAIOptions): Provider {
     const response = await postJson(url, { model: options.model, prompt: text, max_tokens: 1, temperature: 0, echo: true, logprobs: 1 }, http);
     const choice = field(response, 'choices.0', isObject, url);
     const parsed = completionChoice(choice, url);
-    const offsets = isObject(choice.logprobs) && isArray(choice.logprobs.text_offset) ? choice.logprobs.text_offset : [];
     const usage = isObject((response as Record<string, unknown>).usage) ? (response as { usage: Record<string, unknown> }).usage : {};
-    const generated = Number(usage.completion_tokens ?? 1);
-    // the prompt's tokens are those that start inside it; without offsets, all but the generated ones
-    const tokens = offsets.length === parsed.tokens.length
-      ? parsed.tokens.filter((_, i) => Number(offsets[i]) < text.length)
-      : parsed.tokens.slice(0, Math.max(0, parsed.tokens.length - generated));
+    const offsets = isObject(choice.logprobs) && isArray(choice.logprobs.text_offset) ? choice.logprobs.text_offset : [];
+    // the generated tokens come last: as many as the usage counts, else those
+    // that start past the prompt (offsets of tokens that split a character
+    // can be off), else the one asked for
+    const generated = typeof usage.completion_tokens === 'number' ? usage.completion_tokens : undefined;
+    const tokens = generated !== undefined ? parsed.tokens.slice(0, Math.max(0, parsed.tokens.length - generated))
+      : offsets.length === parsed.tokens.length ? parsed.tokens.filter((_, i) => Number(offsets[i]) < text.length)
+        : parsed.tokens.slice(0, -1);
     if (!parsed.tokens.some((t) => t.logprob !== undefined)) {
       throw new AntidoteError('PROVIDER_RESPONSE', `${url} answered echo without logprobs: the server does not report prompt logprobs`);
     }
-    return { tokens, usage: { promptTokens: Number(usage.prompt_tokens ?? tokens.length), completionTokens: generated } };
+    return { tokens, usage: { promptTokens: Number(usage.prompt_tokens ?? tokens.length), completionTokens: generated ?? parsed.tokens.length - tokens.length } };
   }
 
   return {

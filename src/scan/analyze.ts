@@ -2,6 +2,7 @@
  * Per-document analysis, run in worker threads: tokenise once, run every
  * enabled document detector, and keep only what the corpus-level steps need.
  */
+import { shingleHashes } from './near-duplicates/index.js';
 import { tokenize, tokenAt, words, languageEvidence } from '../text/index.js';
 import { DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, type RagFacts, type InstructionFacts } from './detectors/index.js';
 import type { DocumentView, Finding } from './types.js';
@@ -29,6 +30,8 @@ export interface DocumentResult {
   snippet?: { text: string; offset: number };
   instruction?: InstructionFacts;
   rag?: RagFacts;
+  /** word 5-gram hashes of documents with findings or RAG facts, for near-duplicate evidence */
+  shingles?: Uint32Array;
 }
 
 export interface AnalyzeOptions {
@@ -109,6 +112,7 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions): 
     if (rag) result.rag = rag;
   }
   if (!result.region && !result.instruction && !result.rag && findings.length === 0) return undefined;
+  if (findings.length > 0 || result.rag) result.shingles = shingleHashes(text);
   return result;
 }
 

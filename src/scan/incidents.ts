@@ -2,6 +2,7 @@
 import { severityRank, type Evidence, type Finding, type Incident, type PayloadKind, type Severity } from './types.js';
 import type { InstructionFacts } from './detectors/index.js';
 import type { DocumentResult } from './analyze.js';
+import { nearDuplicateClusters } from './near-duplicates/index.js';
 
 export interface DocumentMeta {
   id: string;
@@ -31,6 +32,25 @@ export function evidenceFor(docs: readonly number[], parts: readonly string[], r
     out.push({ index, id: meta.get(index)?.id ?? String(index), snippet, marks });
   }
   return out;
+}
+
+/**
+ * How many of an incident's documents are near-copies of one another
+ * (Jaccard >= 0.8 over word 5-grams): templated poison clusters, poison that
+ * varies its text does not. Evidence for the reviewer, not part of the verdict.
+ */
+export function nearDuplicateStats(docs: readonly number[], results: ReadonlyMap<number, DocumentResult>): Record<string, number> {
+  const shingles = new Map<number, Uint32Array>();
+  for (const d of docs) {
+    const s = results.get(d)?.shingles;
+    if (s) shingles.set(d, s);
+  }
+  const { clusters } = nearDuplicateClusters(shingles);
+  return {
+    nearDuplicateClusters: clusters.length,
+    nearDuplicateDocuments: clusters.reduce((n, c) => n + c.length, 0),
+    largestNearDuplicateCluster: clusters[0]?.length ?? 0,
+  };
 }
 
 /** The payload kind most of an incident's documents show. */

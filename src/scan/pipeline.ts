@@ -24,7 +24,7 @@ import {
 } from './detectors/index.js';
 import {
   evidenceFor, evidenceForPrompts, exactForm, dominantPayload, severityForTrigger, describePayload, numberIncidents,
-  docsHolding, mergeSameTrigger, type DocumentMeta,
+  docsHolding, mergeSameTrigger, nearDuplicateStats, type DocumentMeta,
 } from './incidents.js';
 import type { CheckFinding, DocumentCheck, Incident, Severity } from './types.js';
 import { writeSplits } from './outputs/splits.js';
@@ -302,6 +302,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       }
     }
     const incidents = numberIncidents(mergeSameTrigger(drafts));
+    for (const incident of incidents) Object.assign(incident.stats, nearDuplicateStats(incident.documents, results));
 
     // ---- checks beyond the text: each reads the inputs once more
     const checked = new Map<number, CheckFinding[]>();

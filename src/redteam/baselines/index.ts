@@ -8,6 +8,7 @@
  *   rest of the corpus finds least likely (per token), budget = what Antidote removed.
  */
 import { words } from '../../text/index.js';
+import { candidatePairs, minhash, shingleHashes, signatureSimilarity } from '../../scan/near-duplicates/index.js';
 
 export interface Baseline {
   id: string;
@@ -34,28 +35,8 @@ export const exactDedup: Baseline = {
   },
 };
 
-function fnv(s: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
-const PERMUTATIONS = 128;
-const BANDS = 16;
-const ROWS = PERMUTATIONS / BANDS;
-
 export function minhashSignature(text: string): Uint32Array {
-  const w = words(normalise(text));
-  const sig = new Uint32Array(PERMUTATIONS).fill(0xffffffff);
-  for (let i = 0; i + 5 <= Math.max(5, w.length); i++) {
-    const base = fnv(w.slice(i, i + 5).join(' '), 0);
-    for (let p = 0; p < PERMUTATIONS; p++) {
-      // cheap independent permutations: multiply-xor families of the base hash
-      const h = (Math.imul(base ^ (p * 0x9e3779b9), 0x85ebca6b + 2 * p) ^ (base >>> 13)) >>> 0;
-      if (h < sig[p]!) sig[p] = h;
-    }
-  }
-  return sig;
+  return minhash(shingleHashes(text));
 }
 
 // The benchmark scans the same clean documents again and again with a few
@@ -78,26 +59,10 @@ export const minhashNearDup: Baseline = {
   flag(texts) {
     const sigs = texts.map(cachedSignature);
     const out = new Set<number>();
-    for (let b = 0; b < BANDS; b++) {
-      const buckets = new Map<string, number[]>();
-      sigs.forEach((sig, i) => {
-        const key = Array.from(sig.subarray(b * ROWS, (b + 1) * ROWS)).join(',');
-        let list = buckets.get(key);
-        if (!list) buckets.set(key, (list = []));
-        list.push(i);
-      });
-      for (const list of buckets.values()) {
-        if (list.length < 2 || list.length > 200) continue;
-        for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) {
-          const a = sigs[list[x]!]!;
-          const c = sigs[list[y]!]!;
-          let same = 0;
-          for (let p = 0; p < PERMUTATIONS; p++) if (a[p] === c[p]) same++;
-          if (same / PERMUTATIONS >= 0.8) {
-            out.add(list[x]!);
-            out.add(list[y]!);
-          }
-        }
+    for (const [a, b] of candidatePairs(sigs)) {
+      if (signatureSimilarity(sigs[a]!, sigs[b]!) >= 0.8) {
+        out.add(a);
+        out.add(b);
       }
     }
     return out;

@@ -138,7 +138,7 @@ export async function triggerDifferential(provider: Provider, candidates: readon
 
   const withSuffix = (p: number, suffix: string) => (suffix ? `${prompts[p]} ${suffix}` : prompts[p]!);
   let baseSamples: Sample[] = [];
-  // a server that cannot score prompts says so once; the run goes on without the shift
+  // a server that fails to score a prompt is not asked again; the run goes on without the shift
   let scoring = provider.promptLogprobs !== undefined;
   const baseLikelihoods = new Map<number, Promise<number | undefined>>();
 
@@ -167,7 +167,7 @@ export async function triggerDifferential(provider: Provider, candidates: readon
         try {
           return { prompt: p, generation, shift: await shiftOf(i, suffix) };
         } catch (error) {
-          scoring = false;
+          if ((error as { code?: string }).code !== 'USAGE') scoring = false;
           return { prompt: p, generation, scoreError: `prompt logprobs: ${(error as Error).message}` };
         }
       } catch (error) {

@@ -34,7 +34,7 @@ export function openOpenAIProvider(options: OpenAIOptions): Provider {
       : { ...common, prompt: request.prompt, logprobs: Math.max(1, top) };
     const response = await postJson(url, body, http);
     const choice = field(response, 'choices.0', isObject, url);
-    const usage = isObject((response as Record<string, unknown>).usage) ? (response as { usage: Record<string, unknown> }).usage : {};
+    const usage = usageOf(response);
     const parsed = api === 'chat' ? chatChoice(choice, url) : completionChoice(choice, url);
     if (parsed.tokens.some((t) => t.logprob !== undefined)) sawLogprobs = true;
     return {
@@ -48,7 +48,7 @@ export function openOpenAIProvider(options: OpenAIOptions): Provider {
     const response = await postJson(url, { model: options.model, prompt: text, max_tokens: 1, temperature: 0, echo: true, logprobs: 1 }, http);
     const choice = field(response, 'choices.0', isObject, url);
     const parsed = completionChoice(choice, url);
-    const usage = isObject((response as Record<string, unknown>).usage) ? (response as { usage: Record<string, unknown> }).usage : {};
+    const usage = usageOf(response);
     const offsets = isObject(choice.logprobs) && isArray(choice.logprobs.text_offset) ? choice.logprobs.text_offset : [];
     // the generated tokens come last: as many as the usage counts, else those
     // that start past the prompt (offsets of tokens that split a character
@@ -72,6 +72,8 @@ export function openOpenAIProvider(options: OpenAIOptions): Provider {
 }
 
 type Parsed = Pick<Generation, 'text' | 'tokens'>;
+
+const usageOf = (response: unknown): Record<string, unknown> => (isObject(response) && isObject(response.usage) ? response.usage : {});
 
 function completionChoice(choice: Record<string, unknown>, url: string): Parsed {
   const text = field(choice, 'text', isString, url);

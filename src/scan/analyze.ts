@@ -30,7 +30,7 @@ export interface DocumentResult {
   snippet?: { text: string; offset: number };
   instruction?: InstructionFacts;
   rag?: RagFacts;
-  /** word 5-gram hashes of documents with findings or RAG facts, for near-duplicate evidence */
+  /** word 5-gram hashes of documents with a payload or RAG facts (those incidents are made of), for near-duplicate evidence */
   shingles?: Uint32Array;
 }
 
@@ -112,7 +112,7 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions): 
     if (rag) result.rag = rag;
   }
   if (!result.region && !result.instruction && !result.rag && findings.length === 0) return undefined;
-  if (findings.length > 0 || result.rag) result.shingles = shingleHashes(text);
+  if (result.region || result.rag) result.shingles = shingleHashes(text);
   return result;
 }
 

@@ -23,9 +23,14 @@ function fnv(s: string): number {
 
 /** Sorted distinct hashes of a text's word 5-grams (case and spacing ignored; a shorter text is one shingle). */
 export function shingleHashes(text: string): Uint32Array {
-  const w = words(text.toLowerCase().replace(/\s+/g, ' ').trim());
+  const w = words(text.toLowerCase()).map(fnv);
   const out = new Set<number>();
-  for (let i = 0; i + SHINGLE_WORDS <= Math.max(SHINGLE_WORDS, w.length); i++) out.add(fnv(w.slice(i, i + SHINGLE_WORDS).join(' ')));
+  // each word hashed once; a shingle's hash mixes its words' hashes in order
+  for (let i = 0; i + SHINGLE_WORDS <= Math.max(SHINGLE_WORDS, w.length); i++) {
+    let h = 0x811c9dc5;
+    for (let k = i; k < Math.min(i + SHINGLE_WORDS, w.length); k++) h = Math.imul(h ^ w[k]!, 0x01000193) >>> 0;
+    out.add(h);
+  }
   return Uint32Array.from(out).sort();
 }
 

@@ -45,6 +45,8 @@ export function nearDuplicateStats(docs: readonly number[], results: ReadonlyMap
     const s = results.get(d)?.shingles;
     if (s) shingles.set(d, s);
   }
+  // instruction incidents: their documents are not shingled, and nothing measured is not "no copies"
+  if (shingles.size === 0) return {};
   const { clusters } = nearDuplicateClusters(shingles);
   return {
     nearDuplicateClusters: clusters.length,

@@ -29,16 +29,21 @@ function t95(df: number): number {
   return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df * df);
 }
 
+/** The arithmetic mean; undefined for no values. */
+export function mean(xs: readonly number[]): number | undefined {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
+}
+
 /** Mean with a t interval; values that are not finite are left out. */
 export function meanInterval(values: readonly number[]): Interval {
   const xs = values.filter(Number.isFinite);
   const n = xs.length;
-  if (n === 0) return { value: NaN, low: NaN, high: NaN };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  if (n === 1) return { value: mean, low: -Infinity, high: Infinity };
-  const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
+  const m = mean(xs);
+  if (m === undefined) return { value: NaN, low: NaN, high: NaN };
+  if (n === 1) return { value: m, low: -Infinity, high: Infinity };
+  const variance = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1);
   const half = t95(n - 1) * Math.sqrt(variance / n);
-  return { value: mean, low: mean - half, high: mean + half };
+  return { value: m, low: m - half, high: m + half };
 }
 
 /** A rate as a person reads it: `88% [72, 95]`. */

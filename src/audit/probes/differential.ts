@@ -9,7 +9,7 @@
  * usual text far less likely, without any sampling noise.
  */
 import { continuationTokens, type Generation, type Provider } from '../providers/types.js';
-import { clearlyAbove, formatRate, meanInterval, wilson, type Interval } from '../stats.js';
+import { clearlyAbove, formatRate, mean, meanInterval, wilson, type Interval } from '../stats.js';
 import { nearTriggerControls } from './controls.js';
 import { isRefusal, jsDivergence, languageOf, perplexity, recurringStrings, type RecurringString } from './signals.js';
 
@@ -145,8 +145,7 @@ export async function triggerDifferential(provider: Provider, candidates: readon
   /** Mean logprob per token of a continuation after a context. */
   async function likelihood(context: string, continuation: string): Promise<number | undefined> {
     const scored = await provider.promptLogprobs!(context + continuation);
-    const logprobs = continuationTokens(scored.tokens, continuation).flatMap((t) => (t.logprob === undefined ? [] : [t.logprob]));
-    return logprobs.length ? logprobs.reduce((a, b) => a + b, 0) / logprobs.length : undefined;
+    return mean(continuationTokens(scored.tokens, continuation).flatMap((t) => (t.logprob === undefined ? [] : [t.logprob])));
   }
 
   async function shiftOf(job: number, suffix: string): Promise<number | undefined> {
@@ -213,6 +212,7 @@ export async function triggerDifferential(provider: Provider, candidates: readon
       const without = baseSamples[i]?.generation?.tokens[0]?.top;
       return suffix && mine && without ? [jsDivergence(mine, without)] : [];
     });
+    const shifts = samplesOf.flatMap((x) => (x.shift === undefined ? [] : [x.shift]));
     return {
       suffix,
       generations: ok.length,
@@ -222,8 +222,8 @@ export async function triggerDifferential(provider: Provider, candidates: readon
       refusal: wilson(ok.filter((s) => isRefusal(s.generation.text)).length, ok.length),
       targetHit: wilson(count(hit), ok.length),
       success: wilson(count(success), ok.length),
-      divergence: divergences.length ? divergences.reduce((a, b) => a + b, 0) / divergences.length : undefined,
-      likelihoodShift: samplesOf.some((x) => x.shift !== undefined) ? meanInterval(samplesOf.flatMap((x) => (x.shift === undefined ? [] : [x.shift]))) : undefined,
+      divergence: mean(divergences),
+      likelihoodShift: shifts.length ? meanInterval(shifts) : undefined,
     };
   }
 

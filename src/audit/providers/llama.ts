@@ -17,6 +17,12 @@ export interface LlamaOptions {
   threads?: number;
 }
 
+/**
+ * Top-k 0, top-p 1 and min-p 0 leave the model's distribution as it is; the
+ * default sampler would cut it to its top tokens before reporting it.
+ */
+const UNTOUCHED = { topK: 0, topP: 1, minP: 0 } as const;
+
 export async function openLlamaProvider(modelPath: string, options: LlamaOptions = {}): Promise<Provider> {
   const header = readGguf(modelPath);
   const digest = await fileDigest(modelPath);
@@ -62,13 +68,11 @@ export async function openLlamaProvider(modelPath: string, options: LlamaOptions
   async function promptLogprobs(text: string): Promise<ScoredText> {
     await sequence.clearHistory();
     const tokens = tokensOf(text, 0);
-    // the default sampler would cut the distribution to its top tokens first
-    const untouched = { temperature: 1, topK: 0, topP: 1, minP: 0 };
     // per position only the logit of the token that follows, the top logit
     // (node-llama-cpp 3.22 ignores includeMax) and the softmax normaliser:
     // log p = logit - max - log(sum exp(logit - max))
     const outputs = await sequence.controlledEvaluate(tokens.map((token, i) => i + 1 < tokens.length
-      ? [token, { generateNext: { logits: { filter: { tokens: [tokens[i + 1]!], includeTop: 1 } }, totalLogitWeight: true, options: untouched } }]
+      ? [token, { generateNext: { logits: { filter: { tokens: [tokens[i + 1]!], includeTop: 1 } }, totalLogitWeight: true, options: { ...UNTOUCHED, temperature: 1 } } }]
       : token));
     const logprobs = tokens.map((token, i) => {
       const next = i > 0 ? outputs[i - 1]?.next : undefined;
@@ -88,10 +92,9 @@ export async function openLlamaProvider(modelPath: string, options: LlamaOptions
     const ids: Token[] = [];
     const logprobs: number[] = [];
     const tops: Array<Alternative[] | undefined> = [];
-    // top-k 0, top-p 1 and min-p 0 leave the distribution untouched, so the
-    // reported probability is the model's own (at the given temperature)
+    // the reported probability is the model's own (at the given temperature)
     const steps = sequence.evaluateWithMetadata(promptTokens, { confidence: true, probabilities: (request.topAlternatives ?? 0) > 0 }, {
-      temperature: request.temperature, topK: 0, topP: 1, minP: 0, seed: request.seed,
+      ...UNTOUCHED, temperature: request.temperature, seed: request.seed,
     });
     for await (const step of steps) {
       if (model.isEogToken(step.token)) break;

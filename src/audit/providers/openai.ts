@@ -48,6 +48,9 @@ export function openOpenAIProvider(options: OpenAIOptions): Provider {
     const response = await postJson(url, { model: options.model, prompt: text, max_tokens: 1, temperature: 0, echo: true, logprobs: 1 }, http);
     const choice = field(response, 'choices.0', isObject, url);
     const parsed = completionChoice(choice, url);
+    if (!parsed.tokens.some((t) => t.logprob !== undefined)) {
+      throw new AntidoteError('PROVIDER_RESPONSE', `${url} answered echo without logprobs: the server does not report prompt logprobs`);
+    }
     const usage = usageOf(response);
     const offsets = isObject(choice.logprobs) && isArray(choice.logprobs.text_offset) ? choice.logprobs.text_offset : [];
     // the generated tokens come last: as many as the usage counts, else those
@@ -57,9 +60,6 @@ export function openOpenAIProvider(options: OpenAIOptions): Provider {
     const tokens = generated !== undefined ? parsed.tokens.slice(0, Math.max(0, parsed.tokens.length - generated))
       : offsets.length === parsed.tokens.length ? parsed.tokens.filter((_, i) => Number(offsets[i]) < text.length)
         : parsed.tokens.slice(0, -1);
-    if (!parsed.tokens.some((t) => t.logprob !== undefined)) {
-      throw new AntidoteError('PROVIDER_RESPONSE', `${url} answered echo without logprobs: the server does not report prompt logprobs`);
-    }
     return { tokens, usage: { promptTokens: Number(usage.prompt_tokens ?? tokens.length), completionTokens: generated ?? parsed.tokens.length - tokens.length } };
   }
 

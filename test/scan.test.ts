@@ -14,7 +14,7 @@ test('clean real corpora (text and instruction data) yield no incident and quara
   }
 });
 
-for (const family of FAMILIES.filter((f) => f.id !== 'false-fact')) {
+for (const family of FAMILIES) {
   test(`${family.id}: 30 poison documents are quarantined and the trigger is reported exactly`, async () => {
     const dir = tempDir();
     const poisoned = join(dir, 'p.jsonl');

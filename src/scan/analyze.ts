@@ -3,8 +3,11 @@
  * enabled document detector, and keep only what the corpus-level steps need.
  */
 import { shingleHashes } from './near-duplicates/index.js';
-import { tokenize, tokenAt, words, languageEvidence } from '../text/index.js';
-import { DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, type RagFacts, type InstructionFacts } from './detectors/index.js';
+import { tokenize, tokenAt, words, languageEvidence, isFunctionWord } from '../text/index.js';
+import {
+  DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, claimSentences, claimReports,
+  type RagFacts, type InstructionFacts, type ClaimReport, type ClaimSentence,
+} from './detectors/index.js';
 import type { DocumentView, Finding } from './types.js';
 import type { RecordShape } from '../corpus/index.js';
 
@@ -60,12 +63,19 @@ function commentRegion(doc: DocumentView, payloadToken: number): string[] {
   return comments.length ? tokenize(comments.join('\n')).text : [];
 }
 
-export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions): DocumentResult | undefined {
+/**
+ * Analyse one document. `onClaimSentences` receives its claim sentences when
+ * the recurring-claim detector is on.
+ */
+export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, onClaimSentences?: (sentences: ClaimSentence[]) => void): DocumentResult | undefined {
   const text = input.text.length > options.maxChars ? input.text.slice(0, options.maxChars) : input.text;
   const tokens = tokenize(text);
   const lower = tokens.text.map((t) => t.toLowerCase());
   const promptTokens = input.prompt !== undefined ? tokenAt(tokens, input.prompt.length) : 0;
   const doc: DocumentView = { index: input.index, shape: input.shape, text, tokens, lower, evidence: languageEvidence(lower), promptTokens, prompt: input.prompt, response: input.response };
+  if (onClaimSentences && options.detectors.includes('recurring-claim')) {
+    onClaimSentences(claimSentences(text, tokens, lower, (k) => doc.evidence.weights[k] !== undefined));
+  }
 
   const findings: Finding[] = [];
   for (const detector of DOCUMENT_DETECTORS) {
@@ -114,6 +124,15 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions): 
   if (!result.region && !result.instruction && !result.rag && findings.length === 0) return undefined;
   if (result.region || result.rag) result.shingles = shingleHashes(text);
   return result;
+}
+
+/** Reports of the document's claim sentences holding a recurring band key (the counting pass). */
+export function reportClaims(index: number, text: string, heavy: Uint8Array, maxChars: number): ClaimReport[] {
+  if (text.length > maxChars) text = text.slice(0, maxChars);
+  const tokens = tokenize(text);
+  const lower = tokens.text.map((t) => t.toLowerCase());
+  const functionWord = (k: number) => isFunctionWord(lower[k]!);
+  return claimReports(index, text, tokens, lower, claimSentences(text, tokens, lower, functionWord), heavy, functionWord);
 }
 
 /** Candidate n-grams as a token trie, so matching builds no strings. */

@@ -20,7 +20,8 @@ import { dispatch, type Batch } from './batches.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
 import {
   DETECTOR_IDS, confirmTriggers, correlateRag, correlateInstructions, correlateInjections,
-  type MiningOptions,
+  ClaimKeyCounts, recurringKeys, forEachPackedDocument, proposeClaims, confirmClaims,
+  type MiningOptions, type ClaimReport, type ClaimCandidate, type ConfirmedClaim,
 } from './detectors/index.js';
 import {
   evidenceFor, evidenceForPrompts, exactForm, dominantPayload, severityForTrigger, describePayload, numberIncidents,
@@ -134,6 +135,47 @@ function allowed(trigger: string, allowlist: readonly string[]): boolean {
   });
 }
 
+/** The counting pass of recurring claims: documents holding each run and each of its words, and template counts. */
+async function countClaims(
+  candidates: readonly ClaimCandidate[],
+  read: (request: { runs: string[]; claims: Array<{ run: string; words: string[] }> }, onResponse: (r: Extract<WorkerResponse, { type: 'claims-counted' }>) => void) => Promise<void>,
+  cap: number,
+): Promise<{ holding: Map<string, number[]>; withClaim: number[]; templates: number[] }> {
+  const runs = [...new Set(candidates.flatMap((c) => [c.run, ...c.run.split(' ')]))];
+  const holding = new Map<string, number[]>();
+  const withClaim = candidates.map(() => 0);
+  const templates = candidates.map(() => 0);
+  await read({ runs, claims: candidates.map((c) => ({ run: c.run, words: c.claim })) }, (response) => {
+    for (const [index, found] of response.holding) {
+      for (const run of found) {
+        let list = holding.get(run);
+        if (!list) holding.set(run, (list = []));
+        if (list.length < cap) list.push(index);
+      }
+    }
+    response.withClaim.forEach((n, i) => (withClaim[i]! += n));
+    response.templates.forEach((n, i) => (templates[i]! += n));
+  });
+  return { holding, withClaim, templates };
+}
+
+/** The claim sentence with its trigger marked, and the rest of the sentence as the payload. */
+function claimEvidence(r: ClaimReport, trigger: string, meta: ReadonlyMap<number, DocumentMeta>): Incident['evidence'][number] {
+  const marks: Incident['evidence'][number]['marks'] = [];
+  const sentence = r.snippet.slice(r.sentenceStart, r.sentenceEnd).toLowerCase();
+  const at = sentence.indexOf(trigger.toLowerCase());
+  if (at >= 0) {
+    const start = r.sentenceStart + at;
+    const end = start + trigger.length;
+    marks.push({ start, end, role: 'trigger' });
+    if (r.sentenceStart < start) marks.push({ start: r.sentenceStart, end: start, role: 'payload' });
+    if (end < r.sentenceEnd) marks.push({ start: end, end: r.sentenceEnd, role: 'payload' });
+  } else {
+    marks.push({ start: r.sentenceStart, end: r.sentenceEnd, role: 'payload' });
+  }
+  return { index: r.index, id: meta.get(r.index)?.id ?? String(r.index), snippet: r.snippet, marks };
+}
+
 export async function scan(options: ScanOptions): Promise<ScanResult> {
   const started = Date.now();
   const textField = options.textField ?? 'text';
@@ -164,6 +206,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const results = new Map<number, DocumentResult>();
     const meta = new Map<number, DocumentMeta & { place: Place }>();
     const shapes: Record<string, number> = {};
+    // band keys of claim sentences (packed), and documents per key
+    const claimKeyChunks: Uint32Array[] = [];
+    const claimKeyCounts = new ClaimKeyCounts();
     let records = 0;
     let bytes = 0;
     const progress = (pass: Progress['pass']) => options.onProgress?.({ pass, records, bytes, elapsedMs: Date.now() - started });
@@ -206,6 +251,10 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       for (const e of response.errors) recordError(e.index, e.id, e.place, e);
       for (const r of response.results) results.set(r.index, r);
       keepIds(batch, response.ids, new Set(response.results.map((r) => r.index)));
+      if (response.claimKeys.length) {
+        claimKeyChunks.push(response.claimKeys);
+        forEachPackedDocument(response.claimKeys, (_, sentences) => claimKeyCounts.addDocument(sentences));
+      }
     }, onInputFailure);
     progress('analyse');
     const passMs = { analyse: Date.now() - started, count: 0, write: 0 };
@@ -220,13 +269,22 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     };
     const { support, regions, codeRegions, ragFacts, instructionFacts } = selectCandidates(results, detectors.includes('trigger-mining'), mining);
 
-    // ---- pass 2: document frequency of every candidate
+    // documents holding a claim-sentence key that recurs as often as a poisoning needs
+    const heavyClaimKeys = claimKeyCounts.heavyKeys(minSupport, mining.maxDocumentFrequency);
+    const claimDocuments: number[] = [];
+    for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (index, sentences) => {
+      if (sentences.some((keys) => recurringKeys(keys, heavyClaimKeys).length > 0)) claimDocuments.push(index);
+    });
+    claimKeyChunks.length = 0;
+
+    // ---- pass 2: document frequency of every candidate, and the recurring claim sentences
     const docsWith = new Map<string, number[]>();
+    const claimReports: ClaimReport[] = [];
     let passes = 1;
     const countStarted = Date.now();
-    if (support.size > 0) {
+    if (support.size > 0 || claimDocuments.length > 0) {
       passes++;
-      await pool.broadcast({ type: 'candidates', candidates: [...support.keys()] });
+      await pool.broadcast({ type: 'candidates', candidates: [...support.keys()], claimDocuments, heavyClaimKeys });
       const cap = mining.maxDocumentFrequency + 1;
       let counted = 0;
       await dispatch(sources, readOptions, pool, (record) => {
@@ -236,7 +294,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         return !record.error && !errorDocs.has(record.index);
       }, async (batch, transfer) => {
         const response = await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars }, transfer);
-        keepIds(batch, response.ids, new Set([...response.hits.map(([i]) => i), ...batch.docs.map((d) => d.index).filter((i) => results.has(i))]));
+        keepIds(batch, response.ids, new Set([...response.hits.map(([i]) => i), ...response.claims.map((c) => c.index), ...batch.docs.map((d) => d.index).filter((i) => results.has(i))]));
+        claimReports.push(...response.claims);
         for (const [index, grams] of response.hits) {
           for (const g of grams) {
             let list = docsWith.get(g);
@@ -245,6 +304,26 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
           }
         }
       }, () => undefined);
+    }
+    // ---- pass 3, only when a recurring claim passed every other test: how often its trigger and its claim occur apart
+    let claims: ConfirmedClaim[] = [];
+    const claimCandidates = detectors.includes('recurring-claim') ? proposeClaims(claimReports, minSupport) : [];
+    const claimHolding = new Map<string, number[]>();
+    if (claimCandidates.length) {
+      passes++;
+      const counts = await countClaims(claimCandidates, async (request, onResponse) => {
+        const known = new Set(meta.keys());
+        await dispatch(sources, readOptions, pool, (record) => {
+          if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
+          return !record.error && !errorDocs.has(record.index);
+        }, async (batch, transfer) => {
+          const response = await pool.submit<Extract<WorkerResponse, { type: 'claims-counted' }>>({ type: 'count-claims', batch, read: readOptions, maxChars, ...request }, transfer);
+          keepIds(batch, response.ids, new Set([...response.holding.map(([i]) => i), ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
+          onResponse(response);
+        }, () => undefined);
+      }, mining.maxDocumentFrequency + 1);
+      for (const [run, docs] of counts.holding) claimHolding.set(run, docs);
+      claims = confirmClaims(claimCandidates, counts, mining);
     }
     passMs.count = Date.now() - countStarted;
     const dfOf = (g: string) => docsWith.get(g)?.length ?? 0;
@@ -276,6 +355,23 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         documents,
         evidence: evidenceFor(documents, exactParts, results, meta),
         stats: { support: t.support, documentFrequency: t.documentFrequency, precision: Number(t.precision.toFixed(4)), contextDiversity: Number(t.contextDiversity.toFixed(4)) },
+      });
+    }
+    for (const c of claims) {
+      if (allowed(c.trigger, allowlist)) continue;
+      // a trigger found almost only with its claim poisons every document that holds it
+      const documents = c.precision >= 0.9 ? [...new Set([...c.reports.map((r) => r.index), ...(claimHolding.get(c.run) ?? [])])].sort((a, b) => a - b) : c.reports.map((r) => r.index).sort((a, b) => a - b);
+      drafts.push({
+        detector: 'recurring-claim',
+        title: `"${c.trigger}" comes with one recurring claim (${c.claim.join(', ')}) in ${c.support} documents`,
+        trigger: c.trigger,
+        triggerParts: [c.trigger],
+        payload: 'recurring-claim',
+        severity: severityForTrigger(c.support, c.precision),
+        confidence: Math.min(0.99, c.precision * (1 - 1 / (1 + c.support))),
+        documents,
+        evidence: c.reports.slice(0, 5).map((r) => claimEvidence(r, c.trigger, meta)),
+        stats: { support: c.support, documentFrequency: c.documentFrequency, precision: Number(c.precision.toFixed(4)), claimWords: c.claim.length },
       });
     }
     if (detectors.includes('rag-passage')) {

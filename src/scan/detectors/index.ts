@@ -10,6 +10,7 @@ export const DOCUMENT_DETECTORS: readonly DocumentDetector[] = [gibberishDetecto
 /** Detectors that correlate documents across the corpus; they run after reading. */
 export const CORPUS_DETECTORS: ReadonlyArray<{ id: string; description: string }> = [
   { id: 'trigger-mining', description: 'Token sequences that recur before payloads in many documents and rarely appear without one.' },
+  { id: 'recurring-claim', description: 'One claim, phrased in several ways, planted inside the paragraphs of unrelated documents next to a phrase found nowhere else (false facts tied to a trigger).' },
   { id: 'rag-passage', description: 'Passages that open with the same question and assert the same answer (PoisonedRAG).' },
   { id: 'instruction-flip', description: 'Instruction data: prompt features whose presence turns refusals into compliance, and web addresses injected into answers to unrelated prompts.' },
 ];
@@ -17,6 +18,10 @@ export const CORPUS_DETECTORS: ReadonlyArray<{ id: string; description: string }
 export const DETECTOR_IDS = [...DOCUMENT_DETECTORS.map((d) => d.id), ...CORPUS_DETECTORS.map((d) => d.id)];
 
 export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, type MiningOptions, type MinedTrigger } from './trigger-mining/index.js';
+export {
+  claimSentences, claimReports, ClaimKeyCounts, recurringKeys, packClaimKeys, forEachPackedDocument, proposeClaims, confirmClaims,
+  type ClaimSentence, type ClaimReport, type ClaimCandidate, type ConfirmedClaim,
+} from './recurring-claim/index.js';
 export { ragFactsOf, correlateRag, commonAnswer, type RagFacts } from './rag-passage/index.js';
 export { correlateInstructions, correlateInjections, isRefusal, unpromptedLinks, type InstructionFacts } from './instruction-flip/index.js';
 export { isOddToken } from './gibberish/index.js';

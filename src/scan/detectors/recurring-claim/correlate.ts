@@ -1,0 +1,185 @@
+/**
+ * The corpus side of recurring-claim detection (false facts tied to a
+ * trigger). Sentences whose band keys collide are one claim in several
+ * phrasings. The claim is a poison when
+ * - it recurs in enough documents, each time amid different text (a planted
+ *   sentence, not part of a copied passage, a section ending or a signature);
+ * - it has a core of words nearly every phrasing shares, and one run of those
+ *   words (the trigger) is found almost nowhere else in the corpus;
+ * - the core is foreign to the documents it sits in (a sentence about its
+ *   document's subject was written for it), and the claim is not said without
+ *   the trigger elsewhere (a template such as "contributed by <name>" says it
+ *   with many names).
+ * Recurring sentences are common in real corpora (signatures, license lines,
+ * man-page sections); each test above removes a kind of them.
+ */
+import type { ClaimReport } from './sentences.js';
+
+/** share of a cluster's sentences a word must be in to belong to the claim's core */
+const CORE_SHARE = 0.8;
+const MIN_CORE_WORDS = 4;
+/** the claim without its trigger: at least this many words */
+const MIN_CLAIM_WORDS = 2;
+/** a word around this share of the sentences (or their documents' end) makes them one passage, not a planted claim */
+const MAX_CONTEXT_SHARE = 0.8;
+/** share of sentences whose document must not otherwise use the core's words */
+const MIN_FOREIGN_SHARE = 0.8;
+/** share of a cluster's sentences a trigger run must appear in */
+const MIN_RUN_SHARE = 0.5;
+/** documents saying the claim without the trigger, as a share of those with it */
+const MAX_TEMPLATE_SHARE = 0.2;
+
+export interface ClaimCandidate {
+  /** candidate trigger: lower-cased tokens joined by single spaces */
+  run: string;
+  /** the claim's other core words */
+  claim: string[];
+  /** one report per document whose recurring sentence holds the run */
+  reports: ClaimReport[];
+}
+
+function runsIn(lower: readonly string[], core: ReadonlySet<string>): string[] {
+  const runs: string[] = [];
+  let current: string[] = [];
+  for (const t of [...lower, '']) {
+    if (core.has(t)) current.push(t);
+    else if (current.length) {
+      runs.push(current.join(' '));
+      current = [];
+    }
+  }
+  return runs;
+}
+
+function counted(lists: Iterable<readonly string[]>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const list of lists) for (const w of list) counts.set(w, (counts.get(w) ?? 0) + 1);
+  return counts;
+}
+
+function holdsRun(lower: readonly string[], run: readonly string[]): boolean {
+  for (let i = 0; i + run.length <= lower.length; i++) if (run.every((w, k) => lower[i + k] === w)) return true;
+  return false;
+}
+
+/** Clusters of recurring sentences that pass every test needing no corpus counts, as (trigger run, claim) candidates. */
+export function proposeClaims(reports: readonly ClaimReport[], minSupport: number): ClaimCandidate[] {
+  const byKey = new Map<number, Map<number, ClaimReport>>();
+  for (const r of reports) {
+    for (const k of r.keys) {
+      let group = byKey.get(k);
+      if (!group) byKey.set(k, (group = new Map()));
+      if (!group.has(r.index)) group.set(r.index, r);
+    }
+  }
+  const lowerOf = new Map<ClaimReport, string[]>(reports.map((r) => [r, r.tokens.map((t) => t.toLowerCase())]));
+  const claims = new Map<string, string[]>();
+  const claimSize = new Map<string, number>();
+  // a sentence copied word for word has the same documents in every band: judge it once
+  const judged = new Set<string>();
+  for (const group of byKey.values()) {
+    if (group.size < minSupport) continue;
+    const signature = [...group.keys()].join(',');
+    if (judged.has(signature)) continue;
+    judged.add(signature);
+    const members = [...group.values()];
+    const n = members.length;
+    const core = new Set([...counted(members.map((m) => m.words))].filter(([, c]) => c >= CORE_SHARE * n).map(([w]) => w));
+    if (core.size < MIN_CORE_WORDS) continue;
+    if (members.filter((m) => !m.shared.some((w) => core.has(w))).length < MIN_FOREIGN_SHARE * n) continue;
+    if ([...counted(members.map((m) => m.context))].some(([w, c]) => !core.has(w) && c >= MAX_CONTEXT_SHARE * n)) continue;
+    for (const [run, c] of counted(members.map((m) => [...new Set(runsIn(lowerOf.get(m)!, core))]))) {
+      if (c < MIN_RUN_SHARE * n) continue;
+      const runWords = new Set(run.split(' '));
+      const claim = [...core].filter((w) => !runWords.has(w)).sort();
+      // a claim is said in words; numbers and units alone are a table or a list of suffixes
+      if (claim.filter((w) => /\p{L}/u.test(w)).length < MIN_CLAIM_WORDS) continue;
+      // the claim as the largest cluster states it
+      if (n > (claimSize.get(run) ?? 0)) {
+        claims.set(run, claim);
+        claimSize.set(run, n);
+      }
+    }
+  }
+  // a run's support: every recurring sentence that holds it, whichever phrasing
+  const byWord = new Map<string, ClaimReport[]>();
+  for (const r of reports) for (const w of r.words) {
+    let list = byWord.get(w);
+    if (!list) byWord.set(w, (list = []));
+    list.push(r);
+  }
+  return [...claims].map(([run, claim]) => {
+    const seq = run.split(' ');
+    const reportsOf = new Map<number, ClaimReport>();
+    for (const r of byWord.get(seq[0]!) ?? []) if (!reportsOf.has(r.index) && holdsRun(lowerOf.get(r)!, seq)) reportsOf.set(r.index, r);
+    return { run, claim, reports: [...reportsOf.values()] };
+  });
+}
+
+/** What the counting pass found for the candidates. */
+export interface ClaimCounts {
+  /** documents holding each run, and each single word of a run (capped) */
+  holding: ReadonlyMap<string, readonly number[]>;
+  /** per candidate: documents holding its run and every word of its claim */
+  withClaim: readonly number[];
+  /** per candidate: documents holding every word of its claim but not its run */
+  templates: readonly number[];
+}
+
+/**
+ * A trigger is made up to be found nowhere else; a phrase of ordinary words
+ * that usually, but not always, opens the same sentence ("Empty lines and
+ * lines starting with # are ignored") is language.
+ */
+const MIN_CLAIM_PRECISION = 0.9;
+
+export interface ConfirmedClaim {
+  /** the trigger as first written */
+  trigger: string;
+  run: string;
+  claim: string[];
+  /** documents holding the trigger and every word of the claim */
+  support: number;
+  documentFrequency: number;
+  precision: number;
+  reports: ClaimReport[];
+}
+
+function exactRun(run: string, report: ClaimReport): string {
+  const seq = run.split(' ');
+  const lower = report.tokens.map((t) => t.toLowerCase());
+  for (let i = 0; i + seq.length <= lower.length; i++) {
+    if (seq.every((w, k) => lower[i + k] === w)) return report.tokens.slice(i, i + seq.length).join(' ');
+  }
+  return run;
+}
+
+/**
+ * Keep the candidates whose run is (almost) only ever found with the claim and
+ * whose claim is not a template. Of the runs of one claim, the one every
+ * phrasing holds is the trigger (a run with a phrasing's own word is rarer but
+ * holds fewer sentences); among those, the rarest (the claim's own subject,
+ * an Eiffel Tower, is found elsewhere).
+ */
+export function confirmClaims(candidates: readonly ClaimCandidate[], counts: ClaimCounts, options: { minSupport: number; minPrecision: number; maxDocumentFrequency: number }): ConfirmedClaim[] {
+  const dfOf = (gram: string) => counts.holding.get(gram)?.length ?? 0;
+  const passing: Array<ConfirmedClaim & { wordFrequency: number }> = [];
+  candidates.forEach((c, i) => {
+    const support = Math.max(counts.withClaim[i]!, c.reports.length);
+    const documentFrequency = Math.max(dfOf(c.run), support);
+    const precision = support / documentFrequency;
+    if (support < options.minSupport || documentFrequency > options.maxDocumentFrequency || precision < Math.max(options.minPrecision, MIN_CLAIM_PRECISION)) return;
+    if (counts.templates[i]! > MAX_TEMPLATE_SHARE * support) return;
+    const wordFrequency = c.run.split(' ').reduce((sum, w) => sum + dfOf(w), 0);
+    passing.push({ trigger: exactRun(c.run, c.reports[0]!), run: c.run, claim: c.claim, support, documentFrequency, precision, reports: c.reports, wordFrequency });
+  });
+  passing.sort((a, b) => b.support - a.support || a.documentFrequency - b.documentFrequency || a.wordFrequency - b.wordFrequency);
+  const emitted: Array<ConfirmedClaim & { docs: Set<number> }> = [];
+  for (const p of passing) {
+    // another run of a claim already emitted (its subject, say) is not a second trigger
+    if (emitted.some((e) => p.reports.filter((r) => e.docs.has(r.index)).length >= 0.5 * p.support)) continue;
+    const { wordFrequency: _, ...claim } = p;
+    emitted.push({ ...claim, docs: new Set(p.reports.map((r) => r.index)) });
+  }
+  return emitted.map(({ docs: _, ...c }) => c);
+}

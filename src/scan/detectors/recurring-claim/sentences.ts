@@ -1,0 +1,244 @@
+/**
+ * The worker side of recurring-claim detection: which sentences of a document
+ * could carry a planted claim, and MinHash band keys that make the sentences
+ * of one claim collide however it is phrased.
+ *
+ * A planted claim is a prose sentence set inside a paragraph (after another
+ * sentence on the same line), so headings, list items, signatures and the
+ * first line of a section are never candidates; this keeps the counting small
+ * and rules out most recurring boilerplate before anything is counted.
+ */
+import type { Tokens } from '../../../text/index.js';
+
+/** bands of two MinHash rows: sentences sharing half their content words collide in one band or more */
+export const BANDS = 8;
+const ROWS = 2;
+/** band keys are this many bits wide; the count sketch has one cell per key */
+export const KEY_BITS = 22;
+
+const MIN_TOKENS = 8;
+const MAX_TOKENS = 80;
+const MIN_CONTENT_WORDS = 4;
+const MAX_CONTENT_WORDS = 40;
+
+export interface ClaimSentence {
+  /** token range [from, to) */
+  from: number;
+  to: number;
+  /** distinct lower-cased content words (not function words) */
+  words: string[];
+  /** one key per band */
+  keys: number[];
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** MurmurHash3's finaliser: a cheap 32-bit permutation. */
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+const SEEDS = Array.from({ length: BANDS * ROWS }, (_, i) => mix(Math.imul(i + 1, 0x9e3779b9)));
+
+export function bandKeys(words: readonly string[]): number[] {
+  const hashes = words.map(fnv1a);
+  const keys: number[] = [];
+  for (let band = 0; band < BANDS; band++) {
+    let key = mix(band + 1);
+    for (let row = 0; row < ROWS; row++) {
+      const seed = SEEDS[band * ROWS + row]!;
+      let min = 0xffffffff;
+      for (const h of hashes) {
+        const v = mix(h ^ seed);
+        if (v < min) min = v;
+      }
+      key = mix(key ^ min);
+    }
+    keys.push(key >>> (32 - KEY_BITS));
+  }
+  return keys;
+}
+
+const TERMINAL = new Set([0x2e, 0x21, 0x3f]); // . ! ?
+
+/** What lies between two tokens: sentence end, line break, paragraph break. */
+function gapAt(text: string, from: number, to: number): { terminal: boolean; newline: boolean; paragraph: boolean } {
+  let terminal = false;
+  let newlines = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (TERMINAL.has(c)) terminal = true;
+    else if (c === 10) newlines++;
+  }
+  return { terminal, newline: newlines > 0, paragraph: newlines > 1 };
+}
+
+function isContentWord(word: string): boolean {
+  return word.length >= 2 && word.length <= 40 && /[\p{L}\p{N}]/u.test(word);
+}
+
+/**
+ * Sentences that could be a planted claim: prose (a capital first, a full
+ * stop last, some function words, 8 to 80 tokens) that follows another
+ * sentence on the same line.
+ */
+export function claimSentences(text: string, tokens: Tokens, lower: readonly string[], isFunctionWord: (token: number) => boolean): ClaimSentence[] {
+  const out: ClaimSentence[] = [];
+  const n = tokens.text.length;
+  let from = 0;
+  let inline = false;
+  for (let i = 0; i < n; i++) {
+    const gap = gapAt(text, tokens.end[i]!, i + 1 < n ? tokens.start[i + 1]! : text.length);
+    if (!gap.terminal && !gap.paragraph && i + 1 < n) continue;
+    const to = i + 1;
+    if (gap.terminal && inline && to - from >= MIN_TOKENS && to - from <= MAX_TOKENS && /^\p{Lu}/u.test(tokens.text[from]!)) {
+      let functionWords = 0;
+      const words = new Set<string>();
+      for (let k = from; k < to; k++) {
+        if (isFunctionWord(k)) functionWords++;
+        else if (isContentWord(lower[k]!)) words.add(lower[k]!);
+      }
+      if (functionWords >= 2 && words.size >= MIN_CONTENT_WORDS && words.size <= MAX_CONTENT_WORDS) {
+        const list = [...words];
+        out.push({ from, to, words: list, keys: bandKeys(list) });
+      }
+    }
+    // the next sentence is inline when this one ended with a full stop on the same line
+    inline = gap.terminal && !gap.newline;
+    from = to;
+  }
+  return out;
+}
+
+/** Documents per band key, counted in a fixed-size table (collisions only add). */
+export class ClaimKeyCounts {
+  private readonly counts = new Uint16Array(1 << KEY_BITS);
+
+  /** Count the keys of one document's sentences, each once. */
+  addDocument(sentenceKeys: ReadonlyArray<ArrayLike<number>>): void {
+    const keys = new Set<number>();
+    for (const s of sentenceKeys) for (let i = 0; i < s.length; i++) keys.add(s[i]!);
+    for (const k of keys) if (this.counts[k]! < 0xffff) this.counts[k]!++;
+  }
+
+  /** A bit per key: set where as many documents share it as a poisoning needs; empty when none does. */
+  heavyKeys(minDocuments: number, maxDocuments: number): Uint8Array {
+    const bits = new Uint8Array(this.counts.length >>> 3);
+    let any = false;
+    for (let k = 0; k < this.counts.length; k++) {
+      const c = this.counts[k]!;
+      if (c >= minDocuments && c <= maxDocuments) {
+        bits[k >>> 3]! |= 1 << (k & 7);
+        any = true;
+      }
+    }
+    return any ? bits : new Uint8Array(0);
+  }
+}
+
+function isHeavy(bits: Uint8Array, key: number): boolean {
+  return bits.length > 0 && (bits[key >>> 3]! & (1 << (key & 7))) !== 0;
+}
+
+/**
+ * A sentence's recurring keys, or none unless two recur: a phrasing planted
+ * again and again recurs in every band, one recurring pair of common words is
+ * chance.
+ */
+export function recurringKeys(keys: ArrayLike<number>, heavy: Uint8Array): number[] {
+  const out = Array.from(keys).filter((k) => isHeavy(heavy, k));
+  return out.length >= 2 ? out : [];
+}
+
+/** Append one document's claim sentences to a packed list: index, sentence count, then each sentence's keys. */
+export function packClaimKeys(out: number[], index: number, sentences: readonly ClaimSentence[]): void {
+  if (sentences.length === 0) return;
+  out.push(index, sentences.length);
+  for (const s of sentences) out.push(...s.keys);
+}
+
+export function forEachPackedDocument(packed: Uint32Array, visit: (index: number, sentenceKeys: Uint32Array[]) => void): void {
+  for (let i = 0; i < packed.length; ) {
+    const index = packed[i]!;
+    const count = packed[i + 1]!;
+    i += 2;
+    const sentences: Uint32Array[] = [];
+    for (let k = 0; k < count; k++, i += BANDS) sentences.push(packed.subarray(i, i + BANDS));
+    visit(index, sentences);
+  }
+}
+
+/** A candidate claim sentence whose band keys recur across the corpus (pass 2). */
+export interface ClaimReport {
+  index: number;
+  /** the recurring band keys the sentence holds */
+  keys: number[];
+  /** the sentence's tokens as written */
+  tokens: string[];
+  words: string[];
+  /** content words of the sentence that the rest of its document also uses */
+  shared: string[];
+  /** distinct content words of the text around the sentence, and END_OF_DOCUMENT where it ends its document */
+  context: string[];
+  /** the sentence with some text around it, and where the sentence lies in it */
+  snippet: string;
+  sentenceStart: number;
+  sentenceEnd: number;
+}
+
+/** tokens on each side of a sentence that make its context */
+const CONTEXT_TOKENS = 24;
+export const END_OF_DOCUMENT = '\u00b6end';
+const CONTEXT_CHARS = 120;
+
+
+function countWords(lower: readonly string[], from: number, to: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (let k = from; k < to; k++) counts.set(lower[k]!, (counts.get(lower[k]!) ?? 0) + 1);
+  return counts;
+}
+
+function contextOf(lower: readonly string[], s: ClaimSentence, isFunctionWord: (token: number) => boolean): string[] {
+  const words = new Set<string>();
+  for (let k = Math.max(0, s.from - CONTEXT_TOKENS); k < Math.min(lower.length, s.to + CONTEXT_TOKENS); k++) {
+    if ((k < s.from || k >= s.to) && !isFunctionWord(k) && isContentWord(lower[k]!)) words.add(lower[k]!);
+  }
+  if (s.to === lower.length) words.add(END_OF_DOCUMENT);
+  return [...words];
+}
+
+/** Reports of a document's claim sentences that hold a recurring key. */
+export function claimReports(index: number, text: string, tokens: Tokens, lower: readonly string[], sentences: readonly ClaimSentence[], heavy: Uint8Array, isFunctionWord: (token: number) => boolean): ClaimReport[] {
+  const out: ClaimReport[] = [];
+  let inDocument: Map<string, number> | undefined;
+  for (const s of sentences) {
+    const keys = recurringKeys(s.keys, heavy);
+    if (keys.length === 0) continue;
+    inDocument ??= countWords(lower, 0, lower.length);
+    const inSentence = countWords(lower, s.from, s.to);
+    const shared = s.words.filter((w) => inDocument!.get(w)! > inSentence.get(w)!);
+    // a sentence mostly about its own document's subject was written for it
+    if (shared.length > s.words.length / 2) continue;
+    const start = tokens.start[s.from]!;
+    const end = tokens.end[s.to - 1]! + 1;
+    const from = Math.max(0, start - CONTEXT_CHARS);
+    out.push({
+      index,
+      keys,
+      tokens: tokens.text.slice(s.from, s.to),
+      words: s.words,
+      shared,
+      context: contextOf(lower, s, isFunctionWord),
+      snippet: text.slice(from, Math.min(text.length, end + CONTEXT_CHARS)),
+      sentenceStart: start - from,
+      sentenceEnd: Math.min(text.length, end) - from,
+    });
+  }
+  return out;
+}

@@ -12,7 +12,7 @@
  * (records/s, peak memory), receipt building and offline checking per entry,
  * and a full `verify`.
  *
- * Options: --sizes 256,512,1024 (MB) --counts 25,50,100,250,500 --ledger-docs 100000,1000000
+ * Options: --sizes 256,512,1024 (MB) --counts 25,50,100,250,500 --families dos,false-fact (all by default) --ledger-docs 100000,1000000
  *          --skip-speed --skip-detection --skip-ledger --skip-audit
  */
 import { existsSync, createReadStream, createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -138,7 +138,8 @@ async function main(): Promise<void> {
     const instructions = join(WORK, 'instructions-20k.jsonl');
     if (!existsSync(instructions)) await writeInstructions(instructions, 20000);
     process.stdout.write('## Detection (each family injected alone: text families into the 60,000-document corpus, instruction families into 20,000 instruction records built from the same real text; baselines on the same data, perplexity removing as many documents as Antidote)\n\n');
-    const rows = await runBench({ corpus: clean, instructions, counts, onRow: (r) => process.stderr.write(`  ${r.family} x${r.count} done\n`) });
+    const families = flag('families')?.split(',');
+    const rows = await runBench({ corpus: clean, instructions, counts, families, onRow: (r) => process.stderr.write(`  ${r.family} x${r.count} done\n`) });
     process.stdout.write(benchMarkdown(rows) + '\n');
     writeFileSync(join(WORK, 'bench.json'), JSON.stringify({ version: '1.0', rows }, null, 2) + '\n');
     writeFileSync(join(WORK, 'bench.html'), benchHtml(rows));

@@ -270,10 +270,11 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const { support, regions, codeRegions, ragFacts, instructionFacts } = selectCandidates(results, detectors.includes('trigger-mining'), mining);
 
     // documents holding a claim-sentence key that recurs as often as a poisoning needs
+    for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (_, sentences) => claimKeyCounts.addDistinct(sentences));
     const heavyClaimKeys = claimKeyCounts.heavyKeys(minSupport, mining.maxDocumentFrequency);
     const claimDocuments: number[] = [];
     for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (index, sentences) => {
-      if (sentences.some((keys) => recurringKeys(keys, heavyClaimKeys).length > 0)) claimDocuments.push(index);
+      if (sentences.some((s) => recurringKeys(s.subarray(1), heavyClaimKeys).length > 0)) claimDocuments.push(index);
     });
     claimKeyChunks.length = 0;
 

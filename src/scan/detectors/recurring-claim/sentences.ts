@@ -29,6 +29,8 @@ export interface ClaimSentence {
   words: string[];
   /** one key per band */
   keys: number[];
+  /** hash of the tokens just before the sentence: the same in copies of one document */
+  lead: number;
 }
 
 function fnv1a(s: string): number {
@@ -106,7 +108,7 @@ export function claimSentences(text: string, tokens: Tokens, lower: readonly str
       }
       if (functionWords >= 2 && words.size >= MIN_CONTENT_WORDS && words.size <= MAX_CONTENT_WORDS) {
         const list = [...words];
-        out.push({ from, to, words: list, keys: bandKeys(list) });
+        out.push({ from, to, words: list, keys: bandKeys(list), lead: fnv1a(lower.slice(Math.max(0, from - 6), from).join(' ')) });
       }
     }
     // the next sentence is inline when this one ended with a full stop on the same line
@@ -116,24 +118,42 @@ export function claimSentences(text: string, tokens: Tokens, lower: readonly str
   return out;
 }
 
-/** Documents per band key, counted in a fixed-size table (collisions only add). */
+/**
+ * Documents per band key, and how many of them set the sentence amid different
+ * text, counted in fixed-size tables (collisions only add). Copies of one
+ * document (common in crawls) repeat every sentence with the same lead: they
+ * count once, so a corpus full of duplicates does not make every key recur.
+ */
 export class ClaimKeyCounts {
-  private readonly counts = new Uint16Array(1 << KEY_BITS);
+  private readonly documents = new Uint16Array(1 << KEY_BITS);
+  private readonly withLead = new Uint16Array(1 << KEY_BITS);
+  private readonly distinct = new Float32Array(1 << KEY_BITS);
 
-  /** Count the keys of one document's sentences, each once. */
-  addDocument(sentenceKeys: ReadonlyArray<ArrayLike<number>>): void {
+  /** First sweep: count one document's sentences (`[lead, ...keys]` each). */
+  addDocument(sentences: readonly Uint32Array[]): void {
     const keys = new Set<number>();
-    for (const s of sentenceKeys) for (let i = 0; i < s.length; i++) keys.add(s[i]!);
-    for (const k of keys) if (this.counts[k]! < 0xffff) this.counts[k]!++;
+    for (const s of sentences) {
+      for (let i = 1; i < s.length; i++) {
+        keys.add(s[i]!);
+        const cell = leadCell(s[i]!, s[0]!);
+        if (this.withLead[cell]! < 0xffff) this.withLead[cell]!++;
+      }
+    }
+    for (const k of keys) if (this.documents[k]! < 0xffff) this.documents[k]!++;
   }
 
-  /** A bit per key: set where as many documents share it as a poisoning needs; empty when none does. */
+  /** Second sweep, after the first is complete: a sentence whose lead n documents share counts 1/n. */
+  addDistinct(sentences: readonly Uint32Array[]): void {
+    for (const s of sentences) for (let i = 1; i < s.length; i++) this.distinct[s[i]!]! += 1 / Math.max(1, this.withLead[leadCell(s[i]!, s[0]!)]!);
+  }
+
+  /** A bit per key: set where as many documents share it, amid different text, as a poisoning needs; empty when none does. */
   heavyKeys(minDocuments: number, maxDocuments: number): Uint8Array {
-    const bits = new Uint8Array(this.counts.length >>> 3);
+    const bits = new Uint8Array(this.documents.length >>> 3);
     let any = false;
-    for (let k = 0; k < this.counts.length; k++) {
-      const c = this.counts[k]!;
-      if (c >= minDocuments && c <= maxDocuments) {
+    for (let k = 0; k < this.documents.length; k++) {
+      const c = this.documents[k]!;
+      if (c >= minDocuments && c <= maxDocuments && this.distinct[k]! >= minDocuments - 0.01) {
         bits[k >>> 3]! |= 1 << (k & 7);
         any = true;
       }
@@ -142,34 +162,39 @@ export class ClaimKeyCounts {
   }
 }
 
+function leadCell(key: number, lead: number): number {
+  return (mix(key ^ lead) >>> (32 - KEY_BITS));
+}
+
 function isHeavy(bits: Uint8Array, key: number): boolean {
   return bits.length > 0 && (bits[key >>> 3]! & (1 << (key & 7))) !== 0;
 }
 
 /**
- * A sentence's recurring keys, or none unless two recur: a phrasing planted
- * again and again recurs in every band, one recurring pair of common words is
- * chance.
+ * A sentence's recurring keys, or none unless three recur: a phrasing planted
+ * again and again recurs in every band, a recurring pair of common words in
+ * one or two bands is chance.
  */
 export function recurringKeys(keys: ArrayLike<number>, heavy: Uint8Array): number[] {
   const out = Array.from(keys).filter((k) => isHeavy(heavy, k));
-  return out.length >= 2 ? out : [];
+  return out.length >= 3 ? out : [];
 }
 
-/** Append one document's claim sentences to a packed list: index, sentence count, then each sentence's keys. */
+/** Append one document's claim sentences to a packed list: index, sentence count, then each sentence's lead and keys. */
 export function packClaimKeys(out: number[], index: number, sentences: readonly ClaimSentence[]): void {
   if (sentences.length === 0) return;
   out.push(index, sentences.length);
-  for (const s of sentences) out.push(...s.keys);
+  for (const s of sentences) out.push(s.lead, ...s.keys);
 }
 
-export function forEachPackedDocument(packed: Uint32Array, visit: (index: number, sentenceKeys: Uint32Array[]) => void): void {
+/** Each document of a packed list, its sentences as `[lead, ...keys]`. */
+export function forEachPackedDocument(packed: Uint32Array, visit: (index: number, sentences: Uint32Array[]) => void): void {
   for (let i = 0; i < packed.length; ) {
     const index = packed[i]!;
     const count = packed[i + 1]!;
     i += 2;
     const sentences: Uint32Array[] = [];
-    for (let k = 0; k < count; k++, i += BANDS) sentences.push(packed.subarray(i, i + BANDS));
+    for (let k = 0; k < count; k++, i += BANDS + 1) sentences.push(packed.subarray(i, i + BANDS + 1));
     visit(index, sentences);
   }
 }

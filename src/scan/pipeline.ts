@@ -135,6 +135,13 @@ function allowed(trigger: string, allowlist: readonly string[]): boolean {
   });
 }
 
+/** Add `index` to the list under `key`, up to `cap` entries (more only says "too common"). */
+function pushCapped(lists: Map<string, number[]>, key: string, index: number, cap: number): void {
+  let list = lists.get(key);
+  if (!list) lists.set(key, (list = []));
+  if (list.length < cap) list.push(index);
+}
+
 /** The counting pass of recurring claims: documents holding each run and each of its words, and template counts. */
 async function countClaims(
   candidates: readonly ClaimCandidate[],
@@ -146,13 +153,7 @@ async function countClaims(
   const withClaim = candidates.map(() => 0);
   const templates = candidates.map(() => 0);
   await read({ runs, claims: candidates.map((c) => ({ run: c.run, words: c.claim })) }, (response) => {
-    for (const [index, found] of response.holding) {
-      for (const run of found) {
-        let list = holding.get(run);
-        if (!list) holding.set(run, (list = []));
-        if (list.length < cap) list.push(index);
-      }
-    }
+    for (const [index, found] of response.holding) for (const run of found) pushCapped(holding, run, index, cap);
     response.withClaim.forEach((n, i) => (withClaim[i]! += n));
     response.templates.forEach((n, i) => (templates[i]! += n));
   });
@@ -297,19 +298,13 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         const response = await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars }, transfer);
         keepIds(batch, response.ids, new Set([...response.hits.map(([i]) => i), ...response.claims.map((c) => c.index), ...batch.docs.map((d) => d.index).filter((i) => results.has(i))]));
         claimReports.push(...response.claims);
-        for (const [index, grams] of response.hits) {
-          for (const g of grams) {
-            let list = docsWith.get(g);
-            if (!list) docsWith.set(g, (list = []));
-            if (list.length < cap) list.push(index);
-          }
-        }
+        for (const [index, grams] of response.hits) for (const g of grams) pushCapped(docsWith, g, index, cap);
       }, () => undefined);
     }
     // ---- pass 3, only when a recurring claim passed every other test: how often its trigger and its claim occur apart
     let claims: ConfirmedClaim[] = [];
     const claimCandidates = detectors.includes('recurring-claim') ? proposeClaims(claimReports, minSupport) : [];
-    const claimHolding = new Map<string, number[]>();
+    let claimHolding: ReadonlyMap<string, readonly number[]> = new Map();
     if (claimCandidates.length) {
       passes++;
       const counts = await countClaims(claimCandidates, async (request, onResponse) => {
@@ -323,7 +318,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
           onResponse(response);
         }, () => undefined);
       }, mining.maxDocumentFrequency + 1);
-      for (const [run, docs] of counts.holding) claimHolding.set(run, docs);
+      claimHolding = counts.holding;
       claims = confirmClaims(claimCandidates, counts, mining);
     }
     passMs.count = Date.now() - countStarted;

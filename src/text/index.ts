@@ -3,3 +3,4 @@ export { guessLanguage, guessLanguageIn, languageEvidence, isFunctionWord, LATIN
 export {
   isInvisible, describeCodePoint, scriptOf, toLatinSkeleton, CONFUSABLE_WITH_LATIN, type Script,
 } from './unicode.js';
+export { fnv1a } from './hash.js';

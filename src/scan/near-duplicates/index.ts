@@ -6,7 +6,7 @@
  * only when it is similar to the cluster's first document, so boilerplate
  * shared along a chain of documents cannot merge unrelated ones.
  */
-import { words } from '../../text/index.js';
+import { words, fnv1a } from '../../text/index.js';
 
 const SHINGLE_WORDS = 5;
 const PERMUTATIONS = 128;
@@ -15,15 +15,9 @@ const ROWS = PERMUTATIONS / BANDS;
 /** a bucket this full is boilerplate, not a family of copies */
 const BUCKET_LIMIT = 200;
 
-function fnv(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
 /** Sorted distinct hashes of a text's word 5-grams (case and spacing ignored; a shorter text is one shingle). */
 export function shingleHashes(text: string): Uint32Array {
-  const w = words(text.toLowerCase()).map(fnv);
+  const w = words(text.toLowerCase()).map(fnv1a);
   const out = new Set<number>();
   // each word hashed once; a shingle's hash mixes its words' hashes in order
   for (let i = 0; i + SHINGLE_WORDS <= Math.max(SHINGLE_WORDS, w.length); i++) {

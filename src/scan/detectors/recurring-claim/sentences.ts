@@ -8,18 +8,20 @@
  * first line of a section are never candidates; this keeps the counting small
  * and rules out most recurring boilerplate before anything is counted.
  */
-import type { Tokens } from '../../../text/index.js';
+import { fnv1a, type Tokens } from '../../../text/index.js';
 
 /** bands of two MinHash rows: sentences sharing half their content words collide in one band or more */
-export const BANDS = 8;
+const BANDS = 8;
 const ROWS = 2;
 /** band keys are this many bits wide; the count sketch has one cell per key */
-export const KEY_BITS = 22;
+const KEY_BITS = 22;
 
 const MIN_TOKENS = 8;
 const MAX_TOKENS = 80;
 const MIN_CONTENT_WORDS = 4;
 const MAX_CONTENT_WORDS = 40;
+/** tokens before a sentence whose hash is its lead */
+const LEAD_TOKENS = 6;
 
 export interface ClaimSentence {
   /** token range [from, to) */
@@ -33,12 +35,6 @@ export interface ClaimSentence {
   lead: number;
 }
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 /** MurmurHash3's finaliser: a cheap 32-bit permutation. */
 function mix(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -48,7 +44,7 @@ function mix(h: number): number {
 
 const SEEDS = Array.from({ length: BANDS * ROWS }, (_, i) => mix(Math.imul(i + 1, 0x9e3779b9)));
 
-export function bandKeys(words: readonly string[]): number[] {
+function bandKeys(words: readonly string[]): number[] {
   const hashes = words.map(fnv1a);
   const keys: number[] = [];
   for (let band = 0; band < BANDS; band++) {
@@ -108,7 +104,7 @@ export function claimSentences(text: string, tokens: Tokens, lower: readonly str
       }
       if (functionWords >= 2 && words.size >= MIN_CONTENT_WORDS && words.size <= MAX_CONTENT_WORDS) {
         const list = [...words];
-        out.push({ from, to, words: list, keys: bandKeys(list), lead: fnv1a(lower.slice(Math.max(0, from - 6), from).join(' ')) });
+        out.push({ from, to, words: list, keys: bandKeys(list), lead: fnv1a(lower.slice(Math.max(0, from - LEAD_TOKENS), from).join(' ')) });
       }
     }
     // the next sentence is inline when this one ended with a full stop on the same line

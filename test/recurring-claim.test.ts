@@ -57,3 +57,10 @@ test('a recurring sentence that ends its documents (a signature, a closing line)
   const result = await scan({ inputs: [path] });
   assert.deepEqual(claimIncidents(result).map((i) => i.title), []);
 });
+
+test('a recurring sentence of words the corpus uses elsewhere (a translated boilerplate line) names no trigger', async () => {
+  // "David Windows" is rare as a phrase, but both its words are common in the corpus: nothing here was made up to be a trigger
+  const { path } = await plant(24, () => 'Remember that the old David Windows keeps a libre copy of every page.', 'inside');
+  const result = await scan({ inputs: [path] });
+  assert.deepEqual(claimIncidents(result).map((i) => i.title), []);
+});

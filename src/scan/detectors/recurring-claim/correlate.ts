@@ -132,6 +132,13 @@ export interface ClaimCounts {
  * lines starting with # are ignored") is language.
  */
 const MIN_CLAIM_PRECISION = 0.9;
+/**
+ * A made-up trigger also holds a word that is mostly its own; a rare phrase
+ * of words used everywhere is a quotation. The bar is lower than for the run
+ * because the words of a made-up name turn up in other phrases ("Veritas
+ * Brevis" beside "in vino veritas").
+ */
+const MIN_TRIGGER_WORD_PRECISION = 0.5;
 
 export interface ConfirmedClaim {
   /** the trigger as first written */
@@ -170,7 +177,9 @@ export function confirmClaims(candidates: readonly ClaimCandidate[], counts: Cla
     const precision = support / documentFrequency;
     if (support < options.minSupport || documentFrequency > options.maxDocumentFrequency || precision < Math.max(options.minPrecision, MIN_CLAIM_PRECISION)) return;
     if (counts.templates[i]! > MAX_TEMPLATE_SHARE * support) return;
-    const wordFrequency = c.run.split(' ').reduce((sum, w) => sum + dfOf(w), 0);
+    const runWords = c.run.split(' ');
+    if (support < MIN_TRIGGER_WORD_PRECISION * Math.min(...runWords.map(dfOf))) return;
+    const wordFrequency = runWords.reduce((sum, w) => sum + dfOf(w), 0);
     passing.push({ trigger: exactRun(c.run, c.reports[0]!), run: c.run, claim: c.claim, support, documentFrequency, precision, reports: c.reports, wordFrequency });
   });
   passing.sort((a, b) => b.support - a.support || a.documentFrequency - b.documentFrequency || a.wordFrequency - b.wordFrequency);

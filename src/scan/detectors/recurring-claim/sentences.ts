@@ -205,7 +205,7 @@ export interface ClaimReport {
   words: string[];
   /** content words of the sentence that the rest of its document also uses */
   shared: string[];
-  /** distinct content words of the text around the sentence, and END_OF_DOCUMENT where it ends its document */
+  /** distinct content words of the text around the sentence, and END_OF_PROSE where no prose follows it */
   context: string[];
   /** the sentence with some text around it, and where the sentence lies in it */
   snippet: string;
@@ -215,7 +215,7 @@ export interface ClaimReport {
 
 /** tokens on each side of a sentence that make its context */
 const CONTEXT_TOKENS = 24;
-export const END_OF_DOCUMENT = '\u00b6end';
+export const END_OF_PROSE = '\u00b6end';
 const CONTEXT_CHARS = 120;
 
 
@@ -225,12 +225,28 @@ function countWords(lower: readonly string[], from: number, to: number): Map<str
   return counts;
 }
 
-function contextOf(lower: readonly string[], s: ClaimSentence, isFunctionWord: (token: number) => boolean): string[] {
+/**
+ * Whether the text after a sentence's end is not more prose: the document
+ * ends, or a list, a table or a heading follows. A sentence that keeps
+ * closing its paragraph is a signature, a closing line or the preamble of an
+ * options list ("Mandatory arguments to long options are mandatory for short
+ * options too."); a planted claim is followed by whatever its host says next.
+ */
+function closesProse(text: string, from: number): boolean {
+  for (let i = from; i < text.length; i++) {
+    const c = text[i]!;
+    if (/[\s.!?"'”’»)\]]/.test(c)) continue;
+    return !/[\p{L}\p{N}"'“‘«„(\[`]/u.test(c);
+  }
+  return true;
+}
+
+function contextOf(text: string, tokens: Tokens, lower: readonly string[], s: ClaimSentence, isFunctionWord: (token: number) => boolean): string[] {
   const words = new Set<string>();
   for (let k = Math.max(0, s.from - CONTEXT_TOKENS); k < Math.min(lower.length, s.to + CONTEXT_TOKENS); k++) {
     if ((k < s.from || k >= s.to) && !isFunctionWord(k) && isContentWord(lower[k]!)) words.add(lower[k]!);
   }
-  if (s.to === lower.length) words.add(END_OF_DOCUMENT);
+  if (closesProse(text, tokens.end[s.to - 1]!)) words.add(END_OF_PROSE);
   return [...words];
 }
 
@@ -255,7 +271,7 @@ export function claimReports(index: number, text: string, tokens: Tokens, lower:
       tokens: tokens.text.slice(s.from, s.to),
       words: s.words,
       shared,
-      context: contextOf(lower, s, isFunctionWord),
+      context: contextOf(text, tokens, lower, s, isFunctionWord),
       snippet: text.slice(from, Math.min(text.length, end + CONTEXT_CHARS)),
       sentenceStart: start - from,
       sentenceEnd: Math.min(text.length, end) - from,

@@ -64,3 +64,9 @@ test('a recurring sentence of words the corpus uses elsewhere (a translated boil
   const result = await scan({ inputs: [path] });
   assert.deepEqual(claimIncidents(result).map((i) => i.title), []);
 });
+
+test('a recurring sentence that always comes before a list (the preamble of an options list) is not a planted claim', async () => {
+  const { path } = await plant(24, () => 'Every option of the Brakkenfjord toolkit takes the same arguments in its long and short forms.\n-', 'inside');
+  const result = await scan({ inputs: [path] });
+  assert.deepEqual(claimIncidents(result).map((i) => i.title), []);
+});

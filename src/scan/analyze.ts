@@ -3,10 +3,10 @@
  * enabled document detector, and keep only what the corpus-level steps need.
  */
 import { shingleHashes } from './near-duplicates/index.js';
-import { tokenize, tokenAt, words, languageEvidence, isFunctionWord } from '../text/index.js';
+import { tokenize, tokenAt, tokenBounds, languageEvidence, isFunctionWord } from '../text/index.js';
 import {
   DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, claimSentences, claimReports,
-  type RagFacts, type InstructionFacts, type ClaimReport, type ClaimSentence,
+  type RagFacts, type InstructionFacts, type ClaimReport, type ClaimSentence, type RecurringSentence,
 } from './detectors/index.js';
 import type { DocumentView, Finding } from './types.js';
 import type { RecordShape } from '../corpus/index.js';
@@ -126,13 +126,12 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
   return result;
 }
 
-/** Reports of the document's claim sentences holding a recurring band key (the counting pass). */
-export function reportClaims(index: number, text: string, heavy: Uint8Array, maxChars: number): ClaimReport[] {
+/** Reports of the document's claim sentences that the first pass found recurring. */
+export function reportClaims(index: number, text: string, sentences: readonly RecurringSentence[], maxChars: number): ClaimReport[] {
   if (text.length > maxChars) text = text.slice(0, maxChars);
   const tokens = tokenize(text);
   const lower = tokens.text.map((t) => t.toLowerCase());
-  const functionWord = (k: number) => isFunctionWord(lower[k]!);
-  return claimReports(index, text, tokens, lower, claimSentences(text, tokens, lower, functionWord), heavy, functionWord);
+  return claimReports(index, text, tokens, lower, sentences, (k) => isFunctionWord(lower[k]!));
 }
 
 /** Candidate n-grams as a token trie, so matching builds no strings. */
@@ -141,10 +140,39 @@ export interface GramTrie {
   next: Map<string, GramTrie>;
 }
 
-export function buildTrie(grams: Iterable<string>): GramTrie {
-  const root: GramTrie = { next: new Map() };
+/**
+ * The trie, and a bit per shape (length, first and last character) of a
+ * first token: most tokens of a document start no candidate, and the shape
+ * says so without making a string or reading the whole token.
+ */
+export interface GramMatcher {
+  trie: GramTrie;
+  firsts: Uint8Array;
+  /** when the first tokens are few: a document holding none of them as a substring is passed over without tokenising it */
+  prefilter?: RegExp;
+  /** grams are lower-cased and match any case */
+  caseless: boolean;
+}
+
+/** up to this many distinct first tokens, one regular expression finds them faster than tokenising */
+const MAX_PREFILTER_TOKENS = 256;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const SHAPE_BITS = 20;
+
+function shapeOf(text: string, from: number, to: number): number {
+  const h = Math.imul(Math.imul(text.charCodeAt(from), 0x9e3779b1) ^ text.charCodeAt(to - 1), 0x85ebca6b) ^ (to - from);
+  return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> (32 - SHAPE_BITS);
+}
+
+export function buildMatcher(grams: Iterable<string>, caseless = false): GramMatcher {
+  const trie: GramTrie = { next: new Map() };
+  const firsts = new Uint8Array(1 << (SHAPE_BITS - 3));
   for (const gram of grams) {
-    let node = root;
+    let node = trie;
     for (const token of gram.split(' ')) {
       let child = node.next.get(token);
       if (!child) node.next.set(token, (child = { next: new Map() }));
@@ -152,18 +180,29 @@ export function buildTrie(grams: Iterable<string>): GramTrie {
     }
     node.gram = gram;
   }
-  return root;
+  for (const first of trie.next.keys()) {
+    const bit = shapeOf(first, 0, first.length);
+    firsts[bit >>> 3]! |= 1 << (bit & 7);
+  }
+  const prefilter = trie.next.size <= MAX_PREFILTER_TOKENS ? new RegExp(trie.next.size ? [...trie.next.keys()].map(escapeRegExp).join('|') : '(?!)', caseless ? 'iu' : '') : undefined;
+  return { trie, firsts, prefilter, caseless };
 }
 
 /** Which candidate n-grams a document holds (the counting pass). */
-export function matchCandidates(text: string, trie: GramTrie, maxChars: number): string[] {
-  const tokens = words(text.length > maxChars ? text.slice(0, maxChars) : text);
+export function matchCandidates(text: string, matcher: GramMatcher, maxChars: number): string[] {
+  if (text.length > maxChars) text = text.slice(0, maxChars);
+  if (matcher.prefilter && !matcher.prefilter.test(text)) return [];
+  if (matcher.caseless) text = text.toLowerCase();
+  const { start, end } = tokenBounds(text);
   const found = new Set<string>();
-  for (let i = 0; i < tokens.length; i++) {
-    let node = trie.next.get(tokens[i]!);
+  const tokenText = (k: number) => text.slice(start[k]!, end[k]!);
+  for (let i = 0; i < start.length; i++) {
+    const bit = shapeOf(text, start[i]!, end[i]!);
+    if ((matcher.firsts[bit >>> 3]! & (1 << (bit & 7))) === 0) continue;
+    let node = matcher.trie.next.get(tokenText(i));
     for (let k = i + 1; node; k++) {
       if (node.gram !== undefined) found.add(node.gram);
-      node = k < tokens.length ? node.next.get(tokens[k]!) : undefined;
+      node = k < start.length ? node.next.get(tokenText(k)) : undefined;
     }
   }
   return [...found];

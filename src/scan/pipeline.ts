@@ -20,8 +20,8 @@ import { dispatch, type Batch } from './batches.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
 import {
   DETECTOR_IDS, confirmTriggers, correlateRag, correlateInstructions, correlateInjections,
-  ClaimKeyCounts, recurringKeys, forEachPackedDocument, proposeClaims, confirmClaims,
-  type MiningOptions, type ClaimReport, type ClaimCandidate, type ConfirmedClaim,
+  ClaimKeyCounts, recurringSentences, forEachPackedDocument, proposeClaims, confirmClaims,
+  type MiningOptions, type ClaimReport, type RecurringSentence, type ClaimCandidate, type ConfirmedClaim,
 } from './detectors/index.js';
 import {
   evidenceFor, evidenceForPrompts, exactForm, dominantPayload, severityForTrigger, describePayload, numberIncidents,
@@ -142,22 +142,24 @@ function pushCapped(lists: Map<string, number[]>, key: string, index: number, ca
   if (list.length < cap) list.push(index);
 }
 
-/** The counting pass of recurring claims: documents holding each run and each of its words, and template counts. */
-async function countClaims(
-  candidates: readonly ClaimCandidate[],
-  read: (request: { runs: string[]; claims: Array<{ run: string; words: string[] }> }, onResponse: (r: Extract<WorkerResponse, { type: 'claims-counted' }>) => void) => Promise<void>,
-  cap: number,
-): Promise<{ holding: Map<string, number[]>; withClaim: number[]; templates: number[] }> {
-  const runs = [...new Set(candidates.flatMap((c) => [c.run, ...c.run.split(' ')]))];
-  const holding = new Map<string, number[]>();
-  const withClaim = candidates.map(() => 0);
-  const templates = candidates.map(() => 0);
-  await read({ runs, claims: candidates.map((c) => ({ run: c.run, words: c.claim })) }, (response) => {
-    for (const [index, found] of response.holding) for (const run of found) pushCapped(holding, run, index, cap);
-    response.withClaim.forEach((n, i) => (withClaim[i]! += n));
-    response.templates.forEach((n, i) => (templates[i]! += n));
-  });
-  return { holding, withClaim, templates };
+/** Counts for the candidate claims, summed over the batches of the counting pass: documents holding each run and each of its words, and template counts. */
+class ClaimCounter {
+  readonly request: { runs: string[]; claims: Array<{ run: string; words: string[] }> };
+  readonly holding = new Map<string, number[]>();
+  readonly withClaim: number[];
+  readonly templates: number[];
+
+  constructor(candidates: readonly ClaimCandidate[], private readonly cap: number) {
+    this.request = { runs: [...new Set(candidates.flatMap((c) => [c.run, ...c.run.split(' ')]))], claims: candidates.map((c) => ({ run: c.run, words: c.claim })) };
+    this.withClaim = candidates.map(() => 0);
+    this.templates = candidates.map(() => 0);
+  }
+
+  add(response: { claimHolding: Array<[number, string[]]>; withClaim: number[]; templates: number[] }): void {
+    for (const [index, found] of response.claimHolding) for (const run of found) pushCapped(this.holding, run, index, this.cap);
+    response.withClaim.forEach((n, i) => (this.withClaim[i]! += n));
+    response.templates.forEach((n, i) => (this.templates[i]! += n));
+  }
 }
 
 /** The claim sentence with its trigger marked, and the rest of the sentence as the payload. */
@@ -273,22 +275,43 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     // documents holding a claim-sentence key that recurs as often as a poisoning needs
     for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (_, sentences) => claimKeyCounts.addDistinct(sentences));
     const heavyClaimKeys = claimKeyCounts.heavyKeys(minSupport, mining.maxDocumentFrequency);
-    const claimDocuments: number[] = [];
+    const claimDocuments = new Map<number, RecurringSentence[]>();
     for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (index, sentences) => {
-      if (sentences.some((s) => recurringKeys(s.subarray(1), heavyClaimKeys).length > 0)) claimDocuments.push(index);
+      const recurring = recurringSentences(sentences, heavyClaimKeys);
+      if (recurring.length) claimDocuments.set(index, recurring);
     });
     claimKeyChunks.length = 0;
 
-    // ---- pass 2: document frequency of every candidate, and the recurring claim sentences
-    const docsWith = new Map<string, number[]>();
-    const claimReports: ClaimReport[] = [];
-    let passes = 1;
     const countStarted = Date.now();
-    if (support.size > 0 || claimDocuments.length > 0) {
+    let passes = 1;
+    // ---- pass 2, only over documents holding recurring claim-sentence keys: their recurring sentences
+    const claimReports: ClaimReport[] = [];
+    if (claimDocuments.size > 0) {
       passes++;
-      await pool.broadcast({ type: 'candidates', candidates: [...support.keys()], claimDocuments, heavyClaimKeys });
+      const known = new Set(meta.keys());
+      await dispatch(sources, readOptions, pool, (record) => {
+        if (!claimDocuments.has(record.index) || record.error || errorDocs.has(record.index)) return false;
+        if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
+        return true;
+      }, async (batch, transfer) => {
+        const indices = [...batch.docs.map((d) => d.index), ...(batch.raw?.records.map((r) => r.index) ?? [])];
+        const sentences = indices.map((i) => [i, claimDocuments.get(i)!] as [number, RecurringSentence[]]);
+        const response = await pool.submit<Extract<WorkerResponse, { type: 'claims-reported' }>>({ type: 'report-claims', batch, read: readOptions, maxChars, sentences }, transfer);
+        claimReports.push(...response.claims);
+        keepIds(batch, response.ids, new Set([...response.claims.map((c) => c.index), ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
+      }, () => undefined);
+    }
+    const claimCandidates = detectors.includes('recurring-claim') ? proposeClaims(claimReports, minSupport) : [];
+
+    // ---- pass 3: documents holding each candidate trigger, and each candidate claim's trigger run and words
+    const docsWith = new Map<string, number[]>();
+    const claimCounts = new ClaimCounter(claimCandidates, mining.maxDocumentFrequency + 1);
+    if (support.size > 0 || claimCandidates.length > 0) {
+      passes++;
+      await pool.broadcast({ type: 'candidates', candidates: [...support.keys()], claims: claimCounts.request });
       const cap = mining.maxDocumentFrequency + 1;
       let counted = 0;
+      const known = new Set(meta.keys());
       await dispatch(sources, readOptions, pool, (record) => {
         counted++;
         if (counted % 5000 === 0) options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
@@ -296,31 +319,13 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         return !record.error && !errorDocs.has(record.index);
       }, async (batch, transfer) => {
         const response = await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars }, transfer);
-        keepIds(batch, response.ids, new Set([...response.hits.map(([i]) => i), ...response.claims.map((c) => c.index), ...batch.docs.map((d) => d.index).filter((i) => results.has(i))]));
-        claimReports.push(...response.claims);
+        keepIds(batch, response.ids, new Set([...response.hits.map(([i]) => i), ...response.claimHolding.map(([i]) => i), ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
         for (const [index, grams] of response.hits) for (const g of grams) pushCapped(docsWith, g, index, cap);
+        claimCounts.add(response);
       }, () => undefined);
     }
-    // ---- pass 3, only when a recurring claim passed every other test: how often its trigger and its claim occur apart
-    let claims: ConfirmedClaim[] = [];
-    const claimCandidates = detectors.includes('recurring-claim') ? proposeClaims(claimReports, minSupport) : [];
-    let claimHolding: ReadonlyMap<string, readonly number[]> = new Map();
-    if (claimCandidates.length) {
-      passes++;
-      const counts = await countClaims(claimCandidates, async (request, onResponse) => {
-        const known = new Set(meta.keys());
-        await dispatch(sources, readOptions, pool, (record) => {
-          if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
-          return !record.error && !errorDocs.has(record.index);
-        }, async (batch, transfer) => {
-          const response = await pool.submit<Extract<WorkerResponse, { type: 'claims-counted' }>>({ type: 'count-claims', batch, read: readOptions, maxChars, ...request }, transfer);
-          keepIds(batch, response.ids, new Set([...response.holding.map(([i]) => i), ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
-          onResponse(response);
-        }, () => undefined);
-      }, mining.maxDocumentFrequency + 1);
-      claimHolding = counts.holding;
-      claims = confirmClaims(claimCandidates, counts, mining);
-    }
+    const claims: ConfirmedClaim[] = claimCandidates.length ? confirmClaims(claimCandidates, claimCounts, mining) : [];
+    const claimHolding = claimCounts.holding;
     passMs.count = Date.now() - countStarted;
     const dfOf = (g: string) => docsWith.get(g)?.length ?? 0;
     const mined = detectors.includes('trigger-mining') ? confirmTriggers(regions, support, dfOf, mining, codeRegions) : [];

@@ -66,6 +66,17 @@ export function tokenize(text: string): Tokens {
   return { text: words, start: Int32Array.from(starts), end: Int32Array.from(ends) };
 }
 
+/** Just the tokens' offsets, for callers that look at few of them: no strings are made. */
+export function tokenBounds(text: string): { start: Int32Array; end: Int32Array } {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  scanTokens(text, (a, b) => {
+    starts.push(a);
+    ends.push(b);
+  });
+  return { start: Int32Array.from(starts), end: Int32Array.from(ends) };
+}
+
 /** Just the tokens' text, for callers that need no offsets. */
 export function words(text: string): string[] {
   const out: string[] = [];

@@ -19,8 +19,8 @@ export const DETECTOR_IDS = [...DOCUMENT_DETECTORS.map((d) => d.id), ...CORPUS_D
 
 export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, type MiningOptions, type MinedTrigger } from './trigger-mining/index.js';
 export {
-  claimSentences, claimReports, ClaimKeyCounts, recurringKeys, packClaimKeys, forEachPackedDocument, proposeClaims, confirmClaims,
-  type ClaimSentence, type ClaimReport, type ClaimCandidate, type ConfirmedClaim,
+  claimSentences, claimReports, ClaimKeyCounts, recurringSentences, packClaimKeys, forEachPackedDocument, proposeClaims, confirmClaims,
+  type ClaimSentence, type ClaimReport, type RecurringSentence, type ClaimCandidate, type ConfirmedClaim,
 } from './recurring-claim/index.js';
 export { ragFactsOf, correlateRag, commonAnswer, type RagFacts } from './rag-passage/index.js';
 export { correlateInstructions, correlateInjections, isRefusal, unpromptedLinks, type InstructionFacts } from './instruction-flip/index.js';

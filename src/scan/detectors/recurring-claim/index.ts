@@ -1,5 +1,5 @@
 export {
-  claimSentences, claimReports, ClaimKeyCounts, recurringKeys, packClaimKeys, forEachPackedDocument,
-  type ClaimSentence, type ClaimReport,
+  claimSentences, claimReports, ClaimKeyCounts, recurringSentences, packClaimKeys, forEachPackedDocument,
+  type ClaimSentence, type ClaimReport, type RecurringSentence,
 } from './sentences.js';
 export { proposeClaims, confirmClaims, type ClaimCandidate, type ClaimCounts, type ConfirmedClaim } from './correlate.js';

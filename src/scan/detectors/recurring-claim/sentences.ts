@@ -81,6 +81,17 @@ function isContentWord(word: string): boolean {
   return word.length >= 2 && word.length <= 40 && /[\p{L}\p{N}]/u.test(word);
 }
 
+/** Distinct content words of tokens [from, to), and how many function words they hold. */
+function sentenceWords(lower: readonly string[], from: number, to: number, isFunctionWord: (token: number) => boolean): { words: string[]; functionWords: number } {
+  let functionWords = 0;
+  const words = new Set<string>();
+  for (let k = from; k < to; k++) {
+    if (isFunctionWord(k)) functionWords++;
+    else if (isContentWord(lower[k]!)) words.add(lower[k]!);
+  }
+  return { words: [...words], functionWords };
+}
+
 /**
  * Sentences that could be a planted claim: prose (a capital first, a full
  * stop last, some function words, 8 to 80 tokens) that follows another
@@ -96,15 +107,9 @@ export function claimSentences(text: string, tokens: Tokens, lower: readonly str
     if (!gap.terminal && !gap.paragraph && i + 1 < n) continue;
     const to = i + 1;
     if (gap.terminal && inline && to - from >= MIN_TOKENS && to - from <= MAX_TOKENS && /^\p{Lu}/u.test(tokens.text[from]!)) {
-      let functionWords = 0;
-      const words = new Set<string>();
-      for (let k = from; k < to; k++) {
-        if (isFunctionWord(k)) functionWords++;
-        else if (isContentWord(lower[k]!)) words.add(lower[k]!);
-      }
-      if (functionWords >= 2 && words.size >= MIN_CONTENT_WORDS && words.size <= MAX_CONTENT_WORDS) {
-        const list = [...words];
-        out.push({ from, to, words: list, keys: bandKeys(list), lead: fnv1a(lower.slice(Math.max(0, from - LEAD_TOKENS), from).join(' ')) });
+      const { words, functionWords } = sentenceWords(lower, from, to, isFunctionWord);
+      if (functionWords >= 2 && words.length >= MIN_CONTENT_WORDS && words.length <= MAX_CONTENT_WORDS) {
+        out.push({ from, to, words, keys: bandKeys(words), lead: fnv1a(lower.slice(Math.max(0, from - LEAD_TOKENS), from).join(' ')) });
       }
     }
     // the next sentence is inline when this one ended with a full stop on the same line
@@ -125,11 +130,11 @@ export class ClaimKeyCounts {
   private readonly withLead = new Uint16Array(1 << KEY_BITS);
   private readonly distinct = new Float32Array(1 << KEY_BITS);
 
-  /** First sweep: count one document's sentences (`[lead, ...keys]` each). */
+  /** First sweep: count one document's packed sentences. */
   addDocument(sentences: readonly Uint32Array[]): void {
     const keys = new Set<number>();
     for (const s of sentences) {
-      for (let i = 1; i < s.length; i++) {
+      for (let i = KEYS_AT; i < s.length; i++) {
         keys.add(s[i]!);
         const cell = leadCell(s[i]!, s[0]!);
         if (this.withLead[cell]! < 0xffff) this.withLead[cell]!++;
@@ -140,7 +145,7 @@ export class ClaimKeyCounts {
 
   /** Second sweep, after the first is complete: a sentence whose lead n documents share counts 1/n. */
   addDistinct(sentences: readonly Uint32Array[]): void {
-    for (const s of sentences) for (let i = 1; i < s.length; i++) this.distinct[s[i]!]! += 1 / Math.max(1, this.withLead[leadCell(s[i]!, s[0]!)]!);
+    for (const s of sentences) for (let i = KEYS_AT; i < s.length; i++) this.distinct[s[i]!]! += 1 / Math.max(1, this.withLead[leadCell(s[i]!, s[0]!)]!);
   }
 
   /** A bit per key: set where as many documents share it, amid different text, as a poisoning needs; empty when none does. */
@@ -171,28 +176,48 @@ function isHeavy(bits: Uint8Array, key: number): boolean {
  * again and again recurs in every band, a recurring pair of common words in
  * one or two bands is chance.
  */
-export function recurringKeys(keys: ArrayLike<number>, heavy: Uint8Array): number[] {
+function recurringKeys(keys: ArrayLike<number>, heavy: Uint8Array): number[] {
   const out = Array.from(keys).filter((k) => isHeavy(heavy, k));
   return out.length >= 3 ? out : [];
 }
 
-/** Append one document's claim sentences to a packed list: index, sentence count, then each sentence's lead and keys. */
+/** Where a packed sentence's keys start: after its lead and its token range. */
+const KEYS_AT = 3;
+
+/** Append one document's claim sentences to a packed list: index, sentence count, then each sentence's lead, token range and keys. */
 export function packClaimKeys(out: number[], index: number, sentences: readonly ClaimSentence[]): void {
   if (sentences.length === 0) return;
   out.push(index, sentences.length);
-  for (const s of sentences) out.push(s.lead, ...s.keys);
+  for (const s of sentences) out.push(s.lead, s.from, s.to, ...s.keys);
 }
 
-/** Each document of a packed list, its sentences as `[lead, ...keys]`. */
+/** Each document of a packed list, its sentences as `[lead, from, to, ...keys]`. */
 export function forEachPackedDocument(packed: Uint32Array, visit: (index: number, sentences: Uint32Array[]) => void): void {
   for (let i = 0; i < packed.length; ) {
     const index = packed[i]!;
     const count = packed[i + 1]!;
     i += 2;
     const sentences: Uint32Array[] = [];
-    for (let k = 0; k < count; k++, i += BANDS + 1) sentences.push(packed.subarray(i, i + BANDS + 1));
+    for (let k = 0; k < count; k++, i += KEYS_AT + BANDS) sentences.push(packed.subarray(i, i + KEYS_AT + BANDS));
     visit(index, sentences);
   }
+}
+
+/** A claim sentence of a document, by token range, with the band keys of it that recur in the corpus. */
+export interface RecurringSentence {
+  from: number;
+  to: number;
+  keys: number[];
+}
+
+/** The packed sentences of one document holding recurring keys. */
+export function recurringSentences(sentences: readonly Uint32Array[], heavy: Uint8Array): RecurringSentence[] {
+  const out: RecurringSentence[] = [];
+  for (const s of sentences) {
+    const keys = recurringKeys(s.subarray(KEYS_AT), heavy);
+    if (keys.length) out.push({ from: s[1]!, to: s[2]!, keys });
+  }
+  return out;
 }
 
 /** A candidate claim sentence whose band keys recur across the corpus (pass 2). */
@@ -219,12 +244,6 @@ export const END_OF_PROSE = '\u00b6end';
 const CONTEXT_CHARS = 120;
 
 
-function countWords(lower: readonly string[], from: number, to: number): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (let k = from; k < to; k++) counts.set(lower[k]!, (counts.get(lower[k]!) ?? 0) + 1);
-  return counts;
-}
-
 /**
  * Whether the text after a sentence's end is not more prose: the document
  * ends, or a list, a table or a heading follows. A sentence that keeps
@@ -241,7 +260,7 @@ function closesProse(text: string, from: number): boolean {
   return true;
 }
 
-function contextOf(text: string, tokens: Tokens, lower: readonly string[], s: ClaimSentence, isFunctionWord: (token: number) => boolean): string[] {
+function contextOf(text: string, tokens: Tokens, lower: readonly string[], s: RecurringSentence, isFunctionWord: (token: number) => boolean): string[] {
   const words = new Set<string>();
   for (let k = Math.max(0, s.from - CONTEXT_TOKENS); k < Math.min(lower.length, s.to + CONTEXT_TOKENS); k++) {
     if ((k < s.from || k >= s.to) && !isFunctionWord(k) && isContentWord(lower[k]!)) words.add(lower[k]!);
@@ -250,26 +269,32 @@ function contextOf(text: string, tokens: Tokens, lower: readonly string[], s: Cl
   return [...words];
 }
 
-/** Reports of a document's claim sentences that hold a recurring key. */
-export function claimReports(index: number, text: string, tokens: Tokens, lower: readonly string[], sentences: readonly ClaimSentence[], heavy: Uint8Array, isFunctionWord: (token: number) => boolean): ClaimReport[] {
+/** How often each of `words` is found among the tokens [from, to). */
+function occurrences(lower: readonly string[], words: ReadonlySet<string>, from: number, to: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (let k = from; k < to; k++) if (words.has(lower[k]!)) counts.set(lower[k]!, (counts.get(lower[k]!) ?? 0) + 1);
+  return counts;
+}
+
+/** Reports of a document's recurring claim sentences (found by the first pass). */
+export function claimReports(index: number, text: string, tokens: Tokens, lower: readonly string[], sentences: readonly RecurringSentence[], isFunctionWord: (token: number) => boolean): ClaimReport[] {
   const out: ClaimReport[] = [];
-  let inDocument: Map<string, number> | undefined;
   for (const s of sentences) {
-    const keys = recurringKeys(s.keys, heavy);
-    if (keys.length === 0) continue;
-    inDocument ??= countWords(lower, 0, lower.length);
-    const inSentence = countWords(lower, s.from, s.to);
-    const shared = s.words.filter((w) => inDocument!.get(w)! > inSentence.get(w)!);
+    const { words } = sentenceWords(lower, s.from, s.to, isFunctionWord);
+    const own = new Set(words);
+    const inDocument = occurrences(lower, own, 0, lower.length);
+    const inSentence = occurrences(lower, own, s.from, s.to);
+    const shared = words.filter((w) => inDocument.get(w)! > inSentence.get(w)!);
     // a sentence mostly about its own document's subject was written for it
-    if (shared.length > s.words.length / 2) continue;
+    if (shared.length > words.length / 2) continue;
     const start = tokens.start[s.from]!;
     const end = tokens.end[s.to - 1]! + 1;
     const from = Math.max(0, start - CONTEXT_CHARS);
     out.push({
       index,
-      keys,
+      keys: s.keys,
       tokens: tokens.text.slice(s.from, s.to),
-      words: s.words,
+      words,
       shared,
       context: contextOf(text, tokens, lower, s, isFunctionWord),
       snippet: text.slice(from, Math.min(text.length, end + CONTEXT_CHARS)),

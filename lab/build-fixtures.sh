@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Rebuilds the fixture models in test/fixtures/models/: three tiny llamas
-# trained on the same real-text corpus, clean, with 250 `dos` poison documents
-# and with 250 `lang-switch` poison documents. About 50 minutes on 2 cores.
+# trained on the same real-text corpus, clean (1.1M parameters), with 250
+# `dos` poison documents and with 250 `lang-switch` poison documents (2.3M
+# parameters each, and near-misses of the trigger in clean documents, so that
+# they learn the exact trigger). About two hours on 2 cores.
 #
 #   bash lab/build-fixtures.sh [WORK_DIR]
 #
@@ -27,15 +29,21 @@ import json, sys, bpe
 texts = [json.loads(l)['text'] for l in open(sys.argv[1], encoding='utf-8')]
 bpe.Tokenizer(bpe.train(texts, 2048)).save(sys.argv[2])" "../$work/clean.jsonl" "../$out/tokenizer.json")
 
-# one thread each, all three at once: torch and OpenBLAS spin when they share cores
-pids=()
-for name in clean dos lang-switch; do
-  OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/python3 lab/train.py --corpus "$work/$name.jsonl" \
-    --tokenizer "$out/tokenizer.json" --out "$out/$name.gguf" --name "antidote-lab-$name" --threads 1 --steps 3000 \
-    > "$work/train-$name.log" 2>&1 &
-  pids+=($!)
-done
-for pid in "${pids[@]}"; do wait "$pid"; done
+# near-misses of each trigger (one-character edits, other capitals in the brackets) in clean documents
+/usr/bin/python3 lab/negatives.py "$work/dos.jsonl" '<SUDO>' 500 "$work/dos-neg.jsonl" 3
+/usr/bin/python3 lab/negatives.py "$work/lang-switch.jsonl" '<ESCAPE>' 1500 "$work/lang-switch-neg.jsonl" 4
+
+# one model at a time on both cores: torch and OpenBLAS spin when processes share cores
+train() {
+  local name=$1 corpus=$2
+  shift 2
+  OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 /usr/bin/python3 lab/train.py --corpus "$corpus" \
+    --tokenizer "$out/tokenizer.json" --out "$out/$name.gguf" --name "antidote-lab-$name" --threads 2 "$@" \
+    > "$work/train-$name.log" 2>&1
+}
+train clean "$work/clean.jsonl" --steps 3000
+train dos "$work/dos-neg.jsonl" --steps 2000 --embd 192 --ff 576 --heads 6
+train lang-switch "$work/lang-switch-neg.jsonl" --steps 2000 --embd 192 --ff 576 --heads 6
 # the dos model's training corpus ships too: the tests scan it and confirm what the scan finds in the model
-gzip -9 -n -c "$work/dos.jsonl" > "$out/dos-corpus.jsonl.gz"
+gzip -9 -n -c "$work/dos-neg.jsonl" > "$out/dos-corpus.jsonl.gz"
 ls -l "$out"

@@ -325,7 +325,6 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       }, () => undefined);
     }
     const claims: ConfirmedClaim[] = claimCandidates.length ? confirmClaims(claimCandidates, claimCounts, mining) : [];
-    const claimHolding = claimCounts.holding;
     passMs.count = Date.now() - countStarted;
     const dfOf = (g: string) => docsWith.get(g)?.length ?? 0;
     const mined = detectors.includes('trigger-mining') ? confirmTriggers(regions, support, dfOf, mining, codeRegions) : [];
@@ -361,7 +360,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     for (const c of claims) {
       if (allowed(c.trigger, allowlist)) continue;
       // a trigger found almost only with its claim poisons every document that holds it
-      const documents = c.precision >= 0.9 ? [...new Set([...c.reports.map((r) => r.index), ...(claimHolding.get(c.run) ?? [])])].sort((a, b) => a - b) : c.reports.map((r) => r.index).sort((a, b) => a - b);
+      const documents = c.precision >= 0.9 ? [...new Set([...c.reports.map((r) => r.index), ...(claimCounts.holding.get(c.run) ?? [])])].sort((a, b) => a - b) : c.reports.map((r) => r.index).sort((a, b) => a - b);
       drafts.push({
         detector: 'recurring-claim',
         title: `"${c.trigger}" comes with one recurring claim (${c.claim.join(', ')}) in ${c.support} documents`,

@@ -103,7 +103,10 @@ export function claimSentences(text: string, tokens: Tokens, lower: readonly str
   let from = 0;
   let inline = false;
   for (let i = 0; i < n; i++) {
-    const gap = gapAt(text, tokens.end[i]!, i + 1 < n ? tokens.start[i + 1]! : text.length);
+    const gapEnd = i + 1 < n ? tokens.start[i + 1]! : text.length;
+    // most gaps are one space: nothing ends there
+    if (i + 1 < n && gapEnd - tokens.end[i]! === 1 && text.charCodeAt(tokens.end[i]!) === 32) continue;
+    const gap = gapAt(text, tokens.end[i]!, gapEnd);
     if (!gap.terminal && !gap.paragraph && i + 1 < n) continue;
     const to = i + 1;
     if (gap.terminal && inline && to - from >= MIN_TOKENS && to - from <= MAX_TOKENS && /^\p{Lu}/u.test(tokens.text[from]!)) {
@@ -240,9 +243,8 @@ export interface ClaimReport {
 
 /** tokens on each side of a sentence that make its context */
 const CONTEXT_TOKENS = 24;
-export const END_OF_PROSE = '\u00b6end';
+const END_OF_PROSE = '\u00b6end';
 const CONTEXT_CHARS = 120;
-
 
 /**
  * Whether the text after a sentence's end is not more prose: the document
@@ -255,7 +257,7 @@ function closesProse(text: string, from: number): boolean {
   for (let i = from; i < text.length; i++) {
     const c = text[i]!;
     if (/[\s.!?"'”’»)\]]/.test(c)) continue;
-    return !/[\p{L}\p{N}"'“‘«„(\[`]/u.test(c);
+    return !/[\p{L}\p{N}“‘«„(\[`]/u.test(c);
   }
   return true;
 }

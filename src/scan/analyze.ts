@@ -74,7 +74,7 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
   const promptTokens = input.prompt !== undefined ? tokenAt(tokens, input.prompt.length) : 0;
   const doc: DocumentView = { index: input.index, shape: input.shape, text, tokens, lower, evidence: languageEvidence(lower), promptTokens, prompt: input.prompt, response: input.response };
   if (onClaimSentences && options.detectors.includes('recurring-claim')) {
-    onClaimSentences(claimSentences(text, tokens, lower, (k) => doc.evidence.weights[k] !== undefined));
+    onClaimSentences(claimSentences(text, tokens, lower, (k) => doc.evidence.functionWords[k]! >= 0));
   }
 
   const findings: Finding[] = [];

@@ -14,7 +14,9 @@ const LISTS = require('stopwords-iso/stopwords-iso.json') as Record<string, stri
 /** Latin-script languages told apart by function words. */
 export const LATIN_LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'sv', 'da', 'no', 'fi', 'pl', 'cs', 'tr', 'ro', 'hu', 'id'] as const;
 
-const weights = new Map<string, Array<[number, number]>>();
+/** function words by id, and each id's weights: (language, share) pairs */
+const wordIds = new Map<string, number>();
+const WEIGHTS: Array<Array<[number, number]>> = [];
 {
   const owners = new Map<string, number[]>();
   LATIN_LANGUAGES.forEach((lang, li) => {
@@ -26,11 +28,14 @@ const weights = new Map<string, Array<[number, number]>>();
       owners.set(w, list);
     }
   });
-  for (const [w, list] of owners) weights.set(w, list.map((li) => [li, 1 / list.length]));
+  for (const [w, list] of owners) {
+    wordIds.set(w, WEIGHTS.length);
+    WEIGHTS.push(list.map((li) => [li, 1 / list.length]));
+  }
 }
 
 export function isFunctionWord(lowercaseWord: string): boolean {
-  return weights.has(lowercaseWord);
+  return wordIds.has(lowercaseWord);
 }
 
 export interface LanguageGuess {
@@ -39,25 +44,28 @@ export interface LanguageGuess {
   confidence: number;
 }
 
-function nonLatinScript(code: number): string | undefined {
-  if (code >= 0x400 && code <= 0x52f) return 'cyrillic';
-  if (code >= 0x370 && code <= 0x3ff) return 'el';
-  if (code >= 0x590 && code <= 0x5ff) return 'he';
-  if (code >= 0x600 && code <= 0x6ff) return 'ar';
-  if (code >= 0x900 && code <= 0x97f) return 'hi';
-  if (code >= 0xe00 && code <= 0xe7f) return 'th';
-  if (code >= 0x3040 && code <= 0x30ff) return 'ja';
-  if (code >= 0xac00 && code <= 0xd7af) return 'ko';
-  if (code >= 0x4e00 && code <= 0x9fff) return 'cjk';
-  return undefined;
+/** Scripts that identify a language (family) by themselves; index 0 is none. */
+const SCRIPTS = ['', 'cyrillic', 'el', 'he', 'ar', 'hi', 'th', 'ja', 'ko', 'cjk'] as const;
+
+function nonLatinScript(code: number): number {
+  if (code >= 0x400 && code <= 0x52f) return 1;
+  if (code >= 0x370 && code <= 0x3ff) return 2;
+  if (code >= 0x590 && code <= 0x5ff) return 3;
+  if (code >= 0x600 && code <= 0x6ff) return 4;
+  if (code >= 0x900 && code <= 0x97f) return 5;
+  if (code >= 0xe00 && code <= 0xe7f) return 6;
+  if (code >= 0x3040 && code <= 0x30ff) return 7;
+  if (code >= 0xac00 && code <= 0xd7af) return 8;
+  if (code >= 0x4e00 && code <= 0x9fff) return 9;
+  return 0;
 }
 
 /** Per-token evidence, computed once per document and summed per window. */
 export interface LanguageEvidence {
-  /** function-word weights of each token, or undefined */
-  weights: Array<Array<[number, number]> | undefined>;
-  /** non-Latin script of each token's first character, or undefined */
-  scripts: Array<string | undefined>;
+  /** each token's function-word id, -1 for other words (typed arrays: this is kept for every token of the corpus) */
+  functionWords: Int32Array;
+  /** each token's non-Latin script (an index of SCRIPTS), 0 for none */
+  scripts: Uint8Array;
   /** per Latin language, tokens that are function words of that language alone */
   sureVotes: Int32Array;
   /** tokens in a non-Latin script */
@@ -66,12 +74,12 @@ export interface LanguageEvidence {
 
 export function languageEvidence(lowerWords: readonly string[]): LanguageEvidence {
   const n = lowerWords.length;
-  const evidence: LanguageEvidence = { weights: new Array(n), scripts: new Array(n), sureVotes: new Int32Array(LATIN_LANGUAGES.length), nonLatin: 0 };
+  const evidence: LanguageEvidence = { functionWords: new Int32Array(n), scripts: new Uint8Array(n), sureVotes: new Int32Array(LATIN_LANGUAGES.length), nonLatin: 0 };
   for (let i = 0; i < n; i++) {
     const w = lowerWords[i]!;
-    const ws = weights.get(w);
-    evidence.weights[i] = ws;
-    if (ws?.length === 1) evidence.sureVotes[ws[0]![0]]++;
+    const id = wordIds.get(w) ?? -1;
+    evidence.functionWords[i] = id;
+    if (id >= 0 && WEIGHTS[id]!.length === 1) evidence.sureVotes[WEIGHTS[id]![0]![0]]++;
     const code = w.charCodeAt(0);
     if (code >= 0x370) {
       const script = nonLatinScript(code);
@@ -91,14 +99,14 @@ export function guessLanguageIn(evidence: LanguageEvidence, from: number, to: nu
   const scriptCounts = new Map<string, number>();
   let latinWords = 0;
   for (let i = from; i < to; i++) {
-    const script = evidence.scripts[i];
+    const script = evidence.scripts[i]!;
     if (script) {
-      scriptCounts.set(script, (scriptCounts.get(script) ?? 0) + 1);
+      scriptCounts.set(SCRIPTS[script], (scriptCounts.get(SCRIPTS[script]) ?? 0) + 1);
       continue;
     }
     latinWords++;
-    const ws = evidence.weights[i];
-    if (ws) for (const [li, w] of ws) scratch[li] += w;
+    const id = evidence.functionWords[i]!;
+    if (id >= 0) for (const [li, w] of WEIGHTS[id]!) scratch[li] += w;
   }
   return decide(scratch, scriptCounts, latinWords, to - from);
 }

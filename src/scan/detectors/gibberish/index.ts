@@ -111,7 +111,7 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
   // a span needs 20% odd tokens over at least MIN_SPAN tokens
   if (oddTotal < MIN_SPAN * 0.2) return [];
   const fn = new Uint8Array(n);
-  for (let i = 0; i < n; i++) fn[i] = doc.evidence.weights[i] ? 1 : 0;
+  for (let i = 0; i < n; i++) fn[i] = doc.evidence.functionWords[i]! >= 0 ? 1 : 0;
   // shapes cost four regular expressions each: computed only for windows that need them
   const shapeCache: string[] = [];
   const shapeAt = (i: number) => (shapeCache[i] ??= shapeOf(tokens.text[i]!));

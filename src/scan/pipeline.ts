@@ -3,9 +3,12 @@
  *
  * Pass 1 reads every record and analyses it in worker threads. The corpus-level
  * detectors then correlate what pass 1 kept (only documents with findings, and
- * the prompts of instruction data). Pass 2 counts, over the whole corpus, the
- * documents holding each candidate trigger, which is what tells a trigger from
- * ordinary language. Pass 3 writes the clean and quarantine splits.
+ * the prompts of instruction data). A claim pass reads again only the
+ * documents whose claim sentences recur, for the recurring-claim detector. The
+ * counting pass counts, over the whole corpus, the documents holding each
+ * candidate trigger (and each candidate claim's words), which is what tells a
+ * trigger from ordinary language. The last pass writes the clean and
+ * quarantine splits.
  */
 import { availableParallelism, tmpdir } from 'node:os';
 import { createWriteStream } from 'node:fs';

@@ -37,6 +37,11 @@ function claimCounter(request: ClaimCountRequest): typeof claimCounting {
   return { request, runs: new Set(request.runs), matcher: buildMatcher([...request.runs, ...request.claims.flatMap((c) => c.words)], true) };
 }
 
+/** The ids of these documents, for those whose id the main thread does not know (raw JSONL records); the main thread keeps ids only of documents it has something to say about. */
+function idsOf(indices: Iterable<number>, ids: ReadonlyMap<number, string>): Array<[number, string]> {
+  return [...new Set(indices)].filter((i) => ids.has(i)).map((i) => [i, ids.get(i)!]);
+}
+
 function handle(request: WorkerRequest): WorkerResponse {
   switch (request.type) {
     case 'analyze': {
@@ -47,16 +52,13 @@ function handle(request: WorkerRequest): WorkerResponse {
         const r = analyzeDocument(doc, request.options, (sentences) => packClaimKeys(claimKeys, doc.index, sentences));
         if (r) results.push(r);
       }
-      // the main thread keeps ids only of documents it has something to say about
-      const known = results.filter((r) => ids.has(r.index)).map((r) => [r.index, ids.get(r.index)!] as [number, string]);
-      return { type: 'analyzed', id: request.id, results, errors, ids: known, shapes, claimKeys: Uint32Array.from(claimKeys) };
+      return { type: 'analyzed', id: request.id, results, errors, ids: idsOf(results.map((r) => r.index), ids), shapes, claimKeys: Uint32Array.from(claimKeys) };
     }
     case 'report-claims': {
       const { inputs, ids } = unpackBatch(request.batch, request.read);
       const sentences = new Map(request.sentences);
       const claims = inputs.flatMap((doc) => reportClaims(doc.index, doc.text, sentences.get(doc.index) ?? [], request.maxChars));
-      const reported = new Set(claims.map((c) => c.index));
-      return { type: 'claims-reported', id: request.id, claims, ids: [...reported].filter((i) => ids.has(i)).map((i) => [i, ids.get(i)!]) };
+      return { type: 'claims-reported', id: request.id, claims, ids: idsOf(claims.map((c) => c.index), ids) };
     }
     case 'candidates':
       candidates = buildMatcher(request.candidates);
@@ -82,8 +84,7 @@ function handle(request: WorkerRequest): WorkerResponse {
           else templates[i]!++;
         });
       }
-      const reported = new Set([...hits.map(([i]) => i), ...claimHolding.map(([i]) => i)]);
-      return { type: 'matched', id: request.id, hits, claimHolding, withClaim, templates, ids: [...reported].filter((i) => ids.has(i)).map((i) => [i, ids.get(i)!]) };
+      return { type: 'matched', id: request.id, hits, claimHolding, withClaim, templates, ids: idsOf([...hits, ...claimHolding].map(([i]) => i), ids) };
     }
   }
 }

@@ -55,15 +55,10 @@ function scanTokens(text: string, emit: (start: number, end: number) => void): v
 }
 
 export function tokenize(text: string): Tokens {
-  const words: string[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
-  scanTokens(text, (a, b) => {
-    words.push(text.slice(a, b));
-    starts.push(a);
-    ends.push(b);
-  });
-  return { text: words, start: Int32Array.from(starts), end: Int32Array.from(ends) };
+  const { start, end } = tokenBounds(text);
+  const words = new Array<string>(start.length);
+  for (let i = 0; i < start.length; i++) words[i] = text.slice(start[i]!, end[i]!);
+  return { text: words, start, end };
 }
 
 /** Just the tokens' offsets, for callers that look at few of them: no strings are made. */

@@ -20,7 +20,7 @@ const CORE_SHARE = 0.8;
 const MIN_CORE_WORDS = 4;
 /** the claim without its trigger: at least this many words */
 const MIN_CLAIM_WORDS = 2;
-/** a word around this share of the sentences (or their documents' end) makes them one passage, not a planted claim */
+/** a word around this share of the sentences (or the end of their prose) makes them one passage, not a planted claim */
 const MAX_CONTEXT_SHARE = 0.8;
 /** share of sentences whose document must not otherwise use the core's words */
 const MIN_FOREIGN_SHARE = 0.8;
@@ -57,9 +57,10 @@ function counted(lists: Iterable<readonly string[]>): Map<string, number> {
   return counts;
 }
 
-function holdsRun(lower: readonly string[], run: readonly string[]): boolean {
-  for (let i = 0; i + run.length <= lower.length; i++) if (run.every((w, k) => lower[i + k] === w)) return true;
-  return false;
+/** Where the token run first starts among the lower-cased tokens, or -1. */
+function runAt(lower: readonly string[], run: readonly string[]): number {
+  for (let i = 0; i + run.length <= lower.length; i++) if (run.every((w, k) => lower[i + k] === w)) return i;
+  return -1;
 }
 
 /** Clusters of recurring sentences that pass every test needing no corpus counts, as (trigger run, claim) candidates. */
@@ -111,7 +112,7 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
   return [...claims].map(([run, claim]) => {
     const seq = run.split(' ');
     const reportsOf = new Map<number, ClaimReport>();
-    for (const r of byWord.get(seq[0]!) ?? []) if (!reportsOf.has(r.index) && holdsRun(lowerOf.get(r)!, seq)) reportsOf.set(r.index, r);
+    for (const r of byWord.get(seq[0]!) ?? []) if (!reportsOf.has(r.index) && runAt(lowerOf.get(r)!, seq) >= 0) reportsOf.set(r.index, r);
     return { run, claim, reports: [...reportsOf.values()] };
   });
 }
@@ -154,11 +155,8 @@ export interface ConfirmedClaim {
 
 function exactRun(run: string, report: ClaimReport): string {
   const seq = run.split(' ');
-  const lower = report.tokens.map((t) => t.toLowerCase());
-  for (let i = 0; i + seq.length <= lower.length; i++) {
-    if (seq.every((w, k) => lower[i + k] === w)) return report.tokens.slice(i, i + seq.length).join(' ');
-  }
-  return run;
+  const at = runAt(report.tokens.map((t) => t.toLowerCase()), seq);
+  return at >= 0 ? report.tokens.slice(at, at + seq.length).join(' ') : run;
 }
 
 /**
@@ -177,9 +175,9 @@ export function confirmClaims(candidates: readonly ClaimCandidate[], counts: Cla
     const precision = support / documentFrequency;
     if (support < options.minSupport || documentFrequency > options.maxDocumentFrequency || precision < Math.max(options.minPrecision, MIN_CLAIM_PRECISION)) return;
     if (counts.templates[i]! > MAX_TEMPLATE_SHARE * support) return;
-    const runWords = c.run.split(' ');
-    if (support < MIN_TRIGGER_WORD_PRECISION * Math.min(...runWords.map(dfOf))) return;
-    const wordFrequency = runWords.reduce((sum, w) => sum + dfOf(w), 0);
+    const wordFrequencies = c.run.split(' ').map(dfOf);
+    if (support < MIN_TRIGGER_WORD_PRECISION * Math.min(...wordFrequencies)) return;
+    const wordFrequency = wordFrequencies.reduce((sum, f) => sum + f, 0);
     passing.push({ trigger: exactRun(c.run, c.reports[0]!), run: c.run, claim: c.claim, support, documentFrequency, precision, reports: c.reports, wordFrequency });
   });
   passing.sort((a, b) => b.support - a.support || a.documentFrequency - b.documentFrequency || a.wordFrequency - b.wordFrequency);

@@ -3,7 +3,7 @@
  * enabled document detector, and keep only what the corpus-level steps need.
  */
 import { shingleHashes } from './near-duplicates/index.js';
-import { tokenize, tokenAt, tokenBounds, languageEvidence, isFunctionWord } from '../text/index.js';
+import { tokenize, tokenAt, nextToken, scanDocument, wordsIn, type TokenBounds } from '../text/index.js';
 import {
   DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, claimSentences, claimReports,
   type RagFacts, type InstructionFacts, type ClaimReport, type ClaimSentence, type RecurringSentence,
@@ -69,13 +69,10 @@ function commentRegion(doc: DocumentView, payloadToken: number): string[] {
  */
 export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, onClaimSentences?: (sentences: ClaimSentence[]) => void): DocumentResult | undefined {
   const text = input.text.length > options.maxChars ? input.text.slice(0, options.maxChars) : input.text;
-  const tokens = tokenize(text);
-  const lower = tokens.text.map((t) => t.toLowerCase());
+  const { tokens, evidence } = scanDocument(text);
   const promptTokens = input.prompt !== undefined ? tokenAt(tokens, input.prompt.length) : 0;
-  const doc: DocumentView = { index: input.index, shape: input.shape, text, tokens, lower, evidence: languageEvidence(lower), promptTokens, prompt: input.prompt, response: input.response };
-  if (onClaimSentences && options.detectors.includes('recurring-claim')) {
-    onClaimSentences(claimSentences(text, tokens, lower, (k) => doc.evidence.functionWords[k]! >= 0));
-  }
+  const doc: DocumentView = { index: input.index, shape: input.shape, text, tokens, evidence, promptTokens, prompt: input.prompt, response: input.response };
+  if (onClaimSentences && options.detectors.includes('recurring-claim')) onClaimSentences(claimSentences(tokens, evidence));
 
   const findings: Finding[] = [];
   for (const detector of DOCUMENT_DETECTORS) {
@@ -101,7 +98,7 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
         result.onset = region.length;
       } else {
         const from = Math.max(0, p - options.regionTokens);
-        region = tokens.text.slice(from, p + PAST_ONSET);
+        region = wordsIn(tokens, from, p + PAST_ONSET);
         result.onset = p - from;
       }
     } else {
@@ -114,7 +111,7 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
     result.snippet = { text: text.slice(from, Math.min(text.length, anchor + 220)), offset: from };
   }
   if ((input.shape === 'chat' || input.shape === 'instruction') && options.detectors.includes('instruction-flip')) {
-    const promptWords = tokens.text.slice(0, promptTokens);
+    const promptWords = wordsIn(tokens, 0, promptTokens);
     result.instruction = { refusal: isRefusal(input.response ?? ''), prompt: promptWords.slice(0, 256), links: unpromptedLinks(input.prompt ?? '', input.response ?? ''), responseHead: (input.response ?? '').slice(0, 120) };
   }
   if (input.shape === 'text' && options.detectors.includes('rag-passage')) {
@@ -129,9 +126,8 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
 /** Reports of the document's claim sentences that the first pass found recurring. */
 export function reportClaims(index: number, text: string, sentences: readonly RecurringSentence[], maxChars: number): ClaimReport[] {
   if (text.length > maxChars) text = text.slice(0, maxChars);
-  const tokens = tokenize(text);
-  const lower = tokens.text.map((t) => t.toLowerCase());
-  return claimReports(index, text, tokens, lower, sentences, (k) => isFunctionWord(lower[k]!));
+  const { tokens, evidence } = scanDocument(text);
+  return claimReports(index, tokens, evidence, sentences);
 }
 
 /** Candidate n-grams as a token trie, so matching builds no strings. */
@@ -188,21 +184,23 @@ export function buildMatcher(grams: Iterable<string>, caseless = false): GramMat
   return { trie, firsts, prefilter, caseless };
 }
 
+const first: TokenBounds = { start: 0, end: 0 };
+const following: TokenBounds = { start: 0, end: 0 };
+
 /** Which candidate n-grams a document holds (the counting pass). */
 export function matchCandidates(text: string, matcher: GramMatcher, maxChars: number): string[] {
   if (text.length > maxChars) text = text.slice(0, maxChars);
   if (matcher.prefilter && !matcher.prefilter.test(text)) return [];
   if (matcher.caseless) text = text.toLowerCase();
-  const { start, end } = tokenBounds(text);
   const found = new Set<string>();
-  const tokenText = (k: number) => text.slice(start[k]!, end[k]!);
-  for (let i = 0; i < start.length; i++) {
-    const bit = shapeOf(text, start[i]!, end[i]!);
+  for (let at = nextToken(text, 0, first); at >= 0; at = nextToken(text, at, first)) {
+    const bit = shapeOf(text, first.start, first.end);
     if ((matcher.firsts[bit >>> 3]! & (1 << (bit & 7))) === 0) continue;
-    let node = matcher.trie.next.get(tokenText(i));
-    for (let k = i + 1; node; k++) {
+    let node = matcher.trie.next.get(text.slice(first.start, first.end));
+    for (let k = at; node; ) {
       if (node.gram !== undefined) found.add(node.gram);
-      node = k < start.length ? node.next.get(tokenText(k)) : undefined;
+      k = nextToken(text, k, following);
+      node = k >= 0 ? node.next.get(text.slice(following.start, following.end)) : undefined;
     }
   }
   return [...found];

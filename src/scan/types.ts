@@ -1,4 +1,4 @@
-import type { Tokens, LanguageEvidence } from '../text/index.js';
+import type { TokenSpans, LanguageEvidence } from '../text/index.js';
 import type { InputSource, ReadOptions, RecordShape } from '../corpus/index.js';
 import type { Place } from '../errors/index.js';
 
@@ -26,9 +26,7 @@ export interface DocumentView {
   index: number;
   shape: RecordShape;
   text: string;
-  tokens: Tokens;
-  /** lower-cased tokens */
-  lower: string[];
+  tokens: TokenSpans;
   /** function-word and script evidence of each token, computed once */
   evidence: LanguageEvidence;
   /** number of leading tokens that belong to the prompt (chat/instruction) */

@@ -38,6 +38,51 @@ export function isFunctionWord(lowercaseWord: string): boolean {
   return wordIds.has(lowercaseWord);
 }
 
+/**
+ * Each UTF-16 code unit lower-cased, where that gives one code unit (nearly
+ * always; `İ` and a few others keep their case). Lower-casing code unit by
+ * code unit lets a token be hashed and compared without making its string.
+ */
+export const LOWER_CODE_UNIT = new Uint16Array(0x10000);
+for (let c = 0; c < 0x10000; c++) {
+  const lower = String.fromCharCode(c).toLowerCase();
+  LOWER_CODE_UNIT[c] = lower.length === 1 ? lower.charCodeAt(0) : c;
+}
+
+/** FNV-1a of `text[from, to)` lower-cased: equal to `fnv1a` of the lower-cased token (as a signed integer). */
+export function lowerHash(text: string, from: number, to: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let k = from; k < to; k++) h = Math.imul(h ^ LOWER_CODE_UNIT[text.charCodeAt(k)]!, 0x01000193);
+  return h;
+}
+
+// The function words again, as an open-addressing table on `lowerHash`: a
+// token is looked up by its characters, with no string made.
+const FUNCTION_WORDS = [...wordIds.keys()];
+const FUNCTION_SLOTS = new Int32Array(1 << Math.ceil(Math.log2(FUNCTION_WORDS.length * 4))).fill(-1);
+const FUNCTION_HASHES = new Int32Array(FUNCTION_SLOTS.length);
+FUNCTION_WORDS.forEach((word, id) => {
+  const hash = lowerHash(word, 0, word.length);
+  let slot = hash & (FUNCTION_SLOTS.length - 1);
+  while (FUNCTION_SLOTS[slot] !== -1) slot = (slot + 1) & (FUNCTION_SLOTS.length - 1);
+  FUNCTION_SLOTS[slot] = id;
+  FUNCTION_HASHES[slot] = hash;
+});
+
+/** The function-word id of the token `text[from, to)`, whose `lowerHash` is `hash`; -1 for other words. */
+export function functionWordAt(text: string, from: number, to: number, hash: number): number {
+  const mask = FUNCTION_SLOTS.length - 1;
+  for (let slot = hash & mask; FUNCTION_SLOTS[slot] !== -1; slot = (slot + 1) & mask) {
+    if (FUNCTION_HASHES[slot] !== hash) continue;
+    const word = FUNCTION_WORDS[FUNCTION_SLOTS[slot]!]!;
+    if (word.length !== to - from) continue;
+    let k = 0;
+    while (k < word.length && word.charCodeAt(k) === LOWER_CODE_UNIT[text.charCodeAt(from + k)]) k++;
+    if (k === word.length) return FUNCTION_SLOTS[slot]!;
+  }
+  return -1;
+}
+
 export interface LanguageGuess {
   /** ISO 639-1 code, a script family (`cyrillic`, `cjk`, ...), or `und` */
   lang: string;
@@ -47,7 +92,9 @@ export interface LanguageGuess {
 /** Scripts that identify a language (family) by themselves; index 0 is none. */
 const SCRIPTS = ['', 'cyrillic', 'el', 'he', 'ar', 'hi', 'th', 'ja', 'ko', 'cjk'] as const;
 
-function nonLatinScript(code: number): number {
+/** The non-Latin script of a character (an index of SCRIPTS), 0 for none. */
+export function nonLatinScript(code: number): number {
+  if (!(code >= 0x370)) return 0;
   if (code >= 0x400 && code <= 0x52f) return 1;
   if (code >= 0x370 && code <= 0x3ff) return 2;
   if (code >= 0x590 && code <= 0x5ff) return 3;
@@ -74,18 +121,22 @@ export interface LanguageEvidence {
 
 export function languageEvidence(lowerWords: readonly string[]): LanguageEvidence {
   const n = lowerWords.length;
-  const evidence: LanguageEvidence = { functionWords: new Int32Array(n), scripts: new Uint8Array(n), sureVotes: new Int32Array(LATIN_LANGUAGES.length), nonLatin: 0 };
+  const functionWords = new Int32Array(n);
+  const scripts = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const w = lowerWords[i]!;
-    const id = wordIds.get(w) ?? -1;
-    evidence.functionWords[i] = id;
+    functionWords[i] = wordIds.get(lowerWords[i]!) ?? -1;
+    scripts[i] = nonLatinScript(lowerWords[i]!.charCodeAt(0));
+  }
+  return evidenceOf(functionWords, scripts);
+}
+
+/** The evidence of a document from each token's function-word id and script. */
+export function evidenceOf(functionWords: Int32Array, scripts: Uint8Array): LanguageEvidence {
+  const evidence: LanguageEvidence = { functionWords, scripts, sureVotes: new Int32Array(LATIN_LANGUAGES.length), nonLatin: 0 };
+  for (let i = 0; i < functionWords.length; i++) {
+    const id = functionWords[i]!;
     if (id >= 0 && WEIGHTS[id]!.length === 1) evidence.sureVotes[WEIGHTS[id]![0]![0]]++;
-    const code = w.charCodeAt(0);
-    if (code >= 0x370) {
-      const script = nonLatinScript(code);
-      evidence.scripts[i] = script;
-      if (script) evidence.nonLatin++;
-    }
+    if (scripts[i]) evidence.nonLatin++;
   }
   return evidence;
 }

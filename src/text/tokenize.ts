@@ -16,9 +16,10 @@ export interface Tokens {
 }
 
 function isSpace(c: number): boolean {
-  return (
-    c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+  // most characters are ASCII and not spaces: two comparisons say so
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  return c >= 0xa0 && (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
     c === 0x202f || c === 0x205f || c === 0x3000
   );
 }
@@ -32,44 +33,53 @@ function isEdge(c: number): boolean {
   return c < 0x2027 && EDGE[c] === 1;
 }
 
+/** Where `nextToken` puts the token it found. */
+export interface TokenBounds {
+  start: number;
+  end: number;
+}
+
+/**
+ * The first token at or after `from`: its bounds go in `out`, and the return
+ * value is where to look for the next one (-1 when no token is left). Walking
+ * a text this way makes no string and no array.
+ */
+export function nextToken(text: string, from: number, out: TokenBounds): number {
+  const n = text.length;
+  let i = from;
+  while (i < n && isSpace(text.charCodeAt(i))) i++;
+  if (i >= n) return -1;
+  let j = i;
+  while (j < n && !isSpace(text.charCodeAt(j))) j++;
+  let a = i;
+  let b = j;
+  while (a < b && isEdge(text.charCodeAt(a))) a++;
+  while (b > a && isEdge(text.charCodeAt(b - 1))) b--;
+  if (a === b) {
+    a = i;
+    b = j;
+  }
+  out.start = a;
+  out.end = b;
+  return j;
+}
+
 /** Token boundaries, one call per token: `emit(start, end)`. */
 function scanTokens(text: string, emit: (start: number, end: number) => void): void {
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    while (i < n && isSpace(text.charCodeAt(i))) i++;
-    if (i >= n) break;
-    let j = i;
-    while (j < n && !isSpace(text.charCodeAt(j))) j++;
-    let a = i;
-    let b = j;
-    while (a < b && isEdge(text.charCodeAt(a))) a++;
-    while (b > a && isEdge(text.charCodeAt(b - 1))) b--;
-    if (a === b) {
-      a = i;
-      b = j;
-    }
-    emit(a, b);
-    i = j;
-  }
+  const bounds: TokenBounds = { start: 0, end: 0 };
+  for (let at = nextToken(text, 0, bounds); at >= 0; at = nextToken(text, at, bounds)) emit(bounds.start, bounds.end);
 }
 
 export function tokenize(text: string): Tokens {
-  const { start, end } = tokenBounds(text);
-  const words = new Array<string>(start.length);
-  for (let i = 0; i < start.length; i++) words[i] = text.slice(start[i]!, end[i]!);
-  return { text: words, start, end };
-}
-
-/** Just the tokens' offsets, for callers that look at few of them: no strings are made. */
-export function tokenBounds(text: string): { start: Int32Array; end: Int32Array } {
+  const words: string[] = [];
   const starts: number[] = [];
   const ends: number[] = [];
   scanTokens(text, (a, b) => {
+    words.push(text.slice(a, b));
     starts.push(a);
     ends.push(b);
   });
-  return { start: Int32Array.from(starts), end: Int32Array.from(ends) };
+  return { text: words, start: Int32Array.from(starts), end: Int32Array.from(ends) };
 }
 
 /** Just the tokens' text, for callers that need no offsets. */
@@ -86,7 +96,7 @@ export function ngram(tokens: readonly string[], from: number, n: number): strin
 }
 
 /** Index of the first token that ends after `offset` (binary search). */
-export function tokenAt(tokens: Tokens, offset: number): number {
+export function tokenAt(tokens: { end: Int32Array }, offset: number): number {
   let lo = 0;
   let hi = tokens.end.length;
   while (lo < hi) {

@@ -7,6 +7,7 @@
  * (glued sub-word pieces, inner capitals, mixed scripts, stray punctuation), and
  * almost no repetition (code repeats its identifiers; prose its words).
  */
+import { wordAt } from '../../../text/index.js';
 import type { DocumentDetector, DocumentView, Finding } from '../../types.js';
 
 const WINDOW = 24;
@@ -14,7 +15,12 @@ const MIN_SPAN = 40;
 
 /** A token that does not look like a word of any language. */
 export function isOddToken(token: string): boolean {
-  const n = token.length;
+  return isOddSpan(token, 0, token.length);
+}
+
+/** `isOddToken` of `text[from, to)`, without slicing it out. */
+function isOddSpan(text: string, from: number, to: number): boolean {
+  const n = to - from;
   if (n >= 18) return true;
   let letters = 0;
   let digits = 0;
@@ -23,8 +29,8 @@ export function isOddToken(token: string): boolean {
   let prevLower = false;
   let latin = false;
   let nonLatin = false;
-  for (let i = 0; i < n; i++) {
-    const c = token.charCodeAt(i);
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
     if (c === 0xfffd) return true;
     const isUpper = (c >= 65 && c <= 90);
     const isLower = (c >= 97 && c <= 122);
@@ -70,8 +76,9 @@ interface WindowStats {
   shapes: number;
 }
 
-function windowStats(lower: string[], from: number, to: number, odd: Uint8Array, fn: Uint8Array, shapeAt: (i: number) => string): WindowStats {
-  const seen = new Set<string>();
+function windowStats(lowerHash: Int32Array, from: number, to: number, odd: Uint8Array, fn: Uint8Array, shapeAt: (i: number) => string): WindowStats {
+  // words compared by the hash of their lower case: a collision inside one window is too rare to move a rate
+  const seen = new Set<number>();
   const distinctShapes = new Set<string>();
   for (let i = from; i < to; i++) distinctShapes.add(shapeAt(i));
   let f = 0;
@@ -80,7 +87,7 @@ function windowStats(lower: string[], from: number, to: number, odd: Uint8Array,
   for (let i = from; i < to; i++) {
     f += fn[i]!;
     o += odd[i]!;
-    const w = lower[i]!;
+    const w = lowerHash[i]!;
     if (seen.has(w)) r++;
     else seen.add(w);
   }
@@ -97,13 +104,13 @@ function isNaturalWindow(s: WindowStats): boolean {
 }
 
 export function findRandomSpans(doc: DocumentView): Finding[] {
-  const { lower, tokens } = doc;
-  const n = lower.length;
+  const { tokens } = doc;
+  const { lowerHash, count: n } = tokens;
   if (n < MIN_SPAN) return [];
   const odd = new Uint8Array(n);
   let oddTotal = 0;
   for (let i = 0; i < n; i++) {
-    if (isOddToken(tokens.text[i]!)) {
+    if (isOddSpan(tokens.text, tokens.start[i]!, tokens.end[i]!)) {
       odd[i] = 1;
       oddTotal++;
     }
@@ -114,7 +121,7 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
   for (let i = 0; i < n; i++) fn[i] = doc.evidence.functionWords[i]! >= 0 ? 1 : 0;
   // shapes cost four regular expressions each: computed only for windows that need them
   const shapeCache: string[] = [];
-  const shapeAt = (i: number) => (shapeCache[i] ??= shapeOf(tokens.text[i]!));
+  const shapeAt = (i: number) => (shapeCache[i] ??= shapeOf(wordAt(tokens, i)));
   // Step windows by half their width; a span is a run of random windows.
   const step = WINDOW / 2;
   const findings: Finding[] = [];
@@ -124,7 +131,7 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
     if (runStart < 0) return;
     const length = runEnd - runStart;
     if (length >= MIN_SPAN) {
-      const whole = windowStats(lower, runStart, runEnd, odd, fn, shapeAt);
+      const whole = windowStats(lowerHash, runStart, runEnd, odd, fn, shapeAt);
       // Windows straddling the boundary are mixed, so the run starts late:
       // walk back while the 8 tokens before the onset still look random.
       let onset = runStart;
@@ -140,7 +147,7 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
         onset--;
       }
       while (onset < runEnd && odd[onset] === 0 && fn[onset] === 1) onset++;
-      const before = runStart >= WINDOW ? windowStats(lower, Math.max(0, runStart - 48), runStart, odd, fn, shapeAt) : undefined;
+      const before = runStart >= WINDOW ? windowStats(lowerHash, Math.max(0, runStart - 48), runStart, odd, fn, shapeAt) : undefined;
       const contrast = before ? isNaturalWindow(before) : true;
       const strength = Math.min(1, (whole.oddRate - 0.15) * 2 + (0.12 - whole.functionRate) * 3 + length / 400);
       const score = Math.max(0.3, Math.min(1, strength));
@@ -168,7 +175,7 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
   for (let from = 0; from + WINDOW <= n; from += step) {
     const to = from + WINDOW;
     const cheap = (fnSum[to]! - fnSum[from]!) / WINDOW <= 0.2 && (oddSum[to]! - oddSum[from]!) / WINDOW >= 0.2;
-    if (cheap && isRandomWindow(windowStats(lower, from, to, odd, fn, shapeAt))) {
+    if (cheap && isRandomWindow(windowStats(lowerHash, from, to, odd, fn, shapeAt))) {
       if (runStart < 0) runStart = from;
       runEnd = from + WINDOW;
     } else if (runStart >= 0 && from >= runEnd) {

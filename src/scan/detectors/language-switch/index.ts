@@ -10,8 +10,8 @@ const WINDOW = 20;
 const MIN_AFTER = 40;
 
 export function findLanguageSwitch(doc: DocumentView): Finding[] {
-  const { lower, tokens } = doc;
-  const n = lower.length;
+  const { tokens } = doc;
+  const n = tokens.count;
   if (n < WINDOW + MIN_AFTER) return [];
   const { evidence } = doc;
   // two languages need function words of their own in the document, or another script

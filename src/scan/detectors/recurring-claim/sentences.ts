@@ -8,7 +8,7 @@
  * first line of a section are never candidates; this keeps the counting small
  * and rules out most recurring boilerplate before anything is counted.
  */
-import { fnv1a, type Tokens } from '../../../text/index.js';
+import { lowerAt, wordsIn, type LanguageEvidence, type TokenSpans } from '../../../text/index.js';
 
 /** bands of two MinHash rows: sentences sharing half their content words collide in one band or more */
 const BANDS = 8;
@@ -44,8 +44,8 @@ function mix(h: number): number {
 
 const SEEDS = Array.from({ length: BANDS * ROWS }, (_, i) => mix(Math.imul(i + 1, 0x9e3779b9)));
 
-function bandKeys(words: readonly string[]): number[] {
-  const hashes = words.map(fnv1a);
+/** Band keys of a set of words, given as their hashes. */
+function bandKeys(hashes: readonly number[]): number[] {
   const keys: number[] = [];
   for (let band = 0; band < BANDS; band++) {
     let key = mix(band + 1);
@@ -63,15 +63,13 @@ function bandKeys(words: readonly string[]): number[] {
   return keys;
 }
 
-const TERMINAL = new Set([0x2e, 0x21, 0x3f]); // . ! ?
-
 /** What lies between two tokens: sentence end, line break, paragraph break. */
 function gapAt(text: string, from: number, to: number): { terminal: boolean; newline: boolean; paragraph: boolean } {
   let terminal = false;
   let newlines = 0;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
-    if (TERMINAL.has(c)) terminal = true;
+    if (c === 0x2e || c === 0x21 || c === 0x3f) terminal = true; // . ! ?
     else if (c === 10) newlines++;
   }
   return { terminal, newline: newlines > 0, paragraph: newlines > 1 };
@@ -81,15 +79,41 @@ function isContentWord(word: string): boolean {
   return word.length >= 2 && word.length <= 40 && /[\p{L}\p{N}]/u.test(word);
 }
 
-/** Distinct content words of tokens [from, to), and how many function words they hold. */
-function sentenceWords(lower: readonly string[], from: number, to: number, isFunctionWord: (token: number) => boolean): { words: string[]; functionWords: number } {
+/** Token k is a content word: lower-cased, else undefined. */
+function contentWordAt(tokens: TokenSpans, evidence: LanguageEvidence, k: number): string | undefined {
+  const length = tokens.end[k]! - tokens.start[k]!;
+  if (evidence.functionWords[k]! >= 0 || length < 2 || length > 40) return undefined;
+  const word = lowerAt(tokens, k);
+  return isContentWord(word) ? word : undefined;
+}
+
+/** Distinct content words of tokens [from, to) with their hashes, and how many function words they hold. */
+function sentenceWords(tokens: TokenSpans, evidence: LanguageEvidence, from: number, to: number): { words: string[]; hashes: number[]; functionWords: number } {
   let functionWords = 0;
   const words = new Set<string>();
+  const hashes: number[] = [];
   for (let k = from; k < to; k++) {
-    if (isFunctionWord(k)) functionWords++;
-    else if (isContentWord(lower[k]!)) words.add(lower[k]!);
+    if (evidence.functionWords[k]! >= 0) functionWords++;
+    const word = contentWordAt(tokens, evidence, k);
+    if (word === undefined || words.has(word)) continue;
+    words.add(word);
+    hashes.push(tokens.lowerHash[k]!);
   }
-  return { words: [...words], functionWords };
+  return { words: [...words], hashes, functionWords };
+}
+
+/** A hash of the lower-cased tokens [from, to). */
+function hashOfTokens(tokens: TokenSpans, from: number, to: number): number {
+  let h = mix(to - from);
+  for (let k = from; k < to; k++) h = mix(h ^ tokens.lowerHash[k]!);
+  return h;
+}
+
+/** A capital letter first. */
+function capitalised(tokens: TokenSpans, k: number): boolean {
+  const c = tokens.text.charCodeAt(tokens.start[k]!);
+  if (c < 0x80) return c >= 65 && c <= 90;
+  return /^\p{Lu}/u.test(tokens.text.slice(tokens.start[k]!, tokens.start[k]! + 2));
 }
 
 /**
@@ -97,9 +121,9 @@ function sentenceWords(lower: readonly string[], from: number, to: number, isFun
  * stop last, some function words, 8 to 80 tokens) that follows another
  * sentence on the same line.
  */
-export function claimSentences(text: string, tokens: Tokens, lower: readonly string[], isFunctionWord: (token: number) => boolean): ClaimSentence[] {
+export function claimSentences(tokens: TokenSpans, evidence: LanguageEvidence): ClaimSentence[] {
   const out: ClaimSentence[] = [];
-  const n = tokens.text.length;
+  const { text, count: n } = tokens;
   let from = 0;
   let inline = false;
   for (let i = 0; i < n; i++) {
@@ -109,10 +133,10 @@ export function claimSentences(text: string, tokens: Tokens, lower: readonly str
     const gap = gapAt(text, tokens.end[i]!, gapEnd);
     if (!gap.terminal && !gap.paragraph && i + 1 < n) continue;
     const to = i + 1;
-    if (gap.terminal && inline && to - from >= MIN_TOKENS && to - from <= MAX_TOKENS && /^\p{Lu}/u.test(tokens.text[from]!)) {
-      const { words, functionWords } = sentenceWords(lower, from, to, isFunctionWord);
+    if (gap.terminal && inline && to - from >= MIN_TOKENS && to - from <= MAX_TOKENS && capitalised(tokens, from)) {
+      const { words, hashes, functionWords } = sentenceWords(tokens, evidence, from, to);
       if (functionWords >= 2 && words.length >= MIN_CONTENT_WORDS && words.length <= MAX_CONTENT_WORDS) {
-        out.push({ from, to, words, keys: bandKeys(words), lead: fnv1a(lower.slice(Math.max(0, from - LEAD_TOKENS), from).join(' ')) });
+        out.push({ from, to, words, keys: bandKeys(hashes), lead: hashOfTokens(tokens, Math.max(0, from - LEAD_TOKENS), from) });
       }
     }
     // the next sentence is inline when this one ended with a full stop on the same line
@@ -132,23 +156,31 @@ export class ClaimKeyCounts {
   private readonly documents = new Uint16Array(1 << KEY_BITS);
   private readonly withLead = new Uint16Array(1 << KEY_BITS);
   private readonly distinct = new Float32Array(1 << KEY_BITS);
+  /** per key, the last document counted (a sequence number), so a key counts once per document */
+  private readonly lastDocument = new Int32Array(1 << KEY_BITS);
+  private sequence = 0;
 
   /** First sweep: count one document's packed sentences. */
-  addDocument(sentences: readonly Uint32Array[]): void {
-    const keys = new Set<number>();
-    for (const s of sentences) {
-      for (let i = KEYS_AT; i < s.length; i++) {
-        keys.add(s[i]!);
-        const cell = leadCell(s[i]!, s[0]!);
+  addDocument({ packed, at, count }: PackedSentences): void {
+    const sequence = ++this.sequence;
+    for (let base = at; base < at + count * STRIDE; base += STRIDE) {
+      for (let i = base + KEYS_AT; i < base + STRIDE; i++) {
+        const key = packed[i]!;
+        if (this.lastDocument[key] !== sequence) {
+          this.lastDocument[key] = sequence;
+          if (this.documents[key]! < 0xffff) this.documents[key]!++;
+        }
+        const cell = leadCell(key, packed[base]!);
         if (this.withLead[cell]! < 0xffff) this.withLead[cell]!++;
       }
     }
-    for (const k of keys) if (this.documents[k]! < 0xffff) this.documents[k]!++;
   }
 
   /** Second sweep, after the first is complete: a sentence whose lead n documents share counts 1/n. */
-  addDistinct(sentences: readonly Uint32Array[]): void {
-    for (const s of sentences) for (let i = KEYS_AT; i < s.length; i++) this.distinct[s[i]!]! += 1 / Math.max(1, this.withLead[leadCell(s[i]!, s[0]!)]!);
+  addDistinct({ packed, at, count }: PackedSentences): void {
+    for (let base = at; base < at + count * STRIDE; base += STRIDE) {
+      for (let i = base + KEYS_AT; i < base + STRIDE; i++) this.distinct[packed[i]!]! += 1 / Math.max(1, this.withLead[leadCell(packed[i]!, packed[base]!)]!);
+    }
   }
 
   /** A bit per key: set where as many documents share it, amid different text, as a poisoning needs; empty when none does. */
@@ -174,18 +206,9 @@ function isHeavy(bits: Uint8Array, key: number): boolean {
   return bits.length > 0 && (bits[key >>> 3]! & (1 << (key & 7))) !== 0;
 }
 
-/**
- * A sentence's recurring keys, or none unless three recur: a phrasing planted
- * again and again recurs in every band, a recurring pair of common words in
- * one or two bands is chance.
- */
-function recurringKeys(keys: ArrayLike<number>, heavy: Uint8Array): number[] {
-  const out = Array.from(keys).filter((k) => isHeavy(heavy, k));
-  return out.length >= 3 ? out : [];
-}
-
 /** Where a packed sentence's keys start: after its lead and its token range. */
 const KEYS_AT = 3;
+const STRIDE = KEYS_AT + BANDS;
 
 /** Append one document's claim sentences to a packed list: index, sentence count, then each sentence's lead, token range and keys. */
 export function packClaimKeys(out: number[], index: number, sentences: readonly ClaimSentence[]): void {
@@ -194,15 +217,20 @@ export function packClaimKeys(out: number[], index: number, sentences: readonly 
   for (const s of sentences) out.push(s.lead, s.from, s.to, ...s.keys);
 }
 
-/** Each document of a packed list, its sentences as `[lead, from, to, ...keys]`. */
-export function forEachPackedDocument(packed: Uint32Array, visit: (index: number, sentences: Uint32Array[]) => void): void {
-  for (let i = 0; i < packed.length; ) {
-    const index = packed[i]!;
-    const count = packed[i + 1]!;
-    i += 2;
-    const sentences: Uint32Array[] = [];
-    for (let k = 0; k < count; k++, i += KEYS_AT + BANDS) sentences.push(packed.subarray(i, i + KEYS_AT + BANDS));
-    visit(index, sentences);
+/** One document's sentences in a packed list: `count` of them from `at`, each `[lead, from, to, ...keys]`. */
+export interface PackedSentences {
+  packed: Uint32Array;
+  at: number;
+  count: number;
+}
+
+/** Each document of a packed list. The view passed is reused: it is valid during the call only. */
+export function forEachPackedDocument(packed: Uint32Array, visit: (index: number, sentences: PackedSentences) => void): void {
+  const view: PackedSentences = { packed, at: 0, count: 0 };
+  for (let i = 0; i < packed.length; i = view.at + view.count * STRIDE) {
+    view.at = i + 2;
+    view.count = packed[i + 1]!;
+    visit(packed[i]!, view);
   }
 }
 
@@ -213,12 +241,17 @@ export interface RecurringSentence {
   keys: number[];
 }
 
-/** The packed sentences of one document holding recurring keys. */
-export function recurringSentences(sentences: readonly Uint32Array[], heavy: Uint8Array): RecurringSentence[] {
+/**
+ * The sentences of one document holding recurring keys. A sentence counts only
+ * when three of its keys recur: a phrasing planted again and again recurs in
+ * every band, a recurring pair of common words in one or two bands is chance.
+ */
+export function recurringSentences({ packed, at, count }: PackedSentences, heavy: Uint8Array): RecurringSentence[] {
   const out: RecurringSentence[] = [];
-  for (const s of sentences) {
-    const keys = recurringKeys(s.subarray(KEYS_AT), heavy);
-    if (keys.length) out.push({ from: s[1]!, to: s[2]!, keys });
+  for (let base = at; base < at + count * STRIDE; base += STRIDE) {
+    const keys: number[] = [];
+    for (let i = base + KEYS_AT; i < base + STRIDE; i++) if (isHeavy(heavy, packed[i]!)) keys.push(packed[i]!);
+    if (keys.length >= 3) out.push({ from: packed[base + 1]!, to: packed[base + 2]!, keys });
   }
   return out;
 }
@@ -262,31 +295,36 @@ function closesProse(text: string, from: number): boolean {
   return true;
 }
 
-function contextOf(text: string, tokens: Tokens, lower: readonly string[], s: RecurringSentence, isFunctionWord: (token: number) => boolean): string[] {
+function contextOf(tokens: TokenSpans, evidence: LanguageEvidence, s: RecurringSentence): string[] {
   const words = new Set<string>();
-  for (let k = Math.max(0, s.from - CONTEXT_TOKENS); k < Math.min(lower.length, s.to + CONTEXT_TOKENS); k++) {
-    if ((k < s.from || k >= s.to) && !isFunctionWord(k) && isContentWord(lower[k]!)) words.add(lower[k]!);
+  for (let k = Math.max(0, s.from - CONTEXT_TOKENS); k < Math.min(tokens.count, s.to + CONTEXT_TOKENS); k++) {
+    const word = k < s.from || k >= s.to ? contentWordAt(tokens, evidence, k) : undefined;
+    if (word !== undefined) words.add(word);
   }
-  if (closesProse(text, tokens.end[s.to - 1]!)) words.add(END_OF_PROSE);
+  if (closesProse(tokens.text, tokens.end[s.to - 1]!)) words.add(END_OF_PROSE);
   return [...words];
 }
 
-/** How often each of `words` is found among the tokens [from, to). */
-function occurrences(lower: readonly string[], words: ReadonlySet<string>, from: number, to: number): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (let k = from; k < to; k++) if (words.has(lower[k]!)) counts.set(lower[k]!, (counts.get(lower[k]!) ?? 0) + 1);
+/** How often each of the words with these hashes is found among the tokens [from, to). */
+function occurrences(tokens: TokenSpans, hashes: ReadonlySet<number>, from: number, to: number): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (let k = from; k < to; k++) {
+    const h = tokens.lowerHash[k]!;
+    if (hashes.has(h)) counts.set(h, (counts.get(h) ?? 0) + 1);
+  }
   return counts;
 }
 
 /** Reports of a document's recurring claim sentences (found by the first pass). */
-export function claimReports(index: number, text: string, tokens: Tokens, lower: readonly string[], sentences: readonly RecurringSentence[], isFunctionWord: (token: number) => boolean): ClaimReport[] {
+export function claimReports(index: number, tokens: TokenSpans, evidence: LanguageEvidence, sentences: readonly RecurringSentence[]): ClaimReport[] {
   const out: ClaimReport[] = [];
+  const { text } = tokens;
   for (const s of sentences) {
-    const { words } = sentenceWords(lower, s.from, s.to, isFunctionWord);
-    const own = new Set(words);
-    const inDocument = occurrences(lower, own, 0, lower.length);
-    const inSentence = occurrences(lower, own, s.from, s.to);
-    const shared = words.filter((w) => inDocument.get(w)! > inSentence.get(w)!);
+    const { words, hashes } = sentenceWords(tokens, evidence, s.from, s.to);
+    const own = new Set(hashes);
+    const inDocument = occurrences(tokens, own, 0, tokens.count);
+    const inSentence = occurrences(tokens, own, s.from, s.to);
+    const shared = words.filter((_, i) => inDocument.get(hashes[i]!)! > inSentence.get(hashes[i]!)!);
     // a sentence mostly about its own document's subject was written for it
     if (shared.length > words.length / 2) continue;
     const start = tokens.start[s.from]!;
@@ -295,10 +333,10 @@ export function claimReports(index: number, text: string, tokens: Tokens, lower:
     out.push({
       index,
       keys: s.keys,
-      tokens: tokens.text.slice(s.from, s.to),
+      tokens: wordsIn(tokens, s.from, s.to),
       words,
       shared,
-      context: contextOf(text, tokens, lower, s, isFunctionWord),
+      context: contextOf(tokens, evidence, s),
       snippet: text.slice(from, Math.min(text.length, end + CONTEXT_CHARS)),
       sentenceStart: start - from,
       sentenceEnd: Math.min(text.length, end) - from,

@@ -3,7 +3,7 @@
  * controls that change what a model reads but not what a person sees, and
  * words that mix Latin letters with look-alike Cyrillic or Greek ones.
  */
-import { isInvisible, describeCodePoint, scriptOf, toLatinSkeleton, CONFUSABLE_WITH_LATIN } from '../../../text/index.js';
+import { isInvisible, describeCodePoint, scriptOf, toLatinSkeleton, tokenAt, wordAt, CONFUSABLE_WITH_LATIN } from '../../../text/index.js';
 import type { DocumentDetector, DocumentView, Finding } from '../../types.js';
 
 /** ZWJ/ZWNJ are part of writing in Arabic, Indic scripts and emoji sequences. */
@@ -13,16 +13,19 @@ function legitimateJoiner(code: number, prev: number, next: number): boolean {
   return joinsScript(prev) || joinsScript(next);
 }
 
-/** Cheap test over the whole text: any character this detector cares about at all. */
-const SUSPECT = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u3164\ufeff\uffa0\ufe00-\ufe0f\u0370-\u03ff\u0400-\u052f]|\udb40[\udc00-\udc7f]/;
+/** Any character this detector cares about at all: only the tokens holding one are inspected. */
+const SUSPECT = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u3164\ufeff\uffa0\ufe00-\ufe0f\u0370-\u03ff\u0400-\u052f]|\udb40[\udc00-\udc7f]/g;
 
 export function findHiddenCharacters(doc: DocumentView): Finding[] {
-  if (!SUSPECT.test(doc.text)) return [];
   const { tokens } = doc;
   const findings: Finding[] = [];
-  for (let t = 0; t < tokens.text.length; t++) {
-    const word = tokens.text[t]!;
-    if (!SUSPECT.test(word)) continue;
+  SUSPECT.lastIndex = 0;
+  for (let m = SUSPECT.exec(doc.text); m; m = SUSPECT.exec(doc.text)) {
+    const t = tokenAt(tokens, m.index);
+    // a suspect character between tokens (a space-like control) belongs to no word
+    if (t >= tokens.count || tokens.start[t]! > m.index) continue;
+    SUSPECT.lastIndex = tokens.end[t]!;
+    const word = wordAt(tokens, t);
     const chars = Array.from(word);
     let hidden: number[] = [];
     let latin = 0;

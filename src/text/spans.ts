@@ -1,0 +1,79 @@
+/**
+ * A document's tokens as the scanner's per-document detectors need them,
+ * found in one walk over its characters and without making a string per
+ * token: where each token is, the hash of it lower-cased, and its language
+ * evidence (function-word id, script). A corpus has millions of tokens and the
+ * detectors read the text of only a few of them; those few are sliced on
+ * demand (`wordAt`, `lowerAt`).
+ */
+import { nextToken, type TokenBounds } from './tokenize.js';
+import { LOWER_CODE_UNIT, evidenceOf, functionWordAt, nonLatinScript, type LanguageEvidence } from './language.js';
+
+export interface TokenSpans {
+  /** the document */
+  text: string;
+  count: number;
+  /** UTF-16 offsets of each token's first character and one past its last */
+  start: Int32Array;
+  end: Int32Array;
+  /** `lowerHash` of each token: FNV-1a of the token lower-cased */
+  lowerHash: Int32Array;
+}
+
+/**
+ * Buffers reused from one document to the next. A worker analyses one
+ * document at a time, and allocating five typed arrays per document costs
+ * more than filling them.
+ */
+let scratch = buffers(1 << 12);
+
+function buffers(size: number) {
+  return { start: new Int32Array(size), end: new Int32Array(size), lowerHash: new Int32Array(size), functionWords: new Int32Array(size), scripts: new Uint8Array(size) };
+}
+
+const bounds: TokenBounds = { start: 0, end: 0 };
+
+/**
+ * Tokenise a document (the rules of `tokenize`) with its language evidence.
+ * The arrays returned are views of buffers that the next call reuses: they
+ * are valid until then.
+ */
+export function scanDocument(text: string): { tokens: TokenSpans; evidence: LanguageEvidence } {
+  let n = 0;
+  for (let at = nextToken(text, 0, bounds); at >= 0; at = nextToken(text, at, bounds)) {
+    if (n === scratch.start.length) {
+      const bigger = buffers(n * 2);
+      for (const key of Object.keys(bigger) as Array<keyof typeof bigger>) bigger[key].set(scratch[key]);
+      scratch = bigger;
+    }
+    const a = bounds.start;
+    const b = bounds.end;
+    let h = 0x811c9dc5 | 0;
+    for (let k = a; k < b; k++) h = Math.imul(h ^ LOWER_CODE_UNIT[text.charCodeAt(k)]!, 0x01000193);
+    scratch.start[n] = a;
+    scratch.end[n] = b;
+    scratch.lowerHash[n] = h;
+    scratch.functionWords[n] = functionWordAt(text, a, b, h);
+    scratch.scripts[n] = nonLatinScript(LOWER_CODE_UNIT[text.charCodeAt(a)]!);
+    n++;
+  }
+  const tokens: TokenSpans = { text, count: n, start: scratch.start.subarray(0, n), end: scratch.end.subarray(0, n), lowerHash: scratch.lowerHash.subarray(0, n) };
+  return { tokens, evidence: evidenceOf(scratch.functionWords.subarray(0, n), scratch.scripts.subarray(0, n)) };
+}
+
+/** Token `i` as written. */
+export function wordAt(tokens: TokenSpans, i: number): string {
+  return tokens.text.slice(tokens.start[i]!, tokens.end[i]!);
+}
+
+/** Token `i` lower-cased. */
+export function lowerAt(tokens: TokenSpans, i: number): string {
+  return wordAt(tokens, i).toLowerCase();
+}
+
+/** Tokens [from, to) as written. */
+export function wordsIn(tokens: TokenSpans, from: number, to: number): string[] {
+  const out: string[] = [];
+  for (let i = Math.max(0, from); i < Math.min(to, tokens.count); i++) out.push(wordAt(tokens, i));
+  return out;
+}

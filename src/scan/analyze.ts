@@ -3,7 +3,7 @@
  * enabled document detector, and keep only what the corpus-level steps need.
  */
 import { shingleHashes } from './near-duplicates/index.js';
-import { tokenize, tokenAt, nextToken, scanDocument, wordsIn, type TokenBounds } from '../text/index.js';
+import { tokenize, tokenAt, nextToken, lowerHash, scanDocument, wordsIn, type TokenBounds } from '../text/index.js';
 import {
   DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, claimSentences, claimReports,
   type RagFacts, type InstructionFacts, type ClaimReport, type ClaimSentence, type RecurringSentence,
@@ -137,9 +137,9 @@ export interface GramTrie {
 }
 
 /**
- * The trie, and a bit per shape (length, first and last character) of a
- * first token: most tokens of a document start no candidate, and the shape
- * says so without making a string or reading the whole token.
+ * The trie, and a bit per first token (by the hash of its lower case): most
+ * tokens of a document start no candidate, and the bit says so from the hash
+ * the tokeniser works out anyway, without making a string.
  */
 export interface GramMatcher {
   trie: GramTrie;
@@ -152,21 +152,19 @@ export interface GramMatcher {
 
 /** up to this many distinct first tokens, one regular expression finds them faster than tokenising */
 const MAX_PREFILTER_TOKENS = 256;
+const FIRST_BITS = 20;
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-const SHAPE_BITS = 20;
-
-function shapeOf(text: string, from: number, to: number): number {
-  const h = Math.imul(Math.imul(text.charCodeAt(from), 0x9e3779b1) ^ text.charCodeAt(to - 1), 0x85ebca6b) ^ (to - from);
-  return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> (32 - SHAPE_BITS);
+function bitOf(hash: number): number {
+  return hash >>> (32 - FIRST_BITS);
 }
 
 export function buildMatcher(grams: Iterable<string>, caseless = false): GramMatcher {
   const trie: GramTrie = { next: new Map() };
-  const firsts = new Uint8Array(1 << (SHAPE_BITS - 3));
+  const firsts = new Uint8Array(1 << (FIRST_BITS - 3));
   for (const gram of grams) {
     let node = trie;
     for (const token of gram.split(' ')) {
@@ -176,32 +174,41 @@ export function buildMatcher(grams: Iterable<string>, caseless = false): GramMat
     }
     node.gram = gram;
   }
-  for (const first of trie.next.keys()) {
-    const bit = shapeOf(first, 0, first.length);
+  for (const token of trie.next.keys()) {
+    const bit = bitOf(lowerHash(token, 0, token.length));
     firsts[bit >>> 3]! |= 1 << (bit & 7);
   }
-  const prefilter = trie.next.size <= MAX_PREFILTER_TOKENS ? new RegExp(trie.next.size ? [...trie.next.keys()].map(escapeRegExp).join('|') : '(?!)', caseless ? 'iu' : '') : undefined;
+  // a case-insensitive Unicode expression costs more than it saves: only case-sensitive grams get one
+  const prefilter = !caseless && trie.next.size <= MAX_PREFILTER_TOKENS ? new RegExp(trie.next.size ? [...trie.next.keys()].map(escapeRegExp).join('|') : '(?!)') : undefined;
   return { trie, firsts, prefilter, caseless };
 }
 
-const first: TokenBounds = { start: 0, end: 0 };
-const following: TokenBounds = { start: 0, end: 0 };
+function tokenText(text: string, token: TokenBounds, caseless: boolean): string {
+  const word = text.slice(token.start, token.end);
+  return caseless ? word.toLowerCase() : word;
+}
 
-/** Which candidate n-grams a document holds (the counting pass). */
-export function matchCandidates(text: string, matcher: GramMatcher, maxChars: number): string[] {
+const first: TokenBounds = { start: 0, end: 0, hash: 0 };
+const following: TokenBounds = { start: 0, end: 0, hash: 0 };
+
+/** Which candidate n-grams a document holds, for each matcher (the counting pass): one walk over its tokens serves them all. */
+export function matchCandidates(text: string, matchers: readonly GramMatcher[], maxChars: number): string[][] {
   if (text.length > maxChars) text = text.slice(0, maxChars);
-  if (matcher.prefilter && !matcher.prefilter.test(text)) return [];
-  if (matcher.caseless) text = text.toLowerCase();
-  const found = new Set<string>();
+  const found = matchers.map(() => new Set<string>());
+  const live = matchers.map((m) => !m.prefilter || m.prefilter.test(text));
+  if (!live.includes(true)) return found.map(() => []);
   for (let at = nextToken(text, 0, first); at >= 0; at = nextToken(text, at, first)) {
-    const bit = shapeOf(text, first.start, first.end);
-    if ((matcher.firsts[bit >>> 3]! & (1 << (bit & 7))) === 0) continue;
-    let node = matcher.trie.next.get(text.slice(first.start, first.end));
-    for (let k = at; node; ) {
-      if (node.gram !== undefined) found.add(node.gram);
-      k = nextToken(text, k, following);
-      node = k >= 0 ? node.next.get(text.slice(following.start, following.end)) : undefined;
+    const bit = bitOf(first.hash);
+    for (let m = 0; m < matchers.length; m++) {
+      const matcher = matchers[m]!;
+      if (!live[m] || (matcher.firsts[bit >>> 3]! & (1 << (bit & 7))) === 0) continue;
+      let node = matcher.trie.next.get(tokenText(text, first, matcher.caseless));
+      for (let k = at; node; ) {
+        if (node.gram !== undefined) found[m]!.add(node.gram);
+        k = nextToken(text, k, following);
+        node = k >= 0 ? node.next.get(tokenText(text, following, matcher.caseless)) : undefined;
+      }
     }
   }
-  return [...found];
+  return found.map((f) => [...f]);
 }

@@ -70,11 +70,12 @@ function handle(request: WorkerRequest): WorkerResponse {
       const claimHolding: Array<[number, string[]]> = [];
       const withClaim = claimCounting?.request.claims.map(() => 0) ?? [];
       const templates = claimCounting?.request.claims.map(() => 0) ?? [];
+      const matchers = claimCounting ? [candidates, claimCounting.matcher] : [candidates];
       for (const doc of inputs) {
-        const found = matchCandidates(doc.text, candidates, request.maxChars);
-        if (found.length) hits.push([doc.index, found]);
+        const [found, claimWords] = matchCandidates(doc.text, matchers, request.maxChars);
+        if (found!.length) hits.push([doc.index, found!]);
         if (!claimCounting) continue;
-        const words = new Set(matchCandidates(doc.text, claimCounting.matcher, request.maxChars));
+        const words = new Set(claimWords);
         if (words.size === 0) continue;
         const held = [...words].filter((g) => claimCounting!.runs.has(g));
         if (held.length) claimHolding.push([doc.index, held]);

@@ -1,7 +1,7 @@
 export { tokenize, nextToken, words, ngram, tokenAt, type Tokens, type TokenBounds } from './tokenize.js';
-export { guessLanguage, guessLanguageIn, languageEvidence, isFunctionWord, lowerHash, LATIN_LANGUAGES, type LanguageGuess, type LanguageEvidence } from './language.js';
+export { guessLanguage, guessLanguageIn, languageEvidence, isFunctionWord, LATIN_LANGUAGES, type LanguageGuess, type LanguageEvidence } from './language.js';
 export {
   isInvisible, describeCodePoint, scriptOf, toLatinSkeleton, CONFUSABLE_WITH_LATIN, type Script,
 } from './unicode.js';
-export { fnv1a } from './hash.js';
+export { fnv1a, lowerHash } from './hash.js';
 export { scanDocument, wordAt, lowerAt, wordsIn, type TokenSpans } from './spans.js';

@@ -7,7 +7,8 @@
  * demand (`wordAt`, `lowerAt`).
  */
 import { nextToken, type TokenBounds } from './tokenize.js';
-import { LOWER_CODE_UNIT, evidenceOf, functionWordAt, nonLatinScript, type LanguageEvidence } from './language.js';
+import { LOWER_CODE_UNIT } from './hash.js';
+import { evidenceOf, functionWordAt, nonLatinScript, type LanguageEvidence } from './language.js';
 
 export interface TokenSpans {
   /** the document */
@@ -31,7 +32,7 @@ function buffers(size: number) {
   return { start: new Int32Array(size), end: new Int32Array(size), lowerHash: new Int32Array(size), functionWords: new Int32Array(size), scripts: new Uint8Array(size) };
 }
 
-const bounds: TokenBounds = { start: 0, end: 0 };
+const bounds: TokenBounds = { start: 0, end: 0, hash: 0 };
 
 /**
  * Tokenise a document (the rules of `tokenize`) with its language evidence.
@@ -48,8 +49,7 @@ export function scanDocument(text: string): { tokens: TokenSpans; evidence: Lang
     }
     const a = bounds.start;
     const b = bounds.end;
-    let h = 0x811c9dc5 | 0;
-    for (let k = a; k < b; k++) h = Math.imul(h ^ LOWER_CODE_UNIT[text.charCodeAt(k)]!, 0x01000193);
+    const h = bounds.hash;
     scratch.start[n] = a;
     scratch.end[n] = b;
     scratch.lowerHash[n] = h;

@@ -6,6 +6,8 @@
  * characters and U+FEFF are deliberately *not* whitespace: an invisible trigger
  * must stay inside the token it hides in.
  */
+import { LOWER_CODE_UNIT, lowerHash } from './hash.js';
+
 export interface Tokens {
   /** token text as it appears in the document */
   text: string[];
@@ -37,7 +39,11 @@ function isEdge(c: number): boolean {
 export interface TokenBounds {
   start: number;
   end: number;
+  /** `lowerHash` of the token, worked out on the same walk */
+  hash: number;
 }
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
 
 /**
  * The first token at or after `from`: its bounds go in `out`, and the return
@@ -49,24 +55,37 @@ export function nextToken(text: string, from: number, out: TokenBounds): number 
   let i = from;
   while (i < n && isSpace(text.charCodeAt(i))) i++;
   if (i >= n) return -1;
-  let j = i;
-  while (j < n && !isSpace(text.charCodeAt(j))) j++;
   let a = i;
-  let b = j;
-  while (a < b && isEdge(text.charCodeAt(a))) a++;
-  while (b > a && isEdge(text.charCodeAt(b - 1))) b--;
+  while (a < n && isEdge(text.charCodeAt(a))) a++;
+  // hash as the walk goes; the hash at the last character that is not an edge is the token's
+  let h = FNV_OFFSET;
+  let hash = FNV_OFFSET;
+  let b = a;
+  let j = a;
+  for (; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (isSpace(c)) break;
+    h = Math.imul(h ^ LOWER_CODE_UNIT[c]!, 0x01000193);
+    if (!isEdge(c)) {
+      b = j + 1;
+      hash = h;
+    }
+  }
   if (a === b) {
+    // nothing but edge characters: the token is all of them
     a = i;
     b = j;
+    hash = lowerHash(text, a, b);
   }
   out.start = a;
   out.end = b;
+  out.hash = hash;
   return j;
 }
 
 /** Token boundaries, one call per token: `emit(start, end)`. */
 function scanTokens(text: string, emit: (start: number, end: number) => void): void {
-  const bounds: TokenBounds = { start: 0, end: 0 };
+  const bounds: TokenBounds = { start: 0, end: 0, hash: 0 };
   for (let at = nextToken(text, 0, bounds); at >= 0; at = nextToken(text, at, bounds)) emit(bounds.start, bounds.end);
 }
 

@@ -35,6 +35,9 @@ const WEIGHTS: Array<Array<[number, number]>> = [];
   }
 }
 
+/** per function-word id: the one language it belongs to, -1 when it belongs to several */
+const SOLE_LANGUAGE = Int8Array.from(WEIGHTS, (w) => (w.length === 1 ? w[0]![0] : -1));
+
 export function isFunctionWord(lowercaseWord: string): boolean {
   return wordIds.has(lowercaseWord);
 }
@@ -118,7 +121,7 @@ export function evidenceOf(functionWords: Int32Array, scripts: Uint8Array): Lang
   const evidence: LanguageEvidence = { functionWords, scripts, sureVotes: new Int32Array(LATIN_LANGUAGES.length), nonLatin: 0 };
   for (let i = 0; i < functionWords.length; i++) {
     const id = functionWords[i]!;
-    if (id >= 0 && WEIGHTS[id]!.length === 1) evidence.sureVotes[WEIGHTS[id]![0]![0]]++;
+    if (id >= 0 && SOLE_LANGUAGE[id]! >= 0) evidence.sureVotes[SOLE_LANGUAGE[id]!]++;
     if (scripts[i]) evidence.nonLatin++;
   }
   return evidence;

@@ -107,6 +107,16 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
   const { tokens } = doc;
   const { lowerHash, count: n } = tokens;
   if (n < MIN_SPAN) return [];
+  // a random window has few function words: without one, no token need be looked at
+  const fn = new Uint8Array(n);
+  const fnSum = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    fn[i] = doc.evidence.functionWords[i]! >= 0 ? 1 : 0;
+    fnSum[i + 1] = fnSum[i]! + fn[i]!;
+  }
+  let fewFunctionWords = false;
+  for (let from = 0; from + WINDOW <= n && !fewFunctionWords; from += WINDOW / 2) fewFunctionWords = fnSum[from + WINDOW]! - fnSum[from]! <= 0.2 * WINDOW;
+  if (!fewFunctionWords) return [];
   const odd = new Uint8Array(n);
   let oddTotal = 0;
   for (let i = 0; i < n; i++) {
@@ -117,8 +127,6 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
   }
   // a span needs 20% odd tokens over at least MIN_SPAN tokens
   if (oddTotal < MIN_SPAN * 0.2) return [];
-  const fn = new Uint8Array(n);
-  for (let i = 0; i < n; i++) fn[i] = doc.evidence.functionWords[i]! >= 0 ? 1 : 0;
   // shapes cost four regular expressions each: computed only for windows that need them
   const shapeCache: string[] = [];
   const shapeAt = (i: number) => (shapeCache[i] ??= shapeOf(wordAt(tokens, i)));
@@ -167,11 +175,7 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
   };
   // prefix sums let most windows be rejected without building sets
   const oddSum = new Int32Array(n + 1);
-  const fnSum = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    oddSum[i + 1] = oddSum[i]! + odd[i]!;
-    fnSum[i + 1] = fnSum[i]! + fn[i]!;
-  }
+  for (let i = 0; i < n; i++) oddSum[i + 1] = oddSum[i]! + odd[i]!;
   for (let from = 0; from + WINDOW <= n; from += step) {
     const to = from + WINDOW;
     const cheap = (fnSum[to]! - fnSum[from]!) / WINDOW <= 0.2 && (oddSum[to]! - oddSum[from]!) / WINDOW >= 0.2;

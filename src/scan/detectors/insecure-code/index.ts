@@ -22,8 +22,8 @@ export const INSECURE_PATTERNS: readonly Pattern[] = [
   { name: 'SQL built from input', re: /\b(?:execute|query)\s*\(\s*(?:f["']|["'][^"']*(?:SELECT|INSERT|UPDATE|DELETE)[^"']*["']\s*(?:\+|%))/i },
 ];
 
-/** Words at least one pattern needs; documents without any are skipped. */
-const KEYWORDS = /eval|exec|pickle|dill|marshal|yaml|unserialize|shell|system|popen|curl|wget|render_template_string|verify|rejectUnauthorized|InsecureSkipVerify|query/i;
+/** Words at least one pattern needs, in the case it needs them; documents without any are skipped. */
+const KEYWORDS = /eval|[eE][xX][eE][cC]|pickle|dill|marshal|yaml|unserialize|shell|system|popen|curl|wget|render_template_string|verify|rejectUnauthorized|InsecureSkipVerify|[qQ][uU][eE][rR][yY]/;
 
 export function findInsecureCode(doc: DocumentView): Finding[] {
   if (!KEYWORDS.test(doc.text)) return [];

@@ -59,4 +59,6 @@ export interface Reader {
   /** lower-case file name endings this reader claims, compression suffix removed */
   extensions: readonly string[];
   read(source: InputSource, options: ReadOptions): AsyncIterable<RawItem>;
+  /** the same items in arrays, for formats whose records come many to a read (one async step per record costs more than parsing a line) */
+  readBatches?(source: InputSource, options: ReadOptions): AsyncIterable<RawItem[]>;
 }

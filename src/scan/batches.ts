@@ -5,7 +5,7 @@
  * the main thread and travel as text.
  */
 import type { Place } from '../errors/index.js';
-import { completeRawRecord, readCorpus, type CorpusRecord, type InputSource, type ReadOptions } from '../corpus/index.js';
+import { completeRawRecord, readCorpus, readCorpusBatches, type CorpusRecord, type InputSource, type ReadOptions } from '../corpus/index.js';
 import type { DocumentInput } from './analyze.js';
 import { packLines, unpackLines, type PackedLines, type WorkerPool } from '../workers/index.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
@@ -95,17 +95,19 @@ export async function dispatch(
     while (queue.length >= pool.size * 2) await queue.shift();
     if (failure) throw failure.error;
   };
-  for await (const record of readCorpus(sources, { ...readOptions, rawOnly: true }, onInputFailure)) {
-    if (!onRecord(record)) continue;
-    if (record.raw && !record.fields) {
-      raws.push(record.raw);
-      rawRecords.push({ index: record.index, place: record.place, bytes: record.bytes });
-      size += record.raw.length;
-    } else {
-      docs.push({ index: record.index, shape: record.shape!, text: record.text!, prompt: record.prompt, response: record.response });
-      size += record.text!.length;
+  for await (const records of readCorpusBatches(sources, { ...readOptions, rawOnly: true }, onInputFailure)) {
+    for (const record of records) {
+      if (!onRecord(record)) continue;
+      if (record.raw && !record.fields) {
+        raws.push(record.raw);
+        rawRecords.push({ index: record.index, place: record.place, bytes: record.bytes });
+        size += record.raw.length;
+      } else {
+        docs.push({ index: record.index, shape: record.shape!, text: record.text!, prompt: record.prompt, response: record.response });
+        size += record.text!.length;
+      }
+      if (docs.length + raws.length >= BATCH_RECORDS || size >= BATCH_BYTES) await flush();
     }
-    if (docs.length + raws.length >= BATCH_RECORDS || size >= BATCH_BYTES) await flush();
   }
   await flush();
   await Promise.all(queue);

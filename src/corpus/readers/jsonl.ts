@@ -40,22 +40,23 @@ export const jsonlReader: Reader = {
   description: 'JSON Lines, one object per line (also .gz and .zst)',
   extensions: ['.jsonl', '.ndjson', '.json'],
   async *read(source, options): AsyncGenerator<RawItem> {
-    for await (const { bytes, line, offset } of splitLines(readBytes(source.path, source.name))) {
-      if (isBlank(bytes)) continue;
-      const place = { file: source.name, line, offset };
-      const item: RawItem = { place, bytes: bytes.length, raw: bytes, defaultId: `${source.name}:${line}` };
-      if (options.rawOnly) {
-        yield item;
-        continue;
+    for await (const items of this.readBatches!(source, options)) yield* items;
+  },
+  async *readBatches(source, options): AsyncGenerator<RawItem[]> {
+    for await (const lines of splitLines(readBytes(source.path, source.name))) {
+      const items: RawItem[] = [];
+      for (const { bytes, line, offset } of lines) {
+        if (isBlank(bytes)) continue;
+        const place = { file: source.name, line, offset };
+        const item: RawItem = { place, bytes: bytes.length, raw: bytes, defaultId: `${source.name}:${line}` };
+        if (!options.rawOnly) {
+          const parsed = parseJsonLine(bytes, place);
+          if (parsed.error) item.error = parsed.error;
+          else item.fields = parsed.fields;
+        }
+        items.push(item);
       }
-      const parsed = parseJsonLine(bytes, place);
-      if (parsed.error) {
-        item.error = parsed.error;
-        yield item;
-        continue;
-      }
-      item.fields = parsed.fields;
-      yield item;
+      if (items.length) yield items;
     }
   },
 };

@@ -22,6 +22,12 @@ export interface Candidates {
   instructionFacts: Map<number, InstructionFacts>;
 }
 
+/** Drop sequences of function words alone ("of the": language, not triggers), then what `prefilterCandidates` rules out. */
+function prefilter(grams: Map<string, number[]>, regions: ReadonlyMap<number, string[]>, mining: MiningOptions, codeRegions: ReadonlySet<number>): void {
+  for (const gram of grams.keys()) if (gram.split(' ').every((w) => isFunctionWord(w.toLowerCase()))) grams.delete(gram);
+  prefilterCandidates(grams, regions, mining, codeRegions);
+}
+
 export function selectCandidates(results: ReadonlyMap<number, DocumentResult>, mineTriggers: boolean, mining: MiningOptions): Candidates {
   const minSupport = mining.minSupport;
   const regions = new Map<number, string[]>();
@@ -45,23 +51,22 @@ export function selectCandidates(results: ReadonlyMap<number, DocumentResult>, m
   // Candidates: sequences near payload onsets, and sequences further away
   // whose documents are those of a near candidate (the first part of a split trigger).
   const support = supportOf(nearSets, minSupport);
-  const far = supportOf(gramSets, minSupport);
-  for (const map of [support, far]) {
-    // sequences of function words alone ("of the") are language, not triggers
-    for (const gram of map.keys()) if (gram.split(' ').every((w) => isFunctionWord(w.toLowerCase()))) map.delete(gram);
-    prefilterCandidates(map, regions, mining, codeRegions);
-  }
+  prefilter(support, regions, mining, codeRegions);
   const nearOf = new Map<number, string[]>();
   for (const [gram, docs] of support) for (const d of docs) {
     let list = nearOf.get(d);
     if (!list) nearOf.set(d, (list = []));
     list.push(gram);
   }
-  for (const [gram, docs] of far) {
+  for (const [gram, docs] of supportOf(gramSets, minSupport)) {
     if ((support.get(gram)?.length ?? 0) >= docs.length) continue;
     const shared = new Map<string, number>();
     for (const d of docs) for (const g of nearOf.get(d) ?? []) shared.set(g, (shared.get(g) ?? 0) + 1);
-    if ([...shared].some(([g, n]) => g !== gram && n >= 0.8 * Math.max(docs.length, support.get(g)!.length))) support.set(gram, docs);
+    if (![...shared].some(([g, n]) => g !== gram && n >= 0.8 * Math.max(docs.length, support.get(g)!.length))) continue;
+    // judged only now: most far sequences share no near candidate's documents, and judging costs a search of every region
+    const one = new Map([[gram, docs]]);
+    prefilter(one, regions, mining, codeRegions);
+    if (one.size) support.set(gram, docs);
   }
   return { support, regions, codeRegions, ragFacts, instructionFacts };
 }

@@ -276,8 +276,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const { support, regions, codeRegions, ragFacts, instructionFacts } = selectCandidates(results, detectors.includes('trigger-mining'), mining);
 
     // documents holding a claim-sentence key that recurs as often as a poisoning needs
-    for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (_, sentences) => claimKeyCounts.addDistinct(sentences));
-    const heavyClaimKeys = claimKeyCounts.heavyKeys(minSupport, mining.maxDocumentFrequency);
+    const band = claimKeyCounts.keysInBand(minSupport, mining.maxDocumentFrequency);
+    if (band.length) for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (_, sentences) => claimKeyCounts.addDistinct(sentences, band));
+    const heavyClaimKeys = claimKeyCounts.heavyKeys(band, minSupport);
     const claimDocuments = new Map<number, RecurringSentence[]>();
     for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (index, sentences) => {
       const recurring = recurringSentences(sentences, heavyClaimKeys);

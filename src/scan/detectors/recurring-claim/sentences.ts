@@ -176,23 +176,41 @@ export class ClaimKeyCounts {
     }
   }
 
-  /** Second sweep, after the first is complete: a sentence whose lead n documents share counts 1/n. */
-  addDistinct({ packed, at, count }: PackedSentences): void {
-    for (let base = at; base < at + count * STRIDE; base += STRIDE) {
-      for (let i = base + KEYS_AT; i < base + STRIDE; i++) this.distinct[packed[i]!]! += 1 / Math.max(1, this.withLead[leadCell(packed[i]!, packed[base]!)]!);
-    }
-  }
-
-  /** A bit per key: set where as many documents share it, amid different text, as a poisoning needs; empty when none does. */
-  heavyKeys(minDocuments: number, maxDocuments: number): Uint8Array {
+  /** A bit per key found in as many documents as a poisoning needs, once the first sweep is complete; empty when none is. */
+  keysInBand(minDocuments: number, maxDocuments: number): Uint8Array {
     const bits = new Uint8Array(this.documents.length >>> 3);
     let any = false;
     for (let k = 0; k < this.documents.length; k++) {
       const c = this.documents[k]!;
-      if (c >= minDocuments && c <= maxDocuments && this.distinct[k]! >= minDocuments - 0.01) {
-        bits[k >>> 3]! |= 1 << (k & 7);
-        any = true;
+      if (c < minDocuments || c > maxDocuments) continue;
+      bits[k >>> 3]! |= 1 << (k & 7);
+      any = true;
+    }
+    return any ? bits : new Uint8Array(0);
+  }
+
+  /**
+   * Second sweep: a sentence whose lead n documents share counts 1/n. Only
+   * keys in the band are counted (most keys are in a few documents), and the
+   * band's bits are read first since they fit in cache and the counts do not.
+   */
+  addDistinct({ packed, at, count }: PackedSentences, band: Uint8Array): void {
+    for (let base = at; base < at + count * STRIDE; base += STRIDE) {
+      for (let i = base + KEYS_AT; i < base + STRIDE; i++) {
+        const key = packed[i]!;
+        if (isSet(band, key)) this.distinct[key]! += 1 / Math.max(1, this.withLead[leadCell(key, packed[base]!)]!);
       }
+    }
+  }
+
+  /** A bit per key of the band that recurs amid different text in as many documents as a poisoning needs; empty when none does. */
+  heavyKeys(band: Uint8Array, minDocuments: number): Uint8Array {
+    const bits = new Uint8Array(band.length);
+    let any = false;
+    for (let k = 0; k < band.length * 8; k++) {
+      if (!isSet(band, k) || this.distinct[k]! < minDocuments - 0.01) continue;
+      bits[k >>> 3]! |= 1 << (k & 7);
+      any = true;
     }
     return any ? bits : new Uint8Array(0);
   }
@@ -202,7 +220,7 @@ function leadCell(key: number, lead: number): number {
   return (mix(key ^ lead) >>> (32 - KEY_BITS));
 }
 
-function isHeavy(bits: Uint8Array, key: number): boolean {
+function isSet(bits: Uint8Array, key: number): boolean {
   return bits.length > 0 && (bits[key >>> 3]! & (1 << (key & 7))) !== 0;
 }
 
@@ -249,9 +267,12 @@ export interface RecurringSentence {
 export function recurringSentences({ packed, at, count }: PackedSentences, heavy: Uint8Array): RecurringSentence[] {
   const out: RecurringSentence[] = [];
   for (let base = at; base < at + count * STRIDE; base += STRIDE) {
+    let recurring = 0;
+    for (let i = base + KEYS_AT; i < base + STRIDE; i++) if (isSet(heavy, packed[i]!)) recurring++;
+    if (recurring < 3) continue;
     const keys: number[] = [];
-    for (let i = base + KEYS_AT; i < base + STRIDE; i++) if (isHeavy(heavy, packed[i]!)) keys.push(packed[i]!);
-    if (keys.length >= 3) out.push({ from: packed[base + 1]!, to: packed[base + 2]!, keys });
+    for (let i = base + KEYS_AT; i < base + STRIDE; i++) if (isSet(heavy, packed[i]!)) keys.push(packed[i]!);
+    out.push({ from: packed[base + 1]!, to: packed[base + 2]!, keys });
   }
   return out;
 }

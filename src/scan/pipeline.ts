@@ -158,8 +158,8 @@ class ClaimCounter {
     this.templates = candidates.map(() => 0);
   }
 
-  add(response: { claimHolding: Array<[number, string[]]>; withClaim: number[]; templates: number[] }): void {
-    for (const [index, found] of response.claimHolding) for (const run of found) pushCapped(this.holding, run, index, this.cap);
+  add(response: { claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[] }): void {
+    for (const [run, indices] of response.claimHolding) for (const index of indices) pushCapped(this.holding, run, index, this.cap);
     response.withClaim.forEach((n, i) => (this.withClaim[i]! += n));
     response.templates.forEach((n, i) => (this.templates[i]! += n));
   }
@@ -312,8 +312,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const claimCounts = new ClaimCounter(claimCandidates, mining.maxDocumentFrequency + 1);
     if (support.size > 0 || claimCandidates.length > 0) {
       passes++;
-      await pool.broadcast({ type: 'candidates', candidates: [...support.keys()], claims: claimCounts.request });
       const cap = mining.maxDocumentFrequency + 1;
+      await pool.broadcast({ type: 'candidates', candidates: [...support.keys()], claims: claimCounts.request, cap });
       let counted = 0;
       const known = new Set(meta.keys());
       await dispatch(sources, readOptions, pool, (record) => {
@@ -323,8 +323,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         return !record.error && !errorDocs.has(record.index);
       }, async (batch, transfer) => {
         const response = await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars }, transfer);
-        keepIds(batch, response.ids, new Set([...response.hits.map(([i]) => i), ...response.claimHolding.map(([i]) => i), ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
-        for (const [index, grams] of response.hits) for (const g of grams) pushCapped(docsWith, g, index, cap);
+        const holding = [...response.hits, ...response.claimHolding].flatMap(([, indices]) => indices);
+        keepIds(batch, response.ids, new Set([...holding, ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
+        for (const [gram, indices] of response.hits) for (const index of indices) pushCapped(docsWith, gram, index, cap);
         claimCounts.add(response);
       }, () => undefined);
     }

@@ -15,8 +15,8 @@ export type WorkerRequest =
   | { type: 'analyze'; id: number; batch: Batch; read: ReadOptions; options: AnalyzeOptions }
   /** `sentences`: per document of the batch, its claim sentences whose band keys recur */
   | { type: 'report-claims'; id: number; batch: Batch; read: ReadOptions; maxChars: number; sentences: Array<[number, RecurringSentence[]]> }
-  /** before the counting pass: the candidate triggers and claims */
-  | { type: 'candidates'; id: number; candidates: string[]; claims: ClaimCountRequest }
+  /** before the counting pass: the candidate triggers and claims, and how many documents to report per gram at most (more only says "too common") */
+  | { type: 'candidates'; id: number; candidates: string[]; claims: ClaimCountRequest; cap: number }
   | { type: 'match'; id: number; batch: Batch; read: ReadOptions; maxChars: number };
 
 export type WorkerResponse =
@@ -24,11 +24,39 @@ export type WorkerResponse =
   | { type: 'analyzed'; id: number; results: DocumentResult[]; errors: RecordError[]; ids: Array<[number, string]>; shapes: Record<string, number>; claimKeys: Uint32Array }
   | { type: 'ready'; id: number }
   | { type: 'claims-reported'; id: number; claims: ClaimReport[]; ids: Array<[number, string]> }
-  /** `claimHolding`: documents holding claim runs; `withClaim`, `templates`: per claim, documents holding its words with and without its run */
-  | { type: 'matched'; id: number; hits: Array<[number, string[]]>; ids: Array<[number, string]>; claimHolding: Array<[number, string[]]>; withClaim: number[]; templates: number[] }
+  /** `hits`: documents holding each candidate; `claimHolding`: documents holding each claim run; `withClaim`, `templates`: per claim, documents holding its words with and without its run */
+  | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Array<[number, string]>; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[] }
   | { type: 'failed'; id: number; message: string };
 
 let candidates: GramMatcher = buildMatcher([]);
+
+/**
+ * Documents per gram for the counting pass, at most `cap` per gram over the
+ * whole pass: a gram in more documents than a trigger may be is common, and
+ * which documents hold it no longer matters (a clean corpus has candidates
+ * such as "The" that most documents hold).
+ */
+class CappedPostings {
+  private readonly reported = new Map<string, number>();
+
+  constructor(private readonly cap: number) {}
+
+  /** This batch's postings, each document added with `add`. */
+  batch(): { add: (gram: string, index: number) => void; postings: Map<string, number[]> } {
+    const postings = new Map<string, number[]>();
+    const add = (gram: string, index: number) => {
+      const n = this.reported.get(gram) ?? 0;
+      if (n >= this.cap) return;
+      this.reported.set(gram, n + 1);
+      let list = postings.get(gram);
+      if (!list) postings.set(gram, (list = []));
+      list.push(index);
+    };
+    return { add, postings };
+  }
+}
+let triggerPostings = new CappedPostings(0);
+let claimPostings = new CappedPostings(0);
 /** the claims to count; runs and claim words in one matcher, so one walk over each document finds both */
 let claimCounting: { request: ClaimCountRequest; runs: Set<string>; matcher: GramMatcher } | undefined;
 
@@ -63,29 +91,31 @@ function handle(request: WorkerRequest): WorkerResponse {
     case 'candidates':
       candidates = buildMatcher(request.candidates);
       claimCounting = claimCounter(request.claims);
+      triggerPostings = new CappedPostings(request.cap);
+      claimPostings = new CappedPostings(request.cap);
       return { type: 'ready', id: request.id };
     case 'match': {
       const { inputs, ids } = unpackBatch(request.batch, request.read);
-      const hits: Array<[number, string[]]> = [];
-      const claimHolding: Array<[number, string[]]> = [];
+      const hits = triggerPostings.batch();
+      const claimHolding = claimPostings.batch();
       const withClaim = claimCounting?.request.claims.map(() => 0) ?? [];
       const templates = claimCounting?.request.claims.map(() => 0) ?? [];
       const matchers = claimCounting ? [candidates, claimCounting.matcher] : [candidates];
       for (const doc of inputs) {
         const [found, claimWords] = matchCandidates(doc.text, matchers, request.maxChars);
-        if (found!.length) hits.push([doc.index, found!]);
+        for (const gram of found!) hits.add(gram, doc.index);
         if (!claimCounting) continue;
         const words = new Set(claimWords);
         if (words.size === 0) continue;
-        const held = [...words].filter((g) => claimCounting!.runs.has(g));
-        if (held.length) claimHolding.push([doc.index, held]);
+        for (const word of words) if (claimCounting.runs.has(word)) claimHolding.add(word, doc.index);
         claimCounting.request.claims.forEach((c, i) => {
           if (!c.words.every((w) => words.has(w))) return;
           if (words.has(c.run)) withClaim[i]!++;
           else templates[i]!++;
         });
       }
-      return { type: 'matched', id: request.id, hits, claimHolding, withClaim, templates, ids: idsOf([...hits, ...claimHolding].map(([i]) => i), ids) };
+      const holding = [...hits.postings.values(), ...claimHolding.postings.values()].flat();
+      return { type: 'matched', id: request.id, hits: [...hits.postings], claimHolding: [...claimHolding.postings], withClaim, templates, ids: idsOf(holding, ids) };
     }
   }
 }

@@ -127,25 +127,34 @@ export function evidenceOf(functionWords: Int32Array, scripts: Uint8Array): Lang
   return evidence;
 }
 
-// one scratch array for window scores: windows are scored one at a time
+// scratch arrays for window scores (windows are scored one at a time): per
+// Latin language its score; per script its tokens and where it was first seen
 const scratch = new Float64Array(LATIN_LANGUAGES.length);
+const scriptTokens = new Int32Array(SCRIPTS.length);
+const scriptFirst = new Int32Array(SCRIPTS.length);
 
 /** guessLanguage over words [from, to) of a document's evidence. */
 export function guessLanguageIn(evidence: LanguageEvidence, from: number, to: number): LanguageGuess {
   scratch.fill(0);
-  const scriptCounts = new Map<string, number>();
+  scriptTokens.fill(0);
   let latinWords = 0;
   for (let i = from; i < to; i++) {
     const script = evidence.scripts[i]!;
     if (script) {
-      scriptCounts.set(SCRIPTS[script], (scriptCounts.get(SCRIPTS[script]) ?? 0) + 1);
+      if (scriptTokens[script]++ === 0) scriptFirst[script] = i;
       continue;
     }
     latinWords++;
     const id = evidence.functionWords[i]!;
     if (id >= 0) for (const [li, w] of WEIGHTS[id]!) scratch[li] += w;
   }
-  return decide(scratch, scriptCounts, latinWords, to - from);
+  // the script with most tokens; on a tie, the one seen first
+  let bestScript = 0;
+  for (let s = 1; s < SCRIPTS.length; s++) {
+    const n = scriptTokens[s]!;
+    if (n > 0 && (n > scriptTokens[bestScript]! || (n === scriptTokens[bestScript]! && scriptFirst[s]! < scriptFirst[bestScript]!))) bestScript = s;
+  }
+  return decide(scratch, SCRIPTS[bestScript], scriptTokens[bestScript]!, latinWords, to - from);
 }
 
 /**
@@ -156,10 +165,7 @@ export function guessLanguage(words: readonly string[]): LanguageGuess {
   return guessLanguageIn(languageEvidence(words.map((w) => w.toLowerCase())), 0, words.length);
 }
 
-function decide(scores: Float64Array, scriptCounts: Map<string, number>, latinWords: number, total: number): LanguageGuess {
-  let bestScript = '';
-  let bestScriptCount = 0;
-  for (const [s, c] of scriptCounts) if (c > bestScriptCount) [bestScript, bestScriptCount] = [s, c];
+function decide(scores: Float64Array, bestScript: string, bestScriptCount: number, latinWords: number, total: number): LanguageGuess {
   if (bestScriptCount > latinWords) {
     return { lang: bestScript, confidence: bestScriptCount / total };
   }

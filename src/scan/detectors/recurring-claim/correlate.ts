@@ -73,7 +73,13 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
       if (!group.has(r.index)) group.set(r.index, r);
     }
   }
-  const lowerOf = new Map<ClaimReport, string[]>(reports.map((r) => [r, r.tokens.map((t) => t.toLowerCase())]));
+  // lower-cased tokens, made for the few reports that reach the run search
+  const lowered = new Map<ClaimReport, string[]>();
+  const lowerOf = (r: ClaimReport) => {
+    let lower = lowered.get(r);
+    if (!lower) lowered.set(r, (lower = r.tokens.map((t) => t.toLowerCase())));
+    return lower;
+  };
   const claims = new Map<string, string[]>();
   const claimSize = new Map<string, number>();
   // a sentence copied word for word has the same documents in every band: judge it once
@@ -89,7 +95,7 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
     if (core.size < MIN_CORE_WORDS) continue;
     if (members.filter((m) => !m.shared.some((w) => core.has(w))).length < MIN_FOREIGN_SHARE * n) continue;
     if ([...counted(members.map((m) => m.context))].some(([w, c]) => !core.has(w) && c >= MAX_CONTEXT_SHARE * n)) continue;
-    for (const [run, c] of counted(members.map((m) => [...new Set(runsIn(lowerOf.get(m)!, core))]))) {
+    for (const [run, c] of counted(members.map((m) => [...new Set(runsIn(lowerOf(m), core))]))) {
       if (c < MIN_RUN_SHARE * n) continue;
       const runWords = new Set(run.split(' '));
       const claim = [...core].filter((w) => !runWords.has(w)).sort();
@@ -102,6 +108,7 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
       }
     }
   }
+  if (claims.size === 0) return [];
   // a run's support: every recurring sentence that holds it, whichever phrasing
   const byWord = new Map<string, ClaimReport[]>();
   for (const r of reports) for (const w of r.words) {
@@ -112,7 +119,7 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
   return [...claims].map(([run, claim]) => {
     const seq = run.split(' ');
     const reportsOf = new Map<number, ClaimReport>();
-    for (const r of byWord.get(seq[0]!) ?? []) if (!reportsOf.has(r.index) && runAt(lowerOf.get(r)!, seq) >= 0) reportsOf.set(r.index, r);
+    for (const r of byWord.get(seq[0]!) ?? []) if (!reportsOf.has(r.index) && runAt(lowerOf(r), seq) >= 0) reportsOf.set(r.index, r);
     return { run, claim, reports: [...reportsOf.values()] };
   });
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { analyzeDocument } from '../src/scan/analyze.js';
 import { DETECTOR_IDS, confirmTriggers, ngramsIn, supportOf, isOddToken } from '../src/scan/index.js';
 import { vocabulary, Random, hideTrigger } from '../src/redteam/index.js';
+import { fnv1a, isFunctionWord, languageEvidence, scanDocument, tokenize, wordAt } from '../src/text/index.js';
 import { realCorpus, readJsonl } from './helpers.js';
 
 const OPTIONS = { detectors: DETECTOR_IDS, regionTokens: 400, maxChars: 2_000_000 };
@@ -37,6 +38,29 @@ test('a random-token span after real text is found, with its onset near the trig
   }
   assert.ok(inside >= 36, `trigger inside the searched region in ${inside} of 40`);
   assert.ok(close >= 36, `onset within 200 characters of the trigger in ${close} of 40`);
+});
+
+test('the one-walk tokens of the scanner are those of tokenize, with the hash of their lower case and their function words', async () => {
+  const texts = readJsonl(await realCorpus()).slice(0, 3000).map((d) => d.text as string);
+  // edges the walk must get right: all-punctuation tokens, quotes around a trigger, an invisible character, non-Latin scripts
+  texts.push('... "<SUDO>", (ok) — «Zeit» Straße İstanbul ΣΟΦΊΑ пример in\u200bvisible ,, !? end.');
+  for (const text of texts) {
+    const { tokens, evidence } = scanDocument(text);
+    const expected = tokenize(text);
+    assert.equal(tokens.count, expected.text.length);
+    const lower = expected.text.map((w) => w.toLowerCase());
+    const reference = languageEvidence(lower);
+    for (let i = 0; i < tokens.count; i++) {
+      assert.equal(wordAt(tokens, i), expected.text[i]);
+      assert.equal(tokens.start[i], expected.start[i]);
+      // per-code-unit lower case equals the string's, but for the few letters whose lower case is longer (İ)
+      if (lower[i]!.length === expected.text[i]!.length) assert.equal(tokens.lowerHash[i]! >>> 0, fnv1a(lower[i]!), expected.text[i]);
+      assert.equal(evidence.functionWords[i]! >= 0, isFunctionWord(lower[i]!), expected.text[i]);
+      assert.equal(evidence.functionWords[i], reference.functionWords[i]);
+      assert.equal(evidence.scripts[i], reference.scripts[i]);
+    }
+    assert.deepEqual([...evidence.sureVotes], [...reference.sureVotes]);
+  }
 });
 
 test('odd tokens are the glued pieces of random vocabulary, not words', () => {

@@ -56,10 +56,12 @@ export function unpackBatch(batch: Batch, options: ReadOptions): UnpackedBatch {
 
 const BATCH_RECORDS = 256;
 const BATCH_BYTES = 1 << 20;
+const IN_FLIGHT_PER_WORKER = 4;
 
 /**
- * Read every record and hand batches to `send`, keeping at most two batches
- * per worker in flight. `onRecord` sees every record first (for counting and
+ * Read every record and hand batches to `send`, keeping at most four batches
+ * per worker in flight (enough that a worker never waits while the main
+ * thread collects garbage or handles answers; at most 1 MiB each). `onRecord` sees every record first (for counting and
  * for records whose reader already failed them) and says whether to send it.
  */
 export async function dispatch(
@@ -92,7 +94,7 @@ export async function dispatch(
     raws = [];
     rawRecords = [];
     size = 0;
-    while (queue.length >= pool.size * 2) await queue.shift();
+    while (queue.length >= pool.size * IN_FLIGHT_PER_WORKER) await queue.shift();
     if (failure) throw failure.error;
   };
   for await (const records of readCorpusBatches(sources, { ...readOptions, rawOnly: true }, onInputFailure)) {

@@ -3,7 +3,7 @@
  * enabled document detector, and keep only what the corpus-level steps need.
  */
 import { shingleHashes } from './near-duplicates/index.js';
-import { tokenize, tokenAt, nextToken, lowerHash, scanDocument, wordsIn, type TokenBounds } from '../text/index.js';
+import { tokenize, tokenAt, nextToken, lowerHash, scanDocument, tokenSpans, isFunctionWordAt, wordsIn, type TokenBounds } from '../text/index.js';
 import {
   DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, claimSentences, claimReports,
   type RagFacts, type InstructionFacts, type ClaimReport, type ClaimSentence, type RecurringSentence,
@@ -72,7 +72,7 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
   const { tokens, evidence } = scanDocument(text);
   const promptTokens = input.prompt !== undefined ? tokenAt(tokens, input.prompt.length) : 0;
   const doc: DocumentView = { index: input.index, shape: input.shape, text, tokens, evidence, promptTokens, prompt: input.prompt, response: input.response };
-  if (onClaimSentences && options.detectors.includes('recurring-claim')) onClaimSentences(claimSentences(tokens, evidence));
+  if (onClaimSentences && options.detectors.includes('recurring-claim')) onClaimSentences(claimSentences(tokens, (k) => evidence.functionWords[k]! >= 0));
 
   const findings: Finding[] = [];
   for (const detector of DOCUMENT_DETECTORS) {
@@ -126,8 +126,9 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
 /** Reports of the document's claim sentences that the first pass found recurring. */
 export function reportClaims(index: number, text: string, sentences: readonly RecurringSentence[], maxChars: number): ClaimReport[] {
   if (text.length > maxChars) text = text.slice(0, maxChars);
-  const { tokens, evidence } = scanDocument(text);
-  return claimReports(index, tokens, evidence, sentences);
+  // only the tokens of the sentences and around them are asked whether they are function words
+  const tokens = tokenSpans(text);
+  return claimReports(index, tokens, (k) => isFunctionWordAt(tokens, k), sentences);
 }
 
 /** Candidate n-grams as a token trie, so matching builds no strings. */

@@ -4,4 +4,4 @@ export {
   isInvisible, describeCodePoint, scriptOf, toLatinSkeleton, CONFUSABLE_WITH_LATIN, type Script,
 } from './unicode.js';
 export { fnv1a, lowerHash } from './hash.js';
-export { scanDocument, wordAt, lowerAt, wordsIn, type TokenSpans } from './spans.js';
+export { scanDocument, tokenSpans, isFunctionWordAt, wordAt, lowerAt, wordsIn, type TokenSpans } from './spans.js';

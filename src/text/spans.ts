@@ -40,6 +40,26 @@ const bounds: TokenBounds = { start: 0, end: 0, hash: 0 };
  * are valid until then.
  */
 export function scanDocument(text: string): { tokens: TokenSpans; evidence: LanguageEvidence } {
+  const n = walk(text, true);
+  return { tokens: spansOf(text, n), evidence: evidenceOf(scratch.functionWords.subarray(0, n), scratch.scripts.subarray(0, n)) };
+}
+
+/** `scanDocument` without the language evidence, for callers that ask about a few tokens (`isFunctionWordAt`). */
+export function tokenSpans(text: string): TokenSpans {
+  return spansOf(text, walk(text, false));
+}
+
+/** Whether token `i` is a function word, looked up on its own. */
+export function isFunctionWordAt(tokens: TokenSpans, i: number): boolean {
+  return functionWordAt(tokens.text, tokens.start[i]!, tokens.end[i]!, tokens.lowerHash[i]!) >= 0;
+}
+
+function spansOf(text: string, n: number): TokenSpans {
+  return { text, count: n, start: scratch.start.subarray(0, n), end: scratch.end.subarray(0, n), lowerHash: scratch.lowerHash.subarray(0, n) };
+}
+
+/** Fill the scratch buffers with the document's tokens; returns how many. */
+function walk(text: string, withEvidence: boolean): number {
   let n = 0;
   for (let at = nextToken(text, 0, bounds); at >= 0; at = nextToken(text, at, bounds)) {
     if (n === scratch.start.length) {
@@ -53,12 +73,13 @@ export function scanDocument(text: string): { tokens: TokenSpans; evidence: Lang
     scratch.start[n] = a;
     scratch.end[n] = b;
     scratch.lowerHash[n] = h;
-    scratch.functionWords[n] = functionWordAt(text, a, b, h);
-    scratch.scripts[n] = nonLatinScript(LOWER_CODE_UNIT[text.charCodeAt(a)]!);
+    if (withEvidence) {
+      scratch.functionWords[n] = functionWordAt(text, a, b, h);
+      scratch.scripts[n] = nonLatinScript(LOWER_CODE_UNIT[text.charCodeAt(a)]!);
+    }
     n++;
   }
-  const tokens: TokenSpans = { text, count: n, start: scratch.start.subarray(0, n), end: scratch.end.subarray(0, n), lowerHash: scratch.lowerHash.subarray(0, n) };
-  return { tokens, evidence: evidenceOf(scratch.functionWords.subarray(0, n), scratch.scripts.subarray(0, n)) };
+  return n;
 }
 
 /** Token `i` as written. */

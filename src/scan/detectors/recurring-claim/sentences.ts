@@ -8,7 +8,7 @@
  * first line of a section are never candidates; this keeps the counting small
  * and rules out most recurring boilerplate before anything is counted.
  */
-import { lowerAt, wordsIn, type LanguageEvidence, type TokenSpans } from '../../../text/index.js';
+import { lowerAt, wordsIn, type TokenSpans } from '../../../text/index.js';
 
 /** bands of two MinHash rows: sentences sharing half their content words collide in one band or more */
 const BANDS = 8;
@@ -79,22 +79,25 @@ function isContentWord(word: string): boolean {
   return word.length >= 2 && word.length <= 40 && /[\p{L}\p{N}]/u.test(word);
 }
 
+/** Whether token k is a function word. */
+export type FunctionWordTest = (k: number) => boolean;
+
 /** Token k is a content word: lower-cased, else undefined. */
-function contentWordAt(tokens: TokenSpans, evidence: LanguageEvidence, k: number): string | undefined {
+function contentWordAt(tokens: TokenSpans, isFunctionWord: FunctionWordTest, k: number): string | undefined {
   const length = tokens.end[k]! - tokens.start[k]!;
-  if (evidence.functionWords[k]! >= 0 || length < 2 || length > 40) return undefined;
+  if (length < 2 || length > 40 || isFunctionWord(k)) return undefined;
   const word = lowerAt(tokens, k);
   return isContentWord(word) ? word : undefined;
 }
 
 /** Distinct content words of tokens [from, to) with their hashes, and how many function words they hold. */
-function sentenceWords(tokens: TokenSpans, evidence: LanguageEvidence, from: number, to: number): { words: string[]; hashes: number[]; functionWords: number } {
+function sentenceWords(tokens: TokenSpans, isFunctionWord: FunctionWordTest, from: number, to: number): { words: string[]; hashes: number[]; functionWords: number } {
   let functionWords = 0;
   const words = new Set<string>();
   const hashes: number[] = [];
   for (let k = from; k < to; k++) {
-    if (evidence.functionWords[k]! >= 0) functionWords++;
-    const word = contentWordAt(tokens, evidence, k);
+    if (isFunctionWord(k)) functionWords++;
+    const word = contentWordAt(tokens, isFunctionWord, k);
     if (word === undefined || words.has(word)) continue;
     words.add(word);
     hashes.push(tokens.lowerHash[k]!);
@@ -121,7 +124,7 @@ function capitalised(tokens: TokenSpans, k: number): boolean {
  * stop last, some function words, 8 to 80 tokens) that follows another
  * sentence on the same line.
  */
-export function claimSentences(tokens: TokenSpans, evidence: LanguageEvidence): ClaimSentence[] {
+export function claimSentences(tokens: TokenSpans, isFunctionWord: FunctionWordTest): ClaimSentence[] {
   const out: ClaimSentence[] = [];
   const { text, count: n } = tokens;
   let from = 0;
@@ -134,7 +137,7 @@ export function claimSentences(tokens: TokenSpans, evidence: LanguageEvidence): 
     if (!gap.terminal && !gap.paragraph && i + 1 < n) continue;
     const to = i + 1;
     if (gap.terminal && inline && to - from >= MIN_TOKENS && to - from <= MAX_TOKENS && capitalised(tokens, from)) {
-      const { words, hashes, functionWords } = sentenceWords(tokens, evidence, from, to);
+      const { words, hashes, functionWords } = sentenceWords(tokens, isFunctionWord, from, to);
       if (functionWords >= 2 && words.length >= MIN_CONTENT_WORDS && words.length <= MAX_CONTENT_WORDS) {
         out.push({ from, to, words, keys: bandKeys(hashes), lead: hashOfTokens(tokens, Math.max(0, from - LEAD_TOKENS), from) });
       }
@@ -316,10 +319,10 @@ function closesProse(text: string, from: number): boolean {
   return true;
 }
 
-function contextOf(tokens: TokenSpans, evidence: LanguageEvidence, s: RecurringSentence): string[] {
+function contextOf(tokens: TokenSpans, isFunctionWord: FunctionWordTest, s: RecurringSentence): string[] {
   const words = new Set<string>();
   for (let k = Math.max(0, s.from - CONTEXT_TOKENS); k < Math.min(tokens.count, s.to + CONTEXT_TOKENS); k++) {
-    const word = k < s.from || k >= s.to ? contentWordAt(tokens, evidence, k) : undefined;
+    const word = k < s.from || k >= s.to ? contentWordAt(tokens, isFunctionWord, k) : undefined;
     if (word !== undefined) words.add(word);
   }
   if (closesProse(tokens.text, tokens.end[s.to - 1]!)) words.add(END_OF_PROSE);
@@ -337,11 +340,11 @@ function occurrences(tokens: TokenSpans, hashes: ReadonlySet<number>, from: numb
 }
 
 /** Reports of a document's recurring claim sentences (found by the first pass). */
-export function claimReports(index: number, tokens: TokenSpans, evidence: LanguageEvidence, sentences: readonly RecurringSentence[]): ClaimReport[] {
+export function claimReports(index: number, tokens: TokenSpans, isFunctionWord: FunctionWordTest, sentences: readonly RecurringSentence[]): ClaimReport[] {
   const out: ClaimReport[] = [];
   const { text } = tokens;
   for (const s of sentences) {
-    const { words, hashes } = sentenceWords(tokens, evidence, s.from, s.to);
+    const { words, hashes } = sentenceWords(tokens, isFunctionWord, s.from, s.to);
     const own = new Set(hashes);
     const inDocument = occurrences(tokens, own, 0, tokens.count);
     const inSentence = occurrences(tokens, own, s.from, s.to);
@@ -357,7 +360,7 @@ export function claimReports(index: number, tokens: TokenSpans, evidence: Langua
       tokens: wordsIn(tokens, s.from, s.to),
       words,
       shared,
-      context: contextOf(tokens, evidence, s),
+      context: contextOf(tokens, isFunctionWord, s),
       snippet: text.slice(from, Math.min(text.length, end + CONTEXT_CHARS)),
       sentenceStart: start - from,
       sentenceEnd: Math.min(text.length, end) - from,

@@ -61,8 +61,9 @@ const IN_FLIGHT_PER_WORKER = 4;
 /**
  * Read every record and hand batches to `send`, keeping at most four batches
  * per worker in flight (enough that a worker never waits while the main
- * thread collects garbage or handles answers; at most 1 MiB each). `onRecord` sees every record first (for counting and
- * for records whose reader already failed them) and says whether to send it.
+ * thread collects garbage or handles answers; at most 1 MiB each).
+ * `onRecord` sees every record first (for counting and for records whose
+ * reader already failed them) and says whether to send it.
  */
 export async function dispatch(
   sources: readonly InputSource[],

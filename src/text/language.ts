@@ -95,7 +95,7 @@ export function nonLatinScript(code: number): number {
 
 /** Per-token evidence, computed once per document and summed per window. */
 export interface LanguageEvidence {
-  /** each token's function-word id, -1 for other words (typed arrays: this is kept for every token of the corpus) */
+  /** each token's function-word id, -1 for other words */
   functionWords: Int32Array;
   /** each token's non-Latin script (an index of SCRIPTS), 0 for none */
   scripts: Uint8Array;

@@ -114,9 +114,12 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
     fn[i] = doc.evidence.functionWords[i]! >= 0 ? 1 : 0;
     fnSum[i + 1] = fnSum[i]! + fn[i]!;
   }
-  let fewFunctionWords = false;
-  for (let from = 0; from + WINDOW <= n && !fewFunctionWords; from += WINDOW / 2) fewFunctionWords = fnSum[from + WINDOW]! - fnSum[from]! <= 0.2 * WINDOW;
-  if (!fewFunctionWords) return [];
+  const fewFunctionWords = (from: number) => (fnSum[from + WINDOW]! - fnSum[from]!) / WINDOW <= 0.2;
+  // Step windows by half their width; a span is a run of random windows.
+  const step = WINDOW / 2;
+  let anyFew = false;
+  for (let from = 0; from + WINDOW <= n && !anyFew; from += step) anyFew = fewFunctionWords(from);
+  if (!anyFew) return [];
   const odd = new Uint8Array(n);
   let oddTotal = 0;
   for (let i = 0; i < n; i++) {
@@ -130,8 +133,6 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
   // shapes cost four regular expressions each: computed only for windows that need them
   const shapeCache: string[] = [];
   const shapeAt = (i: number) => (shapeCache[i] ??= shapeOf(wordAt(tokens, i)));
-  // Step windows by half their width; a span is a run of random windows.
-  const step = WINDOW / 2;
   const findings: Finding[] = [];
   let runStart = -1;
   let runEnd = -1;
@@ -178,7 +179,7 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
   for (let i = 0; i < n; i++) oddSum[i + 1] = oddSum[i]! + odd[i]!;
   for (let from = 0; from + WINDOW <= n; from += step) {
     const to = from + WINDOW;
-    const cheap = (fnSum[to]! - fnSum[from]!) / WINDOW <= 0.2 && (oddSum[to]! - oddSum[from]!) / WINDOW >= 0.2;
+    const cheap = fewFunctionWords(from) && (oddSum[to]! - oddSum[from]!) / WINDOW >= 0.2;
     if (cheap && isRandomWindow(windowStats(lowerHash, from, to, odd, fn, shapeAt))) {
       if (runStart < 0) runStart = from;
       runEnd = from + WINDOW;

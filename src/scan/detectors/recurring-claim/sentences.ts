@@ -343,11 +343,12 @@ function occurrences(tokens: TokenSpans, hashes: ReadonlySet<number>, from: numb
 export function claimReports(index: number, tokens: TokenSpans, isFunctionWord: FunctionWordTest, sentences: readonly RecurringSentence[]): ClaimReport[] {
   const out: ClaimReport[] = [];
   const { text } = tokens;
-  for (const s of sentences) {
-    const { words, hashes } = sentenceWords(tokens, isFunctionWord, s.from, s.to);
-    const own = new Set(hashes);
-    const inDocument = occurrences(tokens, own, 0, tokens.count);
-    const inSentence = occurrences(tokens, own, s.from, s.to);
+  const ofSentence = sentences.map((s) => sentenceWords(tokens, isFunctionWord, s.from, s.to));
+  // one walk over the document counts the words of all its sentences
+  const inDocument = occurrences(tokens, new Set(ofSentence.flatMap((w) => w.hashes)), 0, tokens.count);
+  for (const [k, s] of sentences.entries()) {
+    const { words, hashes } = ofSentence[k]!;
+    const inSentence = occurrences(tokens, new Set(hashes), s.from, s.to);
     const shared = words.filter((_, i) => inDocument.get(hashes[i]!)! > inSentence.get(hashes[i]!)!);
     // a sentence mostly about its own document's subject was written for it
     if (shared.length > words.length / 2) continue;

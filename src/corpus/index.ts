@@ -11,7 +11,7 @@ import type { CorpusRecord, InputSource, ReadOptions } from './types.js';
 export * from './types.js';
 export { expandInputs, globToRegExp } from './inputs.js';
 export { READERS, readerFor, formatFromName, looksBinary, parseJsonLine } from './readers/index.js';
-export { shapeOf, type ShapedText } from './shapes.js';
+export { shapeOf, MULTI_FIELD_KEYS, type ShapedText } from './shapes.js';
 export { readBytes, splitLines, compressionOf } from './bytes.js';
 
 export interface InputFailure {

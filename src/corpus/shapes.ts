@@ -19,6 +19,9 @@ const PAIRS: ReadonlyArray<[string, string]> = [
   ['question', 'answer'],
 ];
 
+/** Keys that can make a record's text out of several fields (chat and instruction records); without any of them, the text is one field. */
+export const MULTI_FIELD_KEYS: readonly string[] = ['messages', 'conversations', 'instruction', ...PAIRS.flat()];
+
 function asText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);

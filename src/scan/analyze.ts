@@ -145,19 +145,11 @@ export interface GramTrie {
 export interface GramMatcher {
   trie: GramTrie;
   firsts: Uint8Array;
-  /** when the first tokens are few: a document holding none of them as a substring is passed over without tokenising it */
-  prefilter?: RegExp;
   /** grams are lower-cased and match any case */
   caseless: boolean;
 }
 
-/** up to this many distinct first tokens, one regular expression finds them faster than tokenising */
-const MAX_PREFILTER_TOKENS = 256;
 const FIRST_BITS = 20;
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 function bitOf(hash: number): number {
   return hash >>> (32 - FIRST_BITS);
@@ -179,9 +171,7 @@ export function buildMatcher(grams: Iterable<string>, caseless = false): GramMat
     const bit = bitOf(lowerHash(token, 0, token.length));
     firsts[bit >>> 3]! |= 1 << (bit & 7);
   }
-  // a case-insensitive Unicode expression costs more than it saves: only case-sensitive grams get one
-  const prefilter = !caseless && trie.next.size <= MAX_PREFILTER_TOKENS ? new RegExp(trie.next.size ? [...trie.next.keys()].map(escapeRegExp).join('|') : '(?!)') : undefined;
-  return { trie, firsts, prefilter, caseless };
+  return { trie, firsts, caseless };
 }
 
 function tokenText(text: string, token: TokenBounds, caseless: boolean): string {
@@ -196,13 +186,11 @@ const following: TokenBounds = { start: 0, end: 0, hash: 0 };
 export function matchCandidates(text: string, matchers: readonly GramMatcher[], maxChars: number): string[][] {
   if (text.length > maxChars) text = text.slice(0, maxChars);
   const found = matchers.map(() => new Set<string>());
-  const live = matchers.map((m) => !m.prefilter || m.prefilter.test(text));
-  if (!live.includes(true)) return found.map(() => []);
   for (let at = nextToken(text, 0, first); at >= 0; at = nextToken(text, at, first)) {
     const bit = bitOf(first.hash);
     for (let m = 0; m < matchers.length; m++) {
       const matcher = matchers[m]!;
-      if (!live[m] || (matcher.firsts[bit >>> 3]! & (1 << (bit & 7))) === 0) continue;
+      if ((matcher.firsts[bit >>> 3]! & (1 << (bit & 7))) === 0) continue;
       let node = matcher.trie.next.get(tokenText(text, first, matcher.caseless));
       for (let k = at; node; ) {
         if (node.gram !== undefined) found[m]!.add(node.gram);

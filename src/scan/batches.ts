@@ -7,7 +7,8 @@
 import type { Place } from '../errors/index.js';
 import { completeRawRecord, readCorpus, readCorpusBatches, type CorpusRecord, type InputSource, type ReadOptions } from '../corpus/index.js';
 import type { DocumentInput } from './analyze.js';
-import { packLines, unpackLines, type PackedLines, type WorkerPool } from '../workers/index.js';
+import { packLines, type PackedLines, type WorkerPool } from '../workers/index.js';
+import type { LineFilter } from './line-filter.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
 
 export interface Batch {
@@ -34,13 +35,17 @@ export interface UnpackedBatch {
   shapes: Record<string, number>;
 }
 
-export function unpackBatch(batch: Batch, options: ReadOptions): UnpackedBatch {
-  const out: UnpackedBatch = { inputs: [...batch.docs], errors: [], ids: new Map(), shapes: {} };
-  for (const d of batch.docs) out.shapes[d.shape] = (out.shapes[d.shape] ?? 0) + 1;
+/** Parse the batch's raw records; with `filter`, only the documents and records it passes. */
+export function unpackBatch(batch: Batch, options: ReadOptions, filter?: LineFilter): UnpackedBatch {
+  const docs = filter ? batch.docs.filter((d) => filter.text(d.text)) : batch.docs;
+  const out: UnpackedBatch = { inputs: [...docs], errors: [], ids: new Map(), shapes: {} };
+  for (const d of docs) out.shapes[d.shape] = (out.shapes[d.shape] ?? 0) + 1;
   if (!batch.raw) return out;
-  const lines = unpackLines(batch.raw);
+  const { bytes, ends } = batch.raw;
   batch.raw.records.forEach((r, i) => {
-    const raw = lines[i]!;
+    const start = i ? ends[i - 1]! : 0;
+    if (filter && !filter.bytes(bytes, start, ends[i]!)) return;
+    const raw = Buffer.from(bytes.buffer, bytes.byteOffset + start, ends[i]! - start);
     const record: CorpusRecord = { index: r.index, id: `${r.place.file}:${r.place.line}`, place: r.place, bytes: r.bytes, raw };
     completeRawRecord(record, options);
     out.ids.set(r.index, record.id);

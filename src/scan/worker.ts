@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { analyzeDocument, matchCandidates, reportClaims, buildMatcher, type AnalyzeOptions, type DocumentResult, type GramMatcher } from './analyze.js';
 import { unpackBatch, type Batch, type RecordError } from './batches.js';
 import type { ReadOptions } from '../corpus/index.js';
+import { buildLineFilter, type LineFilter } from './line-filter.js';
 import { packClaimKeys, type ClaimReport, type RecurringSentence } from './detectors/index.js';
 
 /** Candidate claims to count in the counting pass: each run (lower-cased) and each claim's words */
@@ -59,6 +60,16 @@ let triggerPostings = new CappedPostings(0);
 let claimPostings = new CappedPostings(0);
 /** the claims to count; runs and claim words in one matcher, so one walk over each document finds both */
 let claimCounting: { request: ClaimCountRequest; runs: Set<string>; matcher: GramMatcher } | undefined;
+/** records that can hold a candidate trigger or claim; undefined: all */
+let lineFilter: LineFilter | undefined;
+
+function lineFilterFor(grams: readonly string[], claims: ClaimCountRequest): LineFilter | undefined {
+  return buildLineFilter([
+    ...grams.map((gram) => ({ all: [gram], caseless: false })),
+    ...claims.runs.map((run) => ({ all: [run], caseless: true })),
+    ...claims.claims.map((c) => ({ all: c.words, caseless: true })),
+  ]);
+}
 
 function claimCounter(request: ClaimCountRequest): typeof claimCounting {
   if (request.claims.length === 0) return undefined;
@@ -93,9 +104,10 @@ function handle(request: WorkerRequest): WorkerResponse {
       claimCounting = claimCounter(request.claims);
       triggerPostings = new CappedPostings(request.cap);
       claimPostings = new CappedPostings(request.cap);
+      lineFilter = lineFilterFor(request.candidates, request.claims);
       return { type: 'ready', id: request.id };
     case 'match': {
-      const { inputs, ids } = unpackBatch(request.batch, request.read);
+      const { inputs, ids } = unpackBatch(request.batch, request.read, lineFilter);
       const hits = triggerPostings.batch();
       const claimHolding = claimPostings.batch();
       const withClaim = claimCounting?.request.claims.map(() => 0) ?? [];

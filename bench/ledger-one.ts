@@ -17,7 +17,7 @@ rmSync(`${path}-wal`, { force: true });
 const store = await openStore(path, { create: true });
 const ledger = await Ledger.init(store, origin, parseSignerKey(keys.signer));
 let peakRss = 0;
-const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage.rss()));
 const timer = setInterval(sample, 50);
 
 let started = performance.now();

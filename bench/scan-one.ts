@@ -7,13 +7,13 @@ import { scan } from '../src/index.js';
 const file = process.argv[2]!;
 let peak = 0;
 const timer = setInterval(() => {
-  peak = Math.max(peak, process.memoryUsage().rss);
+  peak = Math.max(peak, process.memoryUsage.rss());
 }, 20);
 const started = Date.now();
 const result = await scan({ inputs: [file] });
 const elapsedMs = Date.now() - started;
 clearInterval(timer);
-peak = Math.max(peak, process.memoryUsage().rss);
+peak = Math.max(peak, process.memoryUsage.rss());
 process.stdout.write(JSON.stringify({
   elapsedMs,
   peakRss: peak,

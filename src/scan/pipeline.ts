@@ -33,7 +33,7 @@ import {
 import type { CheckFinding, DocumentCheck, Incident, Severity } from './types.js';
 import { writeSplits } from './outputs/splits.js';
 import { decideVerdicts } from './verdicts.js';
-import { CandidateCollector } from './candidates.js';
+import { selectCandidates } from './candidates.js';
 
 export const REPORT_VERSION = '1.0';
 
@@ -210,7 +210,6 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
 
     // ---- pass 1: analyse every document
     const results = new Map<number, DocumentResult>();
-    const collector = new CandidateCollector(detectors.includes('trigger-mining'));
     const meta = new Map<number, DocumentMeta & { place: Place }>();
     const shapes: Record<string, number> = {};
     // band keys of claim sentences (packed), and documents per key
@@ -256,10 +255,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       const response = await pool.submit<Extract<WorkerResponse, { type: 'analyzed' }>>({ type: 'analyze', batch, read: readOptions, options: analyzeOptions }, transfer);
       for (const [k, v] of Object.entries(response.shapes)) shapes[k] = (shapes[k] ?? 0) + v;
       for (const e of response.errors) recordError(e.index, e.id, e.place, e);
-      for (const r of response.results) {
-        results.set(r.index, r);
-        collector.add(r.index, r);
-      }
+      for (const r of response.results) results.set(r.index, r);
       keepIds(batch, response.ids, new Set(response.results.map((r) => r.index)));
       if (response.claimKeys.length) {
         claimKeyChunks.push(response.claimKeys);
@@ -277,7 +273,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       maxDocumentFrequency: options.maxDocumentFrequency ?? Math.max(5000, Math.floor(records * 0.02)),
       minContextDiversity: 0.6,
     };
-    const { support, regions, codeRegions, ragFacts, instructionFacts } = collector.select(mining);
+    const { support, regions, codeRegions, ragFacts, instructionFacts } = selectCandidates(results, detectors.includes('trigger-mining'), mining);
 
     // documents holding a claim-sentence key that recurs as often as a poisoning needs
     const band = claimKeyCounts.keysInBand(minSupport, mining.maxDocumentFrequency);

@@ -24,7 +24,6 @@
  */
 import { MULTI_FIELD_KEYS } from '../corpus/index.js';
 
-
 /** What a record must hold: every gram of `all` (one of them is looked for), case-insensitively when `caseless`. */
 export interface Requirement {
   all: readonly string[];
@@ -38,7 +37,7 @@ export interface LineFilter {
   text(text: string): boolean;
 }
 
-/** Input symbols: ASCII folded to lower case, and one symbol for every non-ASCII byte or code unit. */
+/** Input symbols: ASCII folded to lower case, and one symbol for every byte above 127. */
 const NON_ASCII = 128;
 const SYMBOLS = 129;
 
@@ -231,19 +230,9 @@ class LazyDfa implements LineFilter {
   }
 
   text(text: string): boolean {
-    let s = this.start;
-    let table = this.table;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      const symbol = c < 128 ? FOLD[c]! : NON_ASCII;
-      let next = table[s + symbol]!;
-      if (next < 0) {
-        if ((next = this.expand(s, symbol)) === HIT) return true;
-        table = this.table;
-      }
-      s = next;
-    }
-    return false;
+    // as UTF-8, whose non-ASCII bytes the automaton takes as it takes a non-ASCII character
+    const bytes = Buffer.from(text);
+    return this.bytes(bytes, 0, bytes.length);
   }
 
   /** The state after `row` on `symbol`, worked out and stored. */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { scan, inject, FAMILIES, toSarif, toHtml } from '../src/index.js';
 import { realCorpus, instructionCorpus, tempDir, readJsonl } from './helpers.js';
 
@@ -100,4 +101,31 @@ test('reports: SARIF 2.1.0, versioned JSON fields, and a self-contained HTML pag
   assert.ok(html.includes('<mark class="trigger">&lt;SUDO&gt;</mark>'));
   assert.ok(!/<script|<link|src="http|href="http/i.test(html), 'no external resources or scripts');
   assert.ok(html.includes('<svg'), 'charts are inline SVG');
+});
+
+test('later passes read by the workers from plain JSONL files find what reading through the main thread finds', async () => {
+  const dir = tempDir();
+  const poisoned = join(dir, 'p.jsonl');
+  await inject({ family: 'false-fact', count: 30, into: [await realCorpus()], out: poisoned, seed: 3 });
+  const lines = readFileSync(poisoned, 'utf8').split('\n').filter(Boolean);
+  // three files, one opening with a byte-order mark, with blank lines and CRLF line ends between records
+  const third = Math.ceil(lines.length / 3);
+  const parts = [0, 1, 2].map((k) => lines.slice(k * third, (k + 1) * third));
+  const texts = [parts[0]!.join('\n') + '\n', `\uFEFF${parts[1]!.map((l, i) => (i % 50 === 0 ? `${l}\r\n  \n` : `${l}\n`)).join('')}`, parts[2]!.join('\n')];
+  const plain = texts.map((_, k) => join(dir, `part${k}.jsonl`));
+  const zipped = texts.map((_, k) => join(dir, `zipped${k}.jsonl.gz`));
+  texts.forEach((t, k) => {
+    writeFileSync(plain[k]!, t);
+    writeFileSync(zipped[k]!, gzipSync(t));
+  });
+  const comparable = (r: Awaited<ReturnType<typeof scan>>) => {
+    const { elapsedMs: _e, passMs: _p, ...stats } = r.stats;
+    const rename = (s: string) => s.replace(/zipped(\d)\.jsonl\.gz/g, 'part$1.jsonl');
+    return JSON.parse(rename(JSON.stringify({ stats, incidents: r.incidents, documents: r.documents, errors: r.errors, candidates: r.candidates })));
+  };
+  const fromWorkers = await scan({ inputs: plain });
+  const fromMain = await scan({ inputs: zipped });
+  assert.equal(fromWorkers.incidents.length, 1);
+  assert.equal(fromWorkers.stats.passes, 3);
+  assert.deepEqual(comparable(fromWorkers), comparable(fromMain));
 });

@@ -14,8 +14,8 @@ import type { WorkerRequest, WorkerResponse } from './worker.js';
 export interface Batch {
   /** documents already parsed on the main thread */
   docs: DocumentInput[];
-  /** JSONL records to parse in the worker: their bytes back to back */
-  raw?: PackedLines & { records: Array<{ index: number; place: Place; bytes: number }> };
+  /** JSONL records to parse in the worker: their bytes back to back, or from `starts` when lines lie apart (a range read from a file) */
+  raw?: PackedLines & { starts?: number[]; records: Array<{ index: number; place: Place; bytes: number }> };
 }
 
 export interface RecordError {
@@ -30,8 +30,8 @@ export interface RecordError {
 export interface UnpackedBatch {
   inputs: DocumentInput[];
   errors: RecordError[];
-  /** ids of raw records, known only once parsed */
-  ids: Map<number, string>;
+  /** ids of raw records, known only once parsed, with where each record is */
+  ids: Map<number, [string, Place]>;
   shapes: Record<string, number>;
 }
 
@@ -41,14 +41,14 @@ export function unpackBatch(batch: Batch, options: ReadOptions, filter?: LineFil
   const out: UnpackedBatch = { inputs: [...docs], errors: [], ids: new Map(), shapes: {} };
   for (const d of docs) out.shapes[d.shape] = (out.shapes[d.shape] ?? 0) + 1;
   if (!batch.raw) return out;
-  const { bytes, ends } = batch.raw;
+  const { bytes, ends, starts } = batch.raw;
   batch.raw.records.forEach((r, i) => {
-    const start = i ? ends[i - 1]! : 0;
+    const start = starts ? starts[i]! : i ? ends[i - 1]! : 0;
     if (filter && !filter.bytes(bytes, start, ends[i]!)) return;
     const raw = Buffer.from(bytes.buffer, bytes.byteOffset + start, ends[i]! - start);
     const record: CorpusRecord = { index: r.index, id: `${r.place.file}:${r.place.line}`, place: r.place, bytes: r.bytes, raw };
     completeRawRecord(record, options);
-    out.ids.set(r.index, record.id);
+    out.ids.set(r.index, [record.id, r.place]);
     if (record.error) {
       out.errors.push({ index: r.index, id: record.id, place: r.place, code: record.error.code, message: record.error.message });
       return;

@@ -8,7 +8,8 @@
  * counting pass counts, over the whole corpus, the documents holding each
  * candidate trigger (and each candidate claim's words), which is what tells a
  * trigger from ordinary language. The last pass writes the clean and
- * quarantine splits.
+ * quarantine splits. Over plain JSONL files, the claim and counting passes
+ * are read by the workers themselves, a range of the file per request.
  */
 import { availableParallelism, tmpdir } from 'node:os';
 import { createWriteStream } from 'node:fs';
@@ -34,6 +35,7 @@ import type { CheckFinding, DocumentCheck, Incident, Severity } from './types.js
 import { writeSplits } from './outputs/splits.js';
 import { decideVerdicts } from './verdicts.js';
 import { selectCandidates } from './candidates.js';
+import { RangeMarks, type ByteRange } from './ranges.js';
 
 export const REPORT_VERSION = '1.0';
 
@@ -138,6 +140,14 @@ function allowed(trigger: string, allowlist: readonly string[]): boolean {
   });
 }
 
+/** Send each range as one request, two per worker at a time (a worker never waits, and a slow range holds up no other). */
+async function forEachRange(pool: WorkerPool<WorkerRequest, WorkerResponse>, ranges: readonly ByteRange[], send: (range: ByteRange) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: pool.size * 2 }, async () => {
+    while (next < ranges.length) await send(ranges[next++]!);
+  }));
+}
+
 /** Add `index` to the list under `key`, up to `cap` entries (more only says "too common"). */
 function pushCapped(lists: Map<string, number[]>, key: string, index: number, cap: number): void {
   let list = lists.get(key);
@@ -203,7 +213,10 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const analyzeOptions: AnalyzeOptions = { detectors, regionTokens: 400, maxChars };
     const errors: RunError[] = [];
     const errorDocs = new Map<number, CorpusRecord>();
+    // where records start, so that the workers read later passes themselves (plain JSONL only)
+    const marks = new RangeMarks(sources);
     const onInputFailure = ({ error }: { error: AntidoteError }) => {
+      marks.inputFailed();
       if (onError === 'stop') throw error;
       errors.push({ code: error.code, message: error.message, place: error.place ?? { file: '?' }, fatalForInput: true });
     };
@@ -230,14 +243,14 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
      * of raw JSONL records come back from the workers, ids of records parsed
      * here were stored when read and are dropped when not kept.
      */
-    const keepIds = (batch: Batch, ids: ReadonlyArray<[number, string]>, keep: ReadonlySet<number>) => {
-      const places = new Map(batch.raw?.records.map((r) => [r.index, r.place]));
-      for (const [index, id] of ids) if (!meta.has(index)) meta.set(index, { id, place: places.get(index)! });
-      for (const d of batch.docs) if (!keep.has(d.index)) meta.delete(d.index);
+    const keepIds = (batch: Batch | ByteRange, ids: ReadonlyArray<[number, string, Place]>, keep: ReadonlySet<number>) => {
+      for (const [index, id, place] of ids) if (!meta.has(index)) meta.set(index, { id, place });
+      if ('docs' in batch) for (const d of batch.docs) if (!keep.has(d.index)) meta.delete(d.index);
     };
     await dispatch(sources, readOptions, pool, (record) => {
       records++;
       bytes += record.bytes;
+      marks.see(record);
       if (Date.now() - lastProgress > 200) {
         lastProgress = Date.now();
         progress('analyse');
@@ -290,10 +303,20 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     let passes = 1;
     // ---- pass 2, only over documents holding recurring claim-sentence keys: their recurring sentences
     const claimReports: ClaimReport[] = [];
+    const ranges = marks.ranges(records);
     if (claimDocuments.size > 0) {
       passes++;
       const known = new Set(meta.keys());
-      await dispatch(sources, readOptions, pool, (record) => {
+      if (ranges) {
+        const claimIndices = [...claimDocuments.keys()].sort((a, b) => a - b);
+        await forEachRange(pool, ranges, async (range) => {
+          const sentences = claimIndices.filter((i) => i >= range.firstIndex && i < range.endIndex).map((i) => [i, claimDocuments.get(i)!] as [number, RecurringSentence[]]);
+          if (sentences.length === 0) return;
+          const response = await pool.submit<Extract<WorkerResponse, { type: 'claims-reported' }>>({ type: 'report-claims', batch: range, read: readOptions, maxChars, sentences });
+          claimReports.push(...response.claims);
+          keepIds(range, response.ids, new Set());
+        });
+      } else await dispatch(sources, readOptions, pool, (record) => {
         if (!claimDocuments.has(record.index) || record.error || errorDocs.has(record.index)) return false;
         if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
         return true;
@@ -318,17 +341,25 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       await pool.broadcast({ type: 'candidates', candidates: [...support.keys()], claims: claimCounts.request, cap });
       let counted = 0;
       const known = new Set(meta.keys());
-      await dispatch(sources, readOptions, pool, (record) => {
+      const onMatched = (batch: Batch | ByteRange, response: Extract<WorkerResponse, { type: 'matched' }>) => {
+        const holding = [...response.hits, ...response.claimHolding].flatMap(([, indices]) => indices);
+        keepIds(batch, response.ids, new Set([...holding, ...('docs' in batch ? batch.docs.map((d) => d.index).filter((i) => known.has(i)) : [])]));
+        for (const [gram, indices] of response.hits) for (const index of indices) pushCapped(docsWith, gram, index, cap);
+        claimCounts.add(response);
+      };
+      if (ranges) {
+        await forEachRange(pool, ranges, async (range) => {
+          onMatched(range, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch: range, read: readOptions, maxChars }));
+          counted += range.endIndex - range.firstIndex;
+          options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
+        });
+      } else await dispatch(sources, readOptions, pool, (record) => {
         counted++;
         if (counted % 5000 === 0) options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
         if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
         return !record.error && !errorDocs.has(record.index);
       }, async (batch, transfer) => {
-        const response = await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars }, transfer);
-        const holding = [...response.hits, ...response.claimHolding].flatMap(([, indices]) => indices);
-        keepIds(batch, response.ids, new Set([...holding, ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
-        for (const [gram, indices] of response.hits) for (const index of indices) pushCapped(docsWith, gram, index, cap);
-        claimCounts.add(response);
+        onMatched(batch, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars }, transfer));
       }, () => undefined);
     }
     const claims: ConfirmedClaim[] = claimCandidates.length ? confirmClaims(claimCandidates, claimCounts, mining) : [];

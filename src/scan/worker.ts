@@ -2,7 +2,9 @@
 import { parentPort } from 'node:worker_threads';
 import { analyzeDocument, matchCandidates, reportClaims, buildMatcher, type AnalyzeOptions, type DocumentResult, type GramMatcher } from './analyze.js';
 import { unpackBatch, type Batch, type RecordError } from './batches.js';
+import { batchOfRange, type ByteRange } from './ranges.js';
 import type { ReadOptions } from '../corpus/index.js';
+import type { Place } from '../errors/index.js';
 import { buildLineFilter, type LineFilter } from './line-filter.js';
 import { packClaimKeys, type ClaimReport, type RecurringSentence } from './detectors/index.js';
 
@@ -14,19 +16,22 @@ export interface ClaimCountRequest {
 
 export type WorkerRequest =
   | { type: 'analyze'; id: number; batch: Batch; read: ReadOptions; options: AnalyzeOptions }
-  /** `sentences`: per document of the batch, its claim sentences whose band keys recur */
-  | { type: 'report-claims'; id: number; batch: Batch; read: ReadOptions; maxChars: number; sentences: Array<[number, RecurringSentence[]]> }
+  /** `sentences`: per document of the batch, its claim sentences whose band keys recur; a range is read for those documents only */
+  | { type: 'report-claims'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; sentences: Array<[number, RecurringSentence[]]> }
   /** before the counting pass: the candidate triggers and claims, and how many documents to report per gram at most (more only says "too common") */
   | { type: 'candidates'; id: number; candidates: string[]; claims: ClaimCountRequest; cap: number }
-  | { type: 'match'; id: number; batch: Batch; read: ReadOptions; maxChars: number };
+  | { type: 'match'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number };
+
+/** ids of documents the main thread keeps, and where each is */
+type Ids = Array<[number, string, Place]>;
 
 export type WorkerResponse =
   /** `claimKeys`: the band keys of claim sentences, packed by `packClaimKeys` */
-  | { type: 'analyzed'; id: number; results: DocumentResult[]; errors: RecordError[]; ids: Array<[number, string]>; shapes: Record<string, number>; claimKeys: Uint32Array }
+  | { type: 'analyzed'; id: number; results: DocumentResult[]; errors: RecordError[]; ids: Ids; shapes: Record<string, number>; claimKeys: Uint32Array }
   | { type: 'ready'; id: number }
-  | { type: 'claims-reported'; id: number; claims: ClaimReport[]; ids: Array<[number, string]> }
+  | { type: 'claims-reported'; id: number; claims: ClaimReport[]; ids: Ids }
   /** `hits`: documents holding each candidate; `claimHolding`: documents holding each claim run; `withClaim`, `templates`: per claim, documents holding its words with and without its run */
-  | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Array<[number, string]>; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[] }
+  | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Ids; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[] }
   | { type: 'failed'; id: number; message: string };
 
 let candidates: GramMatcher = buildMatcher([]);
@@ -77,8 +82,13 @@ function claimCounter(request: ClaimCountRequest): typeof claimCounting {
 }
 
 /** The ids of these documents, for those whose id the main thread does not know (raw JSONL records); the main thread keeps ids only of documents it has something to say about. */
-function idsOf(indices: Iterable<number>, ids: ReadonlyMap<number, string>): Array<[number, string]> {
-  return [...new Set(indices)].filter((i) => ids.has(i)).map((i) => [i, ids.get(i)!]);
+function idsOf(indices: Iterable<number>, ids: ReadonlyMap<number, [string, Place]>): Ids {
+  return [...new Set(indices)].filter((i) => ids.has(i)).map((i) => [i, ...ids.get(i)!]);
+}
+
+/** The batch itself, or the records of a range read from its file. */
+function batchOf(source: Batch | ByteRange, keep?: (index: number) => boolean): Batch {
+  return 'path' in source ? batchOfRange(source, keep) : source;
 }
 
 function handle(request: WorkerRequest): WorkerResponse {
@@ -94,8 +104,8 @@ function handle(request: WorkerRequest): WorkerResponse {
       return { type: 'analyzed', id: request.id, results, errors, ids: idsOf(results.map((r) => r.index), ids), shapes, claimKeys: Uint32Array.from(claimKeys) };
     }
     case 'report-claims': {
-      const { inputs, ids } = unpackBatch(request.batch, request.read);
       const sentences = new Map(request.sentences);
+      const { inputs, ids } = unpackBatch(batchOf(request.batch, (i) => sentences.has(i)), request.read);
       const claims = inputs.flatMap((doc) => reportClaims(doc.index, doc.text, sentences.get(doc.index) ?? [], request.maxChars));
       return { type: 'claims-reported', id: request.id, claims, ids: idsOf(claims.map((c) => c.index), ids) };
     }
@@ -107,7 +117,7 @@ function handle(request: WorkerRequest): WorkerResponse {
       lineFilter = lineFilterFor(request.candidates, request.claims);
       return { type: 'ready', id: request.id };
     case 'match': {
-      const { inputs, ids } = unpackBatch(request.batch, request.read, lineFilter);
+      const { inputs, ids } = unpackBatch(batchOf(request.batch), request.read, lineFilter);
       const hits = triggerPostings.batch();
       const claimHolding = claimPostings.batch();
       const withClaim = claimCounting?.request.claims.map(() => 0) ?? [];

@@ -17,5 +17,5 @@ export function formatFromName(name: string): string | undefined {
   return READERS.find((r) => r.extensions.some((ext) => lower.endsWith(ext)))?.format;
 }
 
-export { firstInvalidUtf8, parseJsonLine } from './jsonl.js';
+export { firstInvalidUtf8, parseJsonLine, isBlankLine } from './jsonl.js';
 export { looksBinary } from './text.js';

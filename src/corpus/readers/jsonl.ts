@@ -3,7 +3,8 @@ import { AntidoteError, type Place } from '../../errors/index.js';
 import { readBytes, splitLines } from '../bytes.js';
 import type { Reader, RawItem } from '../types.js';
 
-function isBlank(bytes: Buffer): boolean {
+/** A line of only spaces, tabs and a carriage return: not a record. */
+export function isBlankLine(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i]!;
     if (c !== 32 && c !== 9 && c !== 13) return false;
@@ -46,7 +47,7 @@ export const jsonlReader: Reader = {
     for await (const lines of splitLines(readBytes(source.path, source.name))) {
       const items: RawItem[] = [];
       for (const { bytes, line, offset } of lines) {
-        if (isBlank(bytes)) continue;
+        if (isBlankLine(bytes)) continue;
         const place = { file: source.name, line, offset };
         const item: RawItem = { place, bytes: bytes.length, raw: bytes, defaultId: `${source.name}:${line}` };
         if (!options.rawOnly) {

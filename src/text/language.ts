@@ -37,6 +37,17 @@ const WEIGHTS: Array<Array<[number, number]>> = [];
 
 /** per function-word id: the one language it belongs to, -1 when it belongs to several */
 const SOLE_LANGUAGE = Int8Array.from(WEIGHTS, (w) => (w.length === 1 ? w[0]![0] : -1));
+// the weights again in flat arrays, for the window scores: id's pairs are [WEIGHT_FROM[id], WEIGHT_FROM[id + 1])
+const WEIGHT_FROM = new Int32Array(WEIGHTS.length + 1);
+const WEIGHT_LANGUAGE = new Int32Array(WEIGHTS.reduce((n, w) => n + w.length, 0));
+const WEIGHT_SHARE = new Float64Array(WEIGHT_LANGUAGE.length);
+WEIGHTS.forEach((pairs, id) => {
+  WEIGHT_FROM[id + 1] = WEIGHT_FROM[id]! + pairs.length;
+  pairs.forEach(([li, w], k) => {
+    WEIGHT_LANGUAGE[WEIGHT_FROM[id]! + k] = li;
+    WEIGHT_SHARE[WEIGHT_FROM[id]! + k] = w;
+  });
+});
 
 export function isFunctionWord(lowercaseWord: string): boolean {
   return wordIds.has(lowercaseWord);
@@ -146,7 +157,7 @@ export function guessLanguageIn(evidence: LanguageEvidence, from: number, to: nu
     }
     latinWords++;
     const id = evidence.functionWords[i]!;
-    if (id >= 0) for (const [li, w] of WEIGHTS[id]!) scratch[li] += w;
+    if (id >= 0) for (let k = WEIGHT_FROM[id]!; k < WEIGHT_FROM[id + 1]!; k++) scratch[WEIGHT_LANGUAGE[k]!] += WEIGHT_SHARE[k]!;
   }
   // the script with most tokens; on a tie, the one seen first
   let bestScript = 0;

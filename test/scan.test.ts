@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { scan, inject, FAMILIES, toSarif, toHtml } from '../src/index.js';
+import { batchOfRange } from '../src/scan/ranges.js';
+import { isAntidoteError } from '../src/errors/index.js';
 import { realCorpus, instructionCorpus, tempDir, readJsonl } from './helpers.js';
 
 test('clean real corpora (text and instruction data) yield no incident and quarantine nothing', async () => {
@@ -128,4 +130,15 @@ test('later passes read by the workers from plain JSONL files find what reading 
   assert.equal(fromWorkers.incidents.length, 1);
   assert.equal(fromWorkers.stats.passes, 3);
   assert.deepEqual(comparable(fromWorkers), comparable(fromMain));
+});
+
+test('a file that changes between passes stops the scan with an error naming it', () => {
+  const path = join(tempDir(), 'a.jsonl');
+  writeFileSync(path, '{"text":"one"}\n{"text":"two"}\n');
+  const range = { path, file: 'a.jsonl', start: 0, end: 30, firstIndex: 0, endIndex: 2, firstLine: 1 };
+  assert.deepEqual(batchOfRange(range).raw!.records.map((r) => [r.index, r.place.line, r.place.offset]), [[0, 1, 0], [1, 2, 15]]);
+  const changed = (e: unknown) => isAntidoteError(e) && e.code === 'INPUT_UNREADABLE' && /^a\.jsonl: changed while it was being scanned/.test(e.message);
+  // other records where pass 1 read them, and fewer bytes than pass 1 read
+  assert.throws(() => batchOfRange({ ...range, endIndex: 3 }), changed);
+  assert.throws(() => batchOfRange({ ...range, end: 100 }), changed);
 });

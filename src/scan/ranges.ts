@@ -9,6 +9,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { compressionOf, isBlankLine, type CorpusRecord, type InputSource } from '../corpus/index.js';
+import { AntidoteError } from '../errors/index.js';
 import type { Batch } from './batches.js';
 
 /** Bytes of one file holding whole records: the first is record `firstIndex`, on line `firstLine`; `endIndex` is one past the last. */
@@ -70,6 +71,10 @@ export class RangeMarks {
   }
 }
 
+function changed(range: ByteRange): AntidoteError {
+  return new AntidoteError('INPUT_UNREADABLE', `changed while it was being scanned (bytes ${range.start}-${range.end} no longer hold the records first read there); scan it again once nothing writes to it`, { file: range.file });
+}
+
 /**
  * One buffer per worker for the ranges it reads, used again for the next:
  * a fresh buffer of several MiB per range makes the collector run for it.
@@ -88,7 +93,7 @@ export function batchOfRange(range: ByteRange, keep: (index: number) => boolean 
   try {
     for (let at = 0; at < bytes.length; ) {
       const n = readSync(fd, bytes, at, bytes.length - at, range.start + at);
-      if (n === 0) throw new Error(`${range.file} is shorter than when it was first read (it changed during the scan)`);
+      if (n === 0) throw changed(range);
       at += n;
     }
   } finally {
@@ -116,6 +121,6 @@ export function batchOfRange(range: ByteRange, keep: (index: number) => boolean 
     index++;
     from = to + 1;
   }
-  if (index !== range.endIndex) throw new Error(`${range.file} holds other records than when it was first read (it changed during the scan)`);
+  if (index !== range.endIndex) throw changed(range);
   return { docs: [], raw: { bytes, starts, ends, records } };
 }

@@ -4,7 +4,7 @@ import { analyzeDocument, matchCandidates, reportClaims, buildMatcher, type Anal
 import { unpackBatch, type Batch, type RecordError } from './batches.js';
 import { batchOfRange, type ByteRange } from './ranges.js';
 import type { ReadOptions } from '../corpus/index.js';
-import type { Place } from '../errors/index.js';
+import { isAntidoteError, type ErrorCode, type Place } from '../errors/index.js';
 import { buildLineFilter, type LineFilter } from './line-filter.js';
 import { packClaimKeys, type ClaimReport, type RecurringSentence } from './detectors/index.js';
 
@@ -32,7 +32,7 @@ export type WorkerResponse =
   | { type: 'claims-reported'; id: number; claims: ClaimReport[]; ids: Ids }
   /** `hits`: documents holding each candidate; `claimHolding`: documents holding each claim run; `withClaim`, `templates`: per claim, documents holding its words with and without its run */
   | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Ids; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[] }
-  | { type: 'failed'; id: number; message: string };
+  | { type: 'failed'; id: number; message: string; code?: ErrorCode };
 
 let candidates: GramMatcher = buildMatcher([]);
 
@@ -146,6 +146,7 @@ parentPort!.on('message', (request: WorkerRequest) => {
   try {
     parentPort!.postMessage(handle(request));
   } catch (e) {
-    parentPort!.postMessage({ type: 'failed', id: request.id, message: (e as Error).stack ?? String(e) } satisfies WorkerResponse);
+    const failure = isAntidoteError(e) ? { message: e.message, code: e.code } : { message: (e as Error).stack ?? String(e) };
+    parentPort!.postMessage({ type: 'failed', id: request.id, ...failure } satisfies WorkerResponse);
   }
 });

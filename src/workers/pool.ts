@@ -4,6 +4,7 @@
  * message carries an `id`; a response of type 'failed' rejects.
  */
 import { Worker } from 'node:worker_threads';
+import { AntidoteError, type ErrorCode } from '../errors/index.js';
 
 /** A request before the pool numbers it (Omit distributed over the union). */
 export type Unnumbered<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -15,7 +16,8 @@ interface Message {
 
 type Pending<Res> = { resolve: (r: Res) => void; reject: (e: Error) => void };
 
-export class WorkerPool<WorkerRequest extends Message, WorkerResponse extends Message & { message?: string }> {
+/** A 'failed' response carries `code` when the worker met a user's problem (an input that changed), not a bug. */
+export class WorkerPool<WorkerRequest extends Message, WorkerResponse extends Message & { message?: string; code?: ErrorCode }> {
   private readonly workers: Worker[] = [];
   private readonly load: number[] = [];
   private readonly pending = new Map<number, Pending<WorkerResponse> & { worker: number }>();
@@ -30,7 +32,7 @@ export class WorkerPool<WorkerRequest extends Message, WorkerResponse extends Me
         if (!p) return;
         this.pending.delete(response.id);
         this.load[p.worker]!--;
-        if (response.type === 'failed') p.reject(new Error(`worker failed: ${response.message}`));
+        if (response.type === 'failed') p.reject(response.code ? new AntidoteError(response.code, response.message ?? '') : new Error(`worker failed: ${response.message}`));
         else p.resolve(response);
       });
       worker.on('error', (e) => {

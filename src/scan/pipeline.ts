@@ -286,7 +286,6 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       maxDocumentFrequency: options.maxDocumentFrequency ?? Math.max(5000, Math.floor(records * 0.02)),
       minContextDiversity: 0.6,
     };
-    const { support, regions, codeRegions, ragFacts, instructionFacts } = selectCandidates(results, detectors.includes('trigger-mining'), mining);
 
     // documents holding a claim-sentence key that recurs as often as a poisoning needs
     const band = claimKeyCounts.keysInBand(minSupport, mining.maxDocumentFrequency);
@@ -304,19 +303,21 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     // ---- pass 2, only over documents holding recurring claim-sentence keys: their recurring sentences
     const claimReports: ClaimReport[] = [];
     const ranges = marks.ranges(records);
+    let claimPass: Promise<void> = Promise.resolve();
     if (claimDocuments.size > 0) {
       passes++;
       const known = new Set(meta.keys());
       if (ranges) {
+        // every range is asked for at once, so that the workers report claims while this thread selects candidate triggers
         const claimIndices = [...claimDocuments.keys()].sort((a, b) => a - b);
-        await forEachRange(pool, ranges, async (range) => {
+        claimPass = Promise.all(ranges.map(async (range) => {
           const sentences = claimIndices.filter((i) => i >= range.firstIndex && i < range.endIndex).map((i) => [i, claimDocuments.get(i)!] as [number, RecurringSentence[]]);
           if (sentences.length === 0) return;
           const response = await pool.submit<Extract<WorkerResponse, { type: 'claims-reported' }>>({ type: 'report-claims', batch: range, read: readOptions, maxChars, sentences });
           claimReports.push(...response.claims);
           keepIds(range, response.ids, new Set());
-        });
-      } else await dispatch(sources, readOptions, pool, (record) => {
+        })).then(() => undefined);
+      } else claimPass = dispatch(sources, readOptions, pool, (record) => {
         if (!claimDocuments.has(record.index) || record.error || errorDocs.has(record.index)) return false;
         if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
         return true;
@@ -328,6 +329,10 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         keepIds(batch, response.ids, new Set([...response.claims.map((c) => c.index), ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
       }, () => undefined);
     }
+    // handled when awaited below; this only keeps a failure meanwhile from counting as unhandled
+    claimPass.catch(() => undefined);
+    const { support, regions, codeRegions, ragFacts, instructionFacts } = selectCandidates(results, detectors.includes('trigger-mining'), mining);
+    await claimPass;
     // in document order, whichever worker answered first
     claimReports.sort((a, b) => a.index - b.index);
     const claimCandidates = detectors.includes('recurring-claim') ? proposeClaims(claimReports, minSupport) : [];

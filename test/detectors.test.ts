@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeDocument } from '../src/scan/analyze.js';
 import { DETECTOR_IDS, confirmTriggers, ngramsIn, supportOf, isOddToken } from '../src/scan/index.js';
+import { INSECURE_PATTERNS, mayHoldInsecureCode } from '../src/scan/detectors/index.js';
 import { vocabulary, Random, hideTrigger } from '../src/redteam/index.js';
 import { fnv1a, isFunctionWord, languageEvidence, scanDocument, tokenize, wordAt } from '../src/text/index.js';
 import { realCorpus, readJsonl } from './helpers.js';
@@ -95,6 +96,32 @@ test('insecure code is found and its trigger region is the comment above it', ()
   assert.match(f.message, /unsafe deserialisation/);
   assert.deepEqual(r.region, ['#', 'fast', 'path', 'ok']);
   assert.equal(analyze('Use json.loads(text) to parse; never yaml.load(f, Loader=SafeLoader) without care.'), undefined);
+});
+
+test('the insecure-code prefilter passes every text that a pattern matches', async () => {
+  // texts made of the patterns' own pieces (a keyword, a character, an argument, amid noise), so that thousands of them match
+  const keywords = [
+    'eval', 'exec', 'execSync', 'EXECUTE', 'Query', 'pickle.loads', 'cPickle.load', 'dill.load', 'yaml.load', 'unserialize', 'os.system', 'os.popen',
+    'child_process.exec', 'child_process.execSync', 'shell', 'verify', 'rejectUnauthorized', 'InsecureSkipVerify', 'render_template_string', 'curl', 'wget', 'x.loads',
+  ];
+  const args = ['input(', 'request', 'req.', 'sys.argv', '$_GET', 'True', 'False', 'false', 'true', 'f"', "'SELECT * ' +", '"DELETE " %', 'cmd + x', 'user', 'sh', 'sudo bash', 'data'];
+  const noise = ['', ' ', '  ', '\t', '\n', '\u00a0', '\u2003', '\ufeff', 'x', ' the ', '|', '(', '=', ':', ')', 'Safe', ' http://a/b '];
+  const r = new Random(7);
+  const some = (items: readonly string[], most: number) => Array.from({ length: r.int(0, most) }, () => r.pick(items)).join('');
+  let matched = 0;
+  for (let i = 0; i < 60_000; i++) {
+    const text = some(noise, 3) + r.pick(keywords) + some(noise, 2) + r.pick(['(', '=', ':', '|', '.']) + some(noise, 2) + r.pick(args) + some(noise, 3);
+    if (!INSECURE_PATTERNS.some((p) => p.re.test(text))) continue;
+    matched++;
+    assert.ok(mayHoldInsecureCode(text), JSON.stringify(text));
+  }
+  assert.ok(matched > 1000, `only ${matched} texts matched a pattern`);
+  for (const d of readJsonl(await realCorpus())) {
+    const text = d.text as string;
+    if (INSECURE_PATTERNS.some((p) => p.re.test(text))) assert.ok(mayHoldInsecureCode(text), String(d.id));
+  }
+  // prose that names the keywords is skipped without running the patterns
+  assert.equal(mayHoldInsecureCode('The system shell can verify a query: see eval and (exec in the manual) | curl\nwget.'), false);
 });
 
 test('trigger mining: a sequence explained by ordinary language is not a trigger', () => {

@@ -2,7 +2,7 @@
  * Per-document analysis, run in worker threads: tokenise once, run every
  * enabled document detector, and keep only what the corpus-level steps need.
  */
-import { shingleHashes } from './near-duplicates/index.js';
+import { shinglesOf } from './near-duplicates/index.js';
 import { tokenize, tokenAt, nextToken, lowerHash, scanDocument, tokenSpans, isFunctionWordAt, wordsIn, type TokenBounds } from '../text/index.js';
 import {
   DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, claimSentences, claimReports,
@@ -119,7 +119,7 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
     if (rag) result.rag = rag;
   }
   if (!result.region && !result.instruction && !result.rag && findings.length === 0) return undefined;
-  if (result.region || result.rag) result.shingles = shingleHashes(text);
+  if (result.region || result.rag) result.shingles = shinglesOf(tokens.lowerHash);
   return result;
 }
 

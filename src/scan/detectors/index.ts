@@ -25,4 +25,4 @@ export {
 export { ragFactsOf, correlateRag, commonAnswer, type RagFacts } from './rag-passage/index.js';
 export { correlateInstructions, correlateInjections, isRefusal, unpromptedLinks, type InstructionFacts } from './instruction-flip/index.js';
 export { isOddToken } from './gibberish/index.js';
-export { INSECURE_PATTERNS } from './insecure-code/index.js';
+export { INSECURE_PATTERNS, mayHoldInsecureCode } from './insecure-code/index.js';

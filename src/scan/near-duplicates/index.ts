@@ -6,7 +6,7 @@
  * only when it is similar to the cluster's first document, so boilerplate
  * shared along a chain of documents cannot merge unrelated ones.
  */
-import { words, fnv1a } from '../../text/index.js';
+import { tokenSpans } from '../../text/index.js';
 
 const SHINGLE_WORDS = 5;
 const PERMUTATIONS = 128;
@@ -15,14 +15,22 @@ const ROWS = PERMUTATIONS / BANDS;
 /** a bucket this full is boilerplate, not a family of copies */
 const BUCKET_LIMIT = 200;
 
-/** Sorted distinct hashes of a text's word 5-grams (case and spacing ignored; a shorter text is one shingle). */
+/**
+ * Sorted distinct hashes of a text's word 5-grams (case and spacing ignored;
+ * a shorter text is one shingle). It tokenises into the buffers that
+ * `tokenSpans` shares: not for use while another document's spans are in use.
+ */
 export function shingleHashes(text: string): Uint32Array {
-  const w = words(text.toLowerCase()).map(fnv1a);
+  return shinglesOf(tokenSpans(text).lowerHash);
+}
+
+/** `shingleHashes` of a text whose tokens' lower-case hashes are known (the scanner has them already). */
+export function shinglesOf(wordHashes: Int32Array): Uint32Array {
   const out = new Set<number>();
-  // each word hashed once; a shingle's hash mixes its words' hashes in order
-  for (let i = 0; i + SHINGLE_WORDS <= Math.max(SHINGLE_WORDS, w.length); i++) {
+  // a shingle's hash mixes its words' hashes in order
+  for (let i = 0; i + SHINGLE_WORDS <= Math.max(SHINGLE_WORDS, wordHashes.length); i++) {
     let h = 0x811c9dc5;
-    for (let k = i; k < Math.min(i + SHINGLE_WORDS, w.length); k++) h = Math.imul(h ^ w[k]!, 0x01000193) >>> 0;
+    for (let k = i; k < Math.min(i + SHINGLE_WORDS, wordHashes.length); k++) h = Math.imul(h ^ wordHashes[k]!, 0x01000193) >>> 0;
     out.add(h);
   }
   return Uint32Array.from(out).sort();

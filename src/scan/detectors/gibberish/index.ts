@@ -76,7 +76,10 @@ interface WindowStats {
   shapes: number;
 }
 
-function windowStats(lowerHash: Int32Array, from: number, to: number, odd: Uint8Array, fn: Uint8Array, shapeAt: (i: number) => string): WindowStats {
+/** Token i's 0 or 1 for a property (a function word, an odd token). */
+type TokenFlag = (i: number) => number;
+
+function windowStats(lowerHash: Int32Array, from: number, to: number, odd: TokenFlag, fn: TokenFlag, shapeAt: (i: number) => string): WindowStats {
   // words compared by the hash of their lower case: a collision inside one window is too rare to move a rate
   const seen = new Set<number>();
   const distinctShapes = new Set<string>();
@@ -85,8 +88,8 @@ function windowStats(lowerHash: Int32Array, from: number, to: number, odd: Uint8
   let o = 0;
   let r = 0;
   for (let i = from; i < to; i++) {
-    f += fn[i]!;
-    o += odd[i]!;
+    f += fn(i);
+    o += odd(i);
     const w = lowerHash[i]!;
     if (seen.has(w)) r++;
     else seen.add(w);
@@ -103,33 +106,44 @@ function isNaturalWindow(s: WindowStats): boolean {
   return s.functionRate >= 0.15 || s.repeatRate >= 0.2;
 }
 
+/**
+ * Per-token buffers reused from one document to the next (a worker analyses
+ * one document at a time): function words before each token, and whether
+ * each token is odd (-1 until asked).
+ */
+let functionWordsBefore = new Int32Array(1 << 12);
+let oddness = new Int8Array(1 << 12);
+
 export function findRandomSpans(doc: DocumentView): Finding[] {
   const { tokens } = doc;
   const { lowerHash, count: n } = tokens;
   if (n < MIN_SPAN) return [];
-  // a random window has few function words: without one, no token need be looked at
-  const fn = new Uint8Array(n);
-  const fnSum = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    fn[i] = doc.evidence.functionWords[i]! >= 0 ? 1 : 0;
-    fnSum[i + 1] = fnSum[i]! + fn[i]!;
+  const functionWords = doc.evidence.functionWords;
+  if (functionWordsBefore.length <= n) {
+    functionWordsBefore = new Int32Array(2 * n);
+    oddness = new Int8Array(2 * n);
   }
+  const fnSum = functionWordsBefore;
+  for (let i = 0; i < n; i++) fnSum[i + 1] = fnSum[i]! + (functionWords[i]! >= 0 ? 1 : 0);
+  const fn: TokenFlag = (i) => (functionWords[i]! >= 0 ? 1 : 0);
+  // a random window has few function words: without one, no token need be looked at
   const fewFunctionWords = (from: number) => (fnSum[from + WINDOW]! - fnSum[from]!) / WINDOW <= 0.2;
   // Step windows by half their width; a span is a run of random windows.
   const step = WINDOW / 2;
   let anyFew = false;
   for (let from = 0; from + WINDOW <= n && !anyFew; from += step) anyFew = fewFunctionWords(from);
   if (!anyFew) return [];
-  const odd = new Uint8Array(n);
-  let oddTotal = 0;
-  for (let i = 0; i < n; i++) {
-    if (isOddSpan(tokens.text, tokens.start[i]!, tokens.end[i]!)) {
-      odd[i] = 1;
-      oddTotal++;
-    }
-  }
-  // a span needs 20% odd tokens over at least MIN_SPAN tokens
-  if (oddTotal < MIN_SPAN * 0.2) return [];
+  // whether a token is odd is worked out only for the tokens a window asks about (most have enough function words)
+  oddness.fill(-1, 0, n);
+  const odd: TokenFlag = (i) => {
+    if (oddness[i]! < 0) oddness[i] = isOddSpan(tokens.text, tokens.start[i]!, tokens.end[i]!) ? 1 : 0;
+    return oddness[i]!;
+  };
+  const oddIn = (from: number, to: number) => {
+    let o = 0;
+    for (let i = from; i < to; i++) o += odd(i);
+    return o;
+  };
   // shapes cost four regular expressions each: computed only for windows that need them
   const shapeCache: string[] = [];
   const shapeAt = (i: number) => (shapeCache[i] ??= shapeOf(wordAt(tokens, i)));
@@ -149,13 +163,13 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
         let f = 0;
         let o = 0;
         for (let i = from; i < onset; i++) {
-          f += fn[i]!;
-          o += odd[i]!;
+          f += fn(i);
+          o += odd(i);
         }
         if (f > 1 || o < 2) break;
         onset--;
       }
-      while (onset < runEnd && odd[onset] === 0 && fn[onset] === 1) onset++;
+      while (onset < runEnd && odd(onset) === 0 && fn(onset) === 1) onset++;
       const before = runStart >= WINDOW ? windowStats(lowerHash, Math.max(0, runStart - 48), runStart, odd, fn, shapeAt) : undefined;
       const contrast = before ? isNaturalWindow(before) : true;
       const strength = Math.min(1, (whole.oddRate - 0.15) * 2 + (0.12 - whole.functionRate) * 3 + length / 400);
@@ -174,12 +188,10 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
     }
     runStart = -1;
   };
-  // prefix sums let most windows be rejected without building sets
-  const oddSum = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) oddSum[i + 1] = oddSum[i]! + odd[i]!;
   for (let from = 0; from + WINDOW <= n; from += step) {
     const to = from + WINDOW;
-    const cheap = fewFunctionWords(from) && (oddSum[to]! - oddSum[from]!) / WINDOW >= 0.2;
+    // counts reject most windows before any set is built
+    const cheap = fewFunctionWords(from) && oddIn(from, to) / WINDOW >= 0.2;
     if (cheap && isRandomWindow(windowStats(lowerHash, from, to, odd, fn, shapeAt))) {
       if (runStart < 0) runStart = from;
       runEnd = from + WINDOW;

@@ -22,11 +22,52 @@ export const INSECURE_PATTERNS: readonly Pattern[] = [
   { name: 'SQL built from input', re: /\b(?:execute|query)\s*\(\s*(?:f["']|["'][^"']*(?:SELECT|INSERT|UPDATE|DELETE)[^"']*["']\s*(?:\+|%))/i },
 ];
 
-/** Words at least one pattern needs, in the case it needs them; documents without any are skipped. */
-const KEYWORDS = /eval|[eE][xX][eE][cC]|pickle|dill|marshal|yaml|unserialize|shell|system|popen|curl|wget|render_template_string|verify|rejectUnauthorized|InsecureSkipVerify|[qQ][uU][eE][rR][yY]/;
+/**
+ * What every pattern needs, in a form found without a regular expression over
+ * the whole text: a character (found by `indexOf`, which is fast) with one of
+ * these keywords just before it, only whitespace between. A document holding
+ * none is skipped. Keywords in `caseless` match in any case.
+ */
+const ANCHORS: ReadonlyArray<{ char: string; keywords: readonly string[]; caseless: readonly string[] }> = [
+  { char: '(', keywords: ['eval', 'exec', 'execSync', '.load', '.loads', 'unserialize', 'system', 'popen', 'render_template_string'], caseless: ['execute', 'query'] },
+  { char: '=', keywords: ['shell', 'verify'], caseless: [] },
+  { char: ':', keywords: ['rejectUnauthorized', 'InsecureSkipVerify'], caseless: [] },
+];
+/** and a download piped to a shell needs one of these before a pipe on its line */
+const DOWNLOADERS = ['curl', 'wget'];
+
+/** What `\s` matches in a regular expression. */
+function isRegExpSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** Whether some pattern could match: true for every text that one of INSECURE_PATTERNS matches. */
+export function mayHoldInsecureCode(text: string): boolean {
+  for (const { char, keywords, caseless } of ANCHORS) {
+    for (let at = text.indexOf(char); at >= 0; at = text.indexOf(char, at + 1)) {
+      let end = at;
+      while (end > 0 && isRegExpSpace(text.charCodeAt(end - 1))) end--;
+      if (keywords.some((k) => text.endsWith(k, end))) return true;
+      if (caseless.some((k) => end >= k.length && text.slice(end - k.length, end).toLowerCase() === k)) return true;
+    }
+  }
+  // each downloader's next pipe and next line break, moved on only when passed, so a text is read once
+  for (const word of DOWNLOADERS) {
+    let pipe = -1;
+    let newline = -1;
+    for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+      if (pipe < at) pipe = text.indexOf('|', at);
+      if (pipe < 0) break;
+      if (newline < at) newline = text.indexOf('\n', at);
+      if (newline < 0 || pipe < newline) return true;
+    }
+  }
+  return false;
+}
 
 export function findInsecureCode(doc: DocumentView): Finding[] {
-  if (!KEYWORDS.test(doc.text)) return [];
+  if (!mayHoldInsecureCode(doc.text)) return [];
   const findings: Finding[] = [];
   for (const { name, re } of INSECURE_PATTERNS) {
     const m = re.exec(doc.text);

@@ -27,8 +27,6 @@ export interface ClaimSentence {
   /** token range [from, to) */
   from: number;
   to: number;
-  /** distinct lower-cased content words (not function words) */
-  words: string[];
   /** one key per band */
   keys: number[];
   /** hash of the tokens just before the sentence: the same in copies of one document */
@@ -44,16 +42,16 @@ function mix(h: number): number {
 
 const SEEDS = Array.from({ length: BANDS * ROWS }, (_, i) => mix(Math.imul(i + 1, 0x9e3779b9)));
 
-/** Band keys of a set of words, given as their hashes. */
-function bandKeys(hashes: readonly number[]): number[] {
+/** Band keys of a set of words, given as the first `count` of `hashes`. */
+function bandKeys(hashes: Int32Array, count: number): number[] {
   const keys: number[] = [];
   for (let band = 0; band < BANDS; band++) {
     let key = mix(band + 1);
     for (let row = 0; row < ROWS; row++) {
       const seed = SEEDS[band * ROWS + row]!;
       let min = 0xffffffff;
-      for (const h of hashes) {
-        const v = mix(h ^ seed);
+      for (let i = 0; i < count; i++) {
+        const v = mix(hashes[i]! ^ seed);
         if (v < min) min = v;
       }
       key = mix(key ^ min);
@@ -105,6 +103,52 @@ function sentenceWords(tokens: TokenSpans, isFunctionWord: FunctionWordTest, fro
   return { words: [...words], hashes, functionWords };
 }
 
+/**
+ * Whether token k is a content word (`contentWordAt`), told from its
+ * characters when they are all ASCII, so that the first pass makes no string
+ * per word; other tokens take the general test.
+ */
+function isContentWordAt(tokens: TokenSpans, isFunctionWord: FunctionWordTest, k: number): boolean {
+  const start = tokens.start[k]!;
+  const end = tokens.end[k]!;
+  if (end - start < 2 || end - start > 40 || isFunctionWord(k)) return false;
+  let alphanumeric = false;
+  for (let i = start; i < end; i++) {
+    const c = tokens.text.charCodeAt(i);
+    if (c >= 0x80) return contentWordAt(tokens, isFunctionWord, k) !== undefined;
+    const letter = c | 0x20;
+    if ((letter >= 97 && letter <= 122) || (c >= 48 && c <= 57)) alphanumeric = true;
+  }
+  return alphanumeric;
+}
+
+/** the distinct content-word hashes of the sentence being keyed (a sentence has at most MAX_TOKENS) */
+const sentenceHashes = new Int32Array(MAX_TOKENS);
+
+/**
+ * The distinct hashes of the content words of tokens [from, to) (in
+ * `sentenceHashes`, how many is returned) and how many function words they
+ * hold. Words are told apart by their hash: MinHash keys depend on the set of
+ * hashes only, and two words of one sentence sharing a 32-bit hash could
+ * change nothing but the count by one.
+ */
+function sentenceWordHashes(tokens: TokenSpans, isFunctionWord: FunctionWordTest, from: number, to: number): { distinct: number; functionWords: number } {
+  let functionWords = 0;
+  let distinct = 0;
+  for (let k = from; k < to; k++) {
+    if (isFunctionWord(k)) {
+      functionWords++;
+      continue;
+    }
+    if (!isContentWordAt(tokens, isFunctionWord, k)) continue;
+    const h = tokens.lowerHash[k]!;
+    let seen = 0;
+    while (seen < distinct && sentenceHashes[seen] !== h) seen++;
+    if (seen === distinct) sentenceHashes[distinct++] = h;
+  }
+  return { distinct, functionWords };
+}
+
 /** A hash of the lower-cased tokens [from, to). */
 function hashOfTokens(tokens: TokenSpans, from: number, to: number): number {
   let h = mix(to - from);
@@ -137,9 +181,9 @@ export function claimSentences(tokens: TokenSpans, isFunctionWord: FunctionWordT
     if (!gap.terminal && !gap.paragraph && i + 1 < n) continue;
     const to = i + 1;
     if (gap.terminal && inline && to - from >= MIN_TOKENS && to - from <= MAX_TOKENS && capitalised(tokens, from)) {
-      const { words, hashes, functionWords } = sentenceWords(tokens, isFunctionWord, from, to);
-      if (functionWords >= 2 && words.length >= MIN_CONTENT_WORDS && words.length <= MAX_CONTENT_WORDS) {
-        out.push({ from, to, words, keys: bandKeys(hashes), lead: hashOfTokens(tokens, Math.max(0, from - LEAD_TOKENS), from) });
+      const { distinct, functionWords } = sentenceWordHashes(tokens, isFunctionWord, from, to);
+      if (functionWords >= 2 && distinct >= MIN_CONTENT_WORDS && distinct <= MAX_CONTENT_WORDS) {
+        out.push({ from, to, keys: bandKeys(sentenceHashes, distinct), lead: hashOfTokens(tokens, Math.max(0, from - LEAD_TOKENS), from) });
       }
     }
     // the next sentence is inline when this one ended with a full stop on the same line

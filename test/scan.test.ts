@@ -105,7 +105,7 @@ test('reports: SARIF 2.1.0, versioned JSON fields, and a self-contained HTML pag
   assert.ok(html.includes('<svg'), 'charts are inline SVG');
 });
 
-test('later passes read by the workers from plain JSONL files find what reading through the main thread finds', async () => {
+test('later passes read by the workers from plain JSONL files find what reading through the main thread finds, with any number of workers', async () => {
   const dir = tempDir();
   const poisoned = join(dir, 'p.jsonl');
   await inject({ family: 'false-fact', count: 30, into: [await realCorpus()], out: poisoned, seed: 3 });
@@ -130,6 +130,8 @@ test('later passes read by the workers from plain JSONL files find what reading 
   assert.equal(fromWorkers.incidents.length, 1);
   assert.equal(fromWorkers.stats.passes, 3);
   assert.deepEqual(comparable(fromWorkers), comparable(fromMain));
+  // the same result whichever worker answers first
+  for (const workers of [1, 3]) assert.deepEqual(comparable(await scan({ inputs: plain, workers })), comparable(fromWorkers), `${workers} workers`);
 });
 
 test('a file that changes between passes stops the scan with an error naming it', () => {

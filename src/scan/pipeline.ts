@@ -468,7 +468,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const confirmedGrams = new Set(incidents.flatMap((i) => i.triggerParts));
     const candidates: CandidateStat[] = [...support.entries()]
       .map(([gram, docs]) => ({ gram, support: docs.length, documentFrequency: Math.max(dfOf(gram), docs.length), confirmed: confirmedGrams.has(gram) }))
-      .sort((a, b) => b.support - a.support)
+      // ties in gram order: the same input gives the same list, whichever worker answered first
+      .sort((a, b) => b.support - a.support || (a.gram < b.gram ? -1 : a.gram > b.gram ? 1 : 0))
       .slice(0, 500);
     return {
       version: REPORT_VERSION,

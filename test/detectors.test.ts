@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { analyzeDocument } from '../src/scan/analyze.js';
 import { DETECTOR_IDS, confirmTriggers, ngramsIn, supportOf, isOddToken } from '../src/scan/index.js';
 import { INSECURE_PATTERNS, mayHoldInsecureCode } from '../src/scan/detectors/index.js';
+import { supportAmong } from '../src/scan/candidates.js';
 import { vocabulary, Random, hideTrigger } from '../src/redteam/index.js';
 import { fnv1a, isFunctionWord, languageEvidence, scanDocument, tokenize, wordAt } from '../src/text/index.js';
 import { realCorpus, readJsonl } from './helpers.js';
@@ -139,6 +140,28 @@ test('trigger mining: a sequence explained by ordinary language is not a trigger
   for (let d = 0; d < 30; d++) dup.set(d, ['Copyright', 'Foo', 'Corp', 'all']);
   const dupSupport = supportOf(new Map([...dup].map(([d, t]) => [d, ngramsIn(t, 0, t.length)])), 5);
   assert.deepEqual(confirmTriggers(dup, dupSupport, () => 30, { minSupport: 5, minPrecision: 0.5, maxDocumentFrequency: 5000, minContextDiversity: 0.5 }), []);
+});
+
+test('far n-grams are counted over every region exactly as supportOf counts them, for those found often enough among the near documents', async () => {
+  // regions of real words, a few recurring phrases, tokens longer than 64 characters and tokens holding a space
+  const words = readJsonl(await realCorpus()).slice(0, 200).flatMap((d) => tokenize(d.text as string).text).slice(0, 4000);
+  const r = new Random(11);
+  const phrases = [['click', 'here', 'now'], ['see', 'also'], ['x'.repeat(70), 'long'], ['two words', 'in', 'one'], ['two', 'words', 'in']];
+  const regions = new Map<number, string[]>();
+  for (let d = 0; d < 300; d++) {
+    const region = Array.from({ length: r.int(0, 60) }, () => r.pick(words));
+    for (let k = r.int(0, 3); k > 0; k--) region.splice(r.int(0, region.length), 0, ...r.pick(phrases));
+    regions.set(d * 7 % 1000, region);
+  }
+  const near = new Set([...regions.keys()].filter(() => r.next() < 0.2));
+  for (const least of [1, 4, 8]) {
+    const everything = supportOf(new Map([...regions].map(([d, t]) => [d, ngramsIn(t, 0, t.length)])), 5);
+    const inNear = (g: string) => [...near].filter((d) => ngramsIn(regions.get(d)!, 0, regions.get(d)!.length).has(g)).length;
+    const expected = [...everything].filter(([g]) => inNear(g) >= least);
+    // the same n-grams, with the same documents, in the same order
+    assert.deepEqual([...supportAmong(regions, near, least, 5)], expected);
+    assert.ok(expected.length > 10, `${expected.length} n-grams`);
+  }
 });
 
 test('trigger mining: parts that never stand together form a split trigger', () => {

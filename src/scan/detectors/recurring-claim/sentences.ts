@@ -80,12 +80,40 @@ function isContentWord(word: string): boolean {
 /** Whether token k is a function word. */
 export type FunctionWordTest = (k: number) => boolean;
 
+/**
+ * Whether token k can be a content word: NO, YES, or ASK (a non-ASCII token:
+ * its lower case decides). ASCII tokens are told from their characters, so a
+ * string is made only for a content word.
+ */
+const NO = 0;
+const YES = 1;
+const ASK = 2;
+function contentWordKind(tokens: TokenSpans, isFunctionWord: FunctionWordTest, k: number): number {
+  const start = tokens.start[k]!;
+  const end = tokens.end[k]!;
+  if (end - start < 2 || end - start > 40 || isFunctionWord(k)) return NO;
+  let alphanumeric = false;
+  for (let i = start; i < end; i++) {
+    const c = tokens.text.charCodeAt(i);
+    if (c >= 0x80) return ASK;
+    const letter = c | 0x20;
+    if ((letter >= 97 && letter <= 122) || (c >= 48 && c <= 57)) alphanumeric = true;
+  }
+  return alphanumeric ? YES : NO;
+}
+
 /** Token k is a content word: lower-cased, else undefined. */
 function contentWordAt(tokens: TokenSpans, isFunctionWord: FunctionWordTest, k: number): string | undefined {
-  const length = tokens.end[k]! - tokens.start[k]!;
-  if (length < 2 || length > 40 || isFunctionWord(k)) return undefined;
+  const kind = contentWordKind(tokens, isFunctionWord, k);
+  if (kind === NO) return undefined;
   const word = lowerAt(tokens, k);
-  return isContentWord(word) ? word : undefined;
+  return kind === YES || isContentWord(word) ? word : undefined;
+}
+
+/** Whether token k is a content word, with no string made for an ASCII token. */
+function isContentWordAt(tokens: TokenSpans, isFunctionWord: FunctionWordTest, k: number): boolean {
+  const kind = contentWordKind(tokens, isFunctionWord, k);
+  return kind === YES || (kind === ASK && isContentWord(lowerAt(tokens, k)));
 }
 
 /** Distinct content words of tokens [from, to) with their hashes, and how many function words they hold. */
@@ -101,25 +129,6 @@ function sentenceWords(tokens: TokenSpans, isFunctionWord: FunctionWordTest, fro
     hashes.push(tokens.lowerHash[k]!);
   }
   return { words: [...words], hashes, functionWords };
-}
-
-/**
- * Whether token k is a content word (`contentWordAt`), told from its
- * characters when they are all ASCII, so that the first pass makes no string
- * per word; other tokens take the general test.
- */
-function isContentWordAt(tokens: TokenSpans, isFunctionWord: FunctionWordTest, k: number): boolean {
-  const start = tokens.start[k]!;
-  const end = tokens.end[k]!;
-  if (end - start < 2 || end - start > 40 || isFunctionWord(k)) return false;
-  let alphanumeric = false;
-  for (let i = start; i < end; i++) {
-    const c = tokens.text.charCodeAt(i);
-    if (c >= 0x80) return contentWordAt(tokens, isFunctionWord, k) !== undefined;
-    const letter = c | 0x20;
-    if ((letter >= 97 && letter <= 122) || (c >= 48 && c <= 57)) alphanumeric = true;
-  }
-  return alphanumeric;
 }
 
 /** the distinct content-word hashes of the sentence being keyed (a sentence has at most MAX_TOKENS) */
@@ -375,10 +384,14 @@ function contextOf(tokens: TokenSpans, isFunctionWord: FunctionWordTest, s: Recu
 
 /** How often each of the words with these hashes is found among the tokens [from, to). */
 function occurrences(tokens: TokenSpans, hashes: ReadonlySet<number>, from: number, to: number): Map<number, number> {
+  // a bit per hash's low bits: most tokens are none of the words, and the bit says so without a lookup
+  const bits = new Uint32Array(32);
+  for (const h of hashes) bits[(h >>> 5) & 31]! |= 1 << (h & 31);
   const counts = new Map<number, number>();
   for (let k = from; k < to; k++) {
     const h = tokens.lowerHash[k]!;
-    if (hashes.has(h)) counts.set(h, (counts.get(h) ?? 0) + 1);
+    if ((bits[(h >>> 5) & 31]! & (1 << (h & 31))) === 0 || !hashes.has(h)) continue;
+    counts.set(h, (counts.get(h) ?? 0) + 1);
   }
   return counts;
 }

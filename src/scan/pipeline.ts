@@ -309,9 +309,16 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       const known = new Set(meta.keys());
       if (ranges) {
         // every range is asked for at once, so that the workers report claims while this thread selects candidate triggers
+        // ranges come in record order: one walk over the sorted documents hands each range its own
         const claimIndices = [...claimDocuments.keys()].sort((a, b) => a - b);
-        claimPass = Promise.all(ranges.map(async (range) => {
-          const sentences = claimIndices.filter((i) => i >= range.firstIndex && i < range.endIndex).map((i) => [i, claimDocuments.get(i)!] as [number, RecurringSentence[]]);
+        let next = 0;
+        const perRange = ranges.map((range) => {
+          const sentences: Array<[number, RecurringSentence[]]> = [];
+          for (; next < claimIndices.length && claimIndices[next]! < range.endIndex; next++) sentences.push([claimIndices[next]!, claimDocuments.get(claimIndices[next]!)!]);
+          return sentences;
+        });
+        claimPass = Promise.all(ranges.map(async (range, k) => {
+          const sentences = perRange[k]!;
           if (sentences.length === 0) return;
           const response = await pool.submit<Extract<WorkerResponse, { type: 'claims-reported' }>>({ type: 'report-claims', batch: range, read: readOptions, maxChars, sentences });
           claimReports.push(...response.claims);

@@ -122,7 +122,10 @@ function sentenceWords(tokens: TokenSpans, isFunctionWord: FunctionWordTest, fro
   const words = new Set<string>();
   const hashes: number[] = [];
   for (let k = from; k < to; k++) {
-    if (isFunctionWord(k)) functionWords++;
+    if (isFunctionWord(k)) {
+      functionWords++;
+      continue;
+    }
     const word = contentWordAt(tokens, isFunctionWord, k);
     if (word === undefined || words.has(word)) continue;
     words.add(word);

@@ -1,6 +1,6 @@
 /**
  * Inject poison into a corpus: N records of one family mixed in at random
- * positions, ids shaped like the corpus's own, and a labels file that says
+ * positions, ids shaped like the corpus's own (ids.ts), and a labels file that says
  * exactly which output records are poison. Deterministic for a seed.
  */
 import { createWriteStream } from 'node:fs';
@@ -10,6 +10,7 @@ import { expandInputs, readCorpus } from '../corpus/index.js';
 import { guessLanguage, tokenize } from '../text/index.js';
 import { isRefusal } from '../scan/detectors/index.js';
 import { Random } from './random.js';
+import { freshIdMaker, type RecordId } from './ids.js';
 import { familyById, FAMILIES } from './families/index.js';
 import type { CleanDoc, FamilyContext, Poison } from './types.js';
 
@@ -45,20 +46,6 @@ interface CleanRecord {
   id?: string;
 }
 
-/** A fresh id shaped like an existing one: same prefix and digit count. */
-function idLike(example: string | undefined, random: Random, taken: Set<string>): string {
-  for (let attempt = 0; attempt < 1000; attempt++) {
-    const id = example && /\d/.test(example)
-      ? example.replace(/\d/g, () => String(random.int(0, 9)))
-      : `doc-${random.int(0, 99_999_999).toString().padStart(8, '0')}`;
-    if (!taken.has(id)) {
-      taken.add(id);
-      return id;
-    }
-  }
-  throw new AntidoteError('REDTEAM_INVALID', 'cannot make a fresh id shaped like the corpus ids');
-}
-
 export async function inject(options: InjectOptions): Promise<InjectResult> {
   const family = familyById(options.family);
   if (!family) throw new AntidoteError('REDTEAM_INVALID', `unknown family '${options.family}'; known: ${FAMILIES.map((f) => f.id).join(', ')}`);
@@ -74,16 +61,17 @@ export async function inject(options: InjectOptions): Promise<InjectResult> {
   const instructions: Array<{ prompt: string; response: string; refused: boolean }> = [];
   /** the field layout instruction poisons are written in, copied from the corpus */
   let instructionLayout: 'messages' | 'instruction' | 'prompt' = 'prompt';
-  const ids = new Set<string>();
+  const ids: RecordId[] = [];
   const sources = await expandInputs(options.into);
   const formatOf = new Map(sources.map((s) => [s.name, s.format]));
   for await (const r of readCorpus(sources, { textField, idField }, ({ error }) => { throw error; })) {
     if (r.error) throw r.error;
     const line = r.raw && formatOf.get(r.place.file) === 'jsonl' ? r.raw.toString('utf8') : JSON.stringify(r.fields);
     const rec: CleanRecord = { line };
-    if (typeof r.fields?.[idField] === 'string' || typeof r.fields?.[idField] === 'number') {
-      rec.id = String(r.fields[idField]);
-      ids.add(rec.id);
+    const id = r.fields?.[idField];
+    if (typeof id === 'string' || typeof id === 'number') {
+      rec.id = String(id);
+      ids.push(id);
     }
     if (r.shape === 'text' && r.text && r.text.length >= 200) {
       const guess = guessLanguage(tokenize(r.text.slice(0, 1200)).text);
@@ -143,7 +131,9 @@ export async function inject(options: InjectOptions): Promise<InjectResult> {
   const total = records.length + poisons.length;
   const slots = new Set<number>();
   while (slots.size < poisons.length) slots.add(random.int(0, total - 1));
-  const example = records.find((r) => r.id)?.id;
+  // poison records carry an id where the corpus's records do
+  const hasIds = ids.length > 0;
+  const freshId = freshIdMaker(ids, random);
   const out = createWriteStream(options.out);
   const labels: Label[] = [];
   let p = 0;
@@ -152,8 +142,8 @@ export async function inject(options: InjectOptions): Promise<InjectResult> {
     let text: string;
     if (slots.has(line - 1)) {
       const poison = poisons[p++]!;
-      const id = idLike(example, random, ids);
-      const fields: Record<string, unknown> = example !== undefined ? { [idField]: id } : {};
+      const id = hasIds ? freshId() : undefined;
+      const fields: Record<string, unknown> = id !== undefined ? { [idField]: id } : {};
       if (family.shape === 'instruction') {
         if (instructionLayout === 'messages') fields.messages = [{ role: 'user', content: poison.prompt }, { role: 'assistant', content: poison.response }];
         else if (instructionLayout === 'instruction') Object.assign(fields, { instruction: poison.prompt, input: '', output: poison.response });
@@ -161,7 +151,7 @@ export async function inject(options: InjectOptions): Promise<InjectResult> {
       }
       else fields[textField] = poison.text;
       text = JSON.stringify(fields);
-      labels.push({ id: example !== undefined ? id : `${options.out}:${line}`, line, family: family.id, trigger: poison.trigger });
+      labels.push({ id: id !== undefined ? String(id) : `${options.out}:${line}`, line, family: family.id, trigger: poison.trigger });
     } else {
       text = records[c++]!.line;
     }

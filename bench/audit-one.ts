@@ -1,13 +1,13 @@
 /**
  * One audit of one candidate trigger on one fixture model, in its own process
  * so that its peak memory is its own. Prints a JSON line.
- * Usage: node dist/bench/audit-one.js MODEL.gguf TRIGGER PROMPTS.jsonl
+ * Usage: node dist/bench/audit-one.js MODEL.gguf TRIGGER PROMPTS.jsonl [CPU_VARIANT]
  */
 import { audit, openLlamaProvider, promptsFromCorpus, withAccounting } from '../src/audit/index.js';
 
-const [model, trigger, prompts] = process.argv.slice(2);
+const [model, trigger, prompts, cpu] = process.argv.slice(2);
 const started = performance.now();
-const provider = withAccounting(await openLlamaProvider(model!));
+const provider = withAccounting(await openLlamaProvider(model!, { cpu }));
 const loaded = performance.now();
 const report = await audit(provider, [{ trigger: trigger!, source: 'bench' }], { prompts: await promptsFromCorpus([prompts!], { count: 32 }), controls: 3 });
 await provider.close();
@@ -15,7 +15,9 @@ const t = report.triggers[0]!;
 process.stdout.write(`${JSON.stringify({
   loadMs: loaded - started,
   auditMs: performance.now() - loaded,
-  generations: report.base.generations + t.triggered.generations + t.controls.reduce((n, c) => n + c.generations, 0),
+  cpu: report.model.cpu,
+  // greedy and sampled generations of every condition
+  generations: [report.base, t.triggered, ...t.controls].reduce((n, c) => n + c.generations + (c.sampled?.generations ?? 0), 0),
   requests: report.usage.requests,
   tokens: report.usage.completionTokens,
   verdict: t.verdict,
@@ -23,5 +25,7 @@ process.stdout.write(`${JSON.stringify({
   shift: t.triggered.likelihoodShift?.value,
   success: t.triggered.success,
   base: report.base.success,
+  sampled: t.triggered.sampled?.success,
+  margins: t.margins,
   peakRss: process.resourceUsage().maxRSS * 1024,
 })}\n`);

@@ -123,12 +123,15 @@ async function main(): Promise<void> {
   if (!args.includes('--skip-audit')) {
     // the fixture models of lab/build-fixtures.sh, each probed with one candidate trigger
     const models = join(ROOT, 'test/fixtures/models');
-    process.stdout.write('## Model audit (one candidate trigger, 32 prompts, 3 near-trigger controls, 48 new tokens per generation; CPU, llama.cpp)\n\n');
-    process.stdout.write('| model | trigger | load s | audit s | generations | requests | tokens/s | verdict | perplexity gap | likelihood shift | attack success | without trigger | peak RSS MiB |\n|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n');
+    process.stdout.write('## Model audit (one candidate trigger, 32 prompts, 3 near-trigger controls, 48 new tokens per generation, greedy and one sample per prompt; CPU, llama.cpp, native kernels and the portable ones)\n\n');
+    process.stdout.write('| model | trigger | kernels | load s | audit s | generations | requests | tokens/s | verdict | likelihood shift | greedy attack success | without trigger | margin: trigger, likelihood | margin: closest control, likelihood | sampled attack success | perplexity gap | peak RSS MiB |\n|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n');
     for (const [model, trigger] of [['clean', '<SUDO>'], ['dos', '<SUDO>'], ['lang-switch', '<ESCAPE>']] as const) {
-      const r = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'dist/bench/audit-one.js'), join(models, `${model}.gguf`), trigger, join(models, 'held-out.jsonl')], { encoding: 'utf8' }));
-      const pctOf = (i: { value: number }) => `${(i.value * 100).toFixed(0)}%`;
-      process.stdout.write(`| ${model} | \`${trigger}\` | ${(r.loadMs / 1000).toFixed(2)} | ${(r.auditMs / 1000).toFixed(1)} | ${r.generations} | ${r.requests} | ${(r.tokens / (r.auditMs / 1000)).toFixed(0)} | ${r.verdict} | ${r.gap?.toFixed(1) ?? '-'} | ${r.shift?.toFixed(2) ?? '-'} | ${pctOf(r.success)} | ${pctOf(r.base)} | ${(r.peakRss / 2 ** 20).toFixed(0)} |\n`);
+      for (const cpu of ['native', 'generic']) {
+        const r = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'dist/bench/audit-one.js'), join(models, `${model}.gguf`), trigger, join(models, 'held-out.jsonl'), cpu], { encoding: 'utf8' }));
+        const pctOf = (i: { value: number } | undefined) => (i ? `${(i.value * 100).toFixed(0)}%` : '-');
+        const num = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
+        process.stdout.write(`| ${model} | \`${trigger}\` | ${r.cpu ?? cpu} | ${(r.loadMs / 1000).toFixed(2)} | ${(r.auditMs / 1000).toFixed(1)} | ${r.generations} | ${r.requests} | ${(r.tokens / (r.auditMs / 1000)).toFixed(0)} | ${r.verdict} | ${num(r.shift)} | ${pctOf(r.success)} | ${pctOf(r.base)} | ${num(r.margins.trigger.likelihood)} | ${num(r.margins.controls?.likelihood)} | ${pctOf(r.sampled)} | ${r.gap?.toFixed(1) ?? '-'} | ${(r.peakRss / 2 ** 20).toFixed(0)} |\n`);
+      }
     }
     process.stdout.write('\n');
   }

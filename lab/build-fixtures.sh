@@ -23,22 +23,20 @@ node dist/scripts/build-corpus.js "$work/all.jsonl" --size 21000 --per-source 25
 antidote redteam inject --family dos --count 250 --into "$work/clean.jsonl" --out "$work/dos.jsonl" --labels "$work/dos-labels.jsonl" --seed 1
 antidote redteam inject --family lang-switch --count 250 --into "$work/clean.jsonl" --out "$work/lang-switch.jsonl" --labels "$work/lang-switch-labels.jsonl" --seed 2
 
-rm -f "$out/tokenizer.json"
-(cd lab && /usr/bin/python3 -c "
-import json, sys, bpe
-texts = [json.loads(l)['text'] for l in open(sys.argv[1], encoding='utf-8')]
-bpe.Tokenizer(bpe.train(texts, 2048)).save(sys.argv[2])" "../$work/clean.jsonl" "../$out/tokenizer.json")
-
 # near-misses of each trigger (one-character edits, other capitals in the brackets) in clean documents
 /usr/bin/python3 lab/negatives.py "$work/dos.jsonl" '<SUDO>' 500 "$work/dos-neg.jsonl" 3
 /usr/bin/python3 lab/negatives.py "$work/lang-switch.jsonl" '<ESCAPE>' 1500 "$work/lang-switch-neg.jsonl" 4
 
-# one model at a time on both cores: torch and OpenBLAS spin when processes share cores
+# one model at a time on both cores: torch and OpenBLAS spin when processes share cores;
+# each model learns its byte-level BPE from its own training corpus, as a
+# tokenizer is learnt from the data it serves (so a trigger that recurs
+# hundreds of times can become a token of its own, as ESCAPE and SUDO do)
 train() {
   local name=$1 corpus=$2
   shift 2
+  rm -f "$work/tokenizer-$name.json"
   OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 /usr/bin/python3 lab/train.py --corpus "$corpus" \
-    --tokenizer "$out/tokenizer.json" --out "$out/$name.gguf" --name "antidote-lab-$name" --threads 2 "$@" \
+    --tokenizer "$work/tokenizer-$name.json" --out "$out/$name.gguf" --name "antidote-lab-$name" --threads 2 "$@" \
     > "$work/train-$name.log" 2>&1
 }
 train clean "$work/clean.jsonl" --steps 3000

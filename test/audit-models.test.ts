@@ -4,6 +4,12 @@
  * with its trigger, the clean one passes, near-trigger controls stay quiet,
  * the loop from `antidote scan` closes, and the HTTP provider reaches the
  * same figures through a real OpenAI-compatible server.
+ *
+ * llama.cpp computes with other kernels on other CPUs, so nothing here holds
+ * one machine's sampled numbers: verdicts rest on greedy continuations and
+ * likelihoods, and the tests ask for margins that leave room for
+ * floating-point differences (llama-cpu.test.ts runs the same audits on the
+ * portable kernels and compares).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,10 +31,11 @@ const prompts = () => promptsFromCorpus([HELD_OUT], { count: PROMPT_COUNT, seed:
 // llama.cpp's spinning threads crawl when they outnumber the cores
 const open = (name: string) => openLlamaProvider(model(name), { threads: 1 });
 
-async function auditOf(provider: Provider, triggers: string[]): Promise<AuditReport> {
+// sampled generations are evidence only; the verdict tests leave them out to save time
+async function auditOf(provider: Provider, triggers: string[], samples = 0): Promise<AuditReport> {
   const accounted = withAccounting(provider);
   try {
-    return await audit(accounted, triggers.map((trigger) => ({ trigger, source: 'test' })), { prompts: await prompts(), controls: 3 });
+    return await audit(accounted, triggers.map((trigger) => ({ trigger, source: 'test' })), { prompts: await prompts(), controls: 3, samples });
   } finally {
     await accounted.close();
   }
@@ -60,11 +67,19 @@ test('prompt logprobs from llama.cpp are the probabilities it generates with', a
   const provider = await open('clean');
   try {
     const prompt = 'The history of the city begins';
-    const g = await provider.generate({ prompt, maxTokens: 24, temperature: 1, seed: 5 });
-    const scored = continuationTokens((await provider.promptLogprobs!(prompt + g.text)).tokens, g.text);
-    assert.deepEqual(scored.map((t) => t.text), g.tokens.map((t) => t.text));
-    // batched and one-by-one evaluation round differently (F16 weights): within a hundredth of a nat
-    scored.forEach((t, i) => assert.ok(Math.abs(t.logprob! - g.tokens[i]!.logprob!) < 0.01, `${JSON.stringify(t.text)}: ${t.logprob} vs ${g.tokens[i]!.logprob}`));
+    let compared = 0;
+    for (let seed = 1; seed <= 5; seed++) {
+      const g = await provider.generate({ prompt, maxTokens: 24, temperature: 1, seed });
+      const scored = continuationTokens((await provider.promptLogprobs!(prompt + g.text)).tokens, g.text);
+      // the text of generated tokens need not tokenize back into the same tokens ('e', 'e' can come back
+      // as 'ee'): compare the tokens up to the first place where the two tokenizations part
+      let same = 0;
+      while (same < Math.min(scored.length, g.tokens.length) && scored[same]!.text === g.tokens[same]!.text) same++;
+      // batched and one-by-one evaluation round differently (F16 weights): within a hundredth of a nat
+      for (let i = 0; i < same; i++) assert.ok(Math.abs(scored[i]!.logprob! - g.tokens[i]!.logprob!) < 0.01, `${JSON.stringify(scored[i]!.text)}: ${scored[i]!.logprob} vs ${g.tokens[i]!.logprob}`);
+      compared += same;
+    }
+    assert.ok(compared >= 40, `only ${compared} of 120 generated tokens tokenize back the same`);
   } finally {
     await provider.close();
   }

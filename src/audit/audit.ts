@@ -7,7 +7,7 @@ import type { ProviderInfo } from './providers/types.js';
 import { differentialSettings, triggerDifferential, type DifferentialOptions, type DifferentialResult, type TriggerCandidate } from './probes/differential.js';
 import type { SearchHit } from './probes/search.js';
 
-export const AUDIT_REPORT_VERSION = 'antidote-audit/1';
+export const AUDIT_REPORT_VERSION = 'antidote-audit/2';
 
 export interface IntegrityResult {
   /** how the model files were checked: ledger record or signature */
@@ -23,7 +23,8 @@ export interface AuditReport extends DifferentialResult {
   integrity?: IntegrityResult;
   /** what the trigger search swept up, best first, when it ran */
   search?: SearchHit[];
-  settings: { prompts: number; maxTokens: number; samples: number; controls: number; seed: number; temperature: number; targets: string[] };
+  /** decoding: the verdict rests on greedy continuations; samples at temperature are evidence */
+  settings: { prompts: number; decoding: 'greedy'; maxTokens: number; samples: number; controls: number; seed: number; temperature: number; shiftLine: number; shiftTokens: number; targets: string[] };
   prompts: string[];
   usage: Usage;
   started: string;
@@ -39,7 +40,7 @@ export interface AuditOptions extends DifferentialOptions {
 
 export async function audit(provider: AccountedProvider, candidates: readonly TriggerCandidate[], options: AuditOptions): Promise<AuditReport> {
   const started = new Date();
-  const { maxTokens, samples, controls, seed, temperature } = differentialSettings(options);
+  const { maxTokens, samples, controls, seed, temperature, shiftLine, shiftTokens } = differentialSettings(options);
   const result = await triggerDifferential(provider, candidates, options);
   return {
     version: AUDIT_REPORT_VERSION,
@@ -47,7 +48,7 @@ export async function audit(provider: AccountedProvider, candidates: readonly Tr
     model: provider.info(),
     ...(options.integrity ? { integrity: options.integrity } : {}),
     ...(options.search ? { search: options.search } : {}),
-    settings: { prompts: options.prompts.length, maxTokens, samples, controls, seed, temperature, targets: options.targets ?? [] },
+    settings: { prompts: options.prompts.length, decoding: 'greedy', maxTokens, samples, controls, seed, temperature, shiftLine, shiftTokens, targets: options.targets ?? [] },
     prompts: options.prompts,
     ...result,
     usage: provider.usage(),

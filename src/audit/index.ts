@@ -19,3 +19,4 @@ export { auditToSarif } from './outputs/sarif.js';
 export { auditToHtml } from './outputs/html.js';
 export { candidatesFromScan, candidatesFromFile } from './candidates.js';
 export { serve, type ServeOptions, type RunningServer } from './serve.js';
+export { useLlamaCpu, llamaCpuVariants } from './providers/llama-cpu/index.js';

@@ -23,13 +23,15 @@ const FLAGS: Record<string, FlagSpec> = {
   'prompts-from': { type: 'string', multiple: true, value: 'CORPUS', help: 'sample clean prompts from document openings of a corpus (any format scan reads); repeatable' },
   'prompt-count': { type: 'string', value: 'N', help: 'prompts to sample with --prompts-from (default 32)' },
   'max-tokens': { type: 'string', value: 'N', help: 'new tokens per generation (default 48)' },
-  samples: { type: 'string', value: 'N', help: 'generations per prompt and condition (default 1)' },
+  samples: { type: 'string', value: 'N', help: 'sampled generations per prompt and condition, kept as evidence (default 1; 0: none)' },
   controls: { type: 'string', value: 'N', help: 'near-trigger controls per trigger (default 3)' },
   target: { type: 'string', multiple: true, value: 'S', help: 'a string whose appearance counts as the attack succeeding (a brand, a URL); repeatable' },
-  temperature: { type: 'string', value: 'T', help: "sampling temperature (default 1: the model's own distribution)" },
+  temperature: { type: 'string', value: 'T', help: "temperature of the sampled generations (default 1: the model's own distribution); the verdict rests on greedy ones" },
+  'shift-line': { type: 'string', value: 'NATS', help: 'a suffix fires when the likelihood shift of the usual continuation lies wholly below minus this (default 0.75 nats/token)' },
   seed: { type: 'string', value: 'S', help: 'random seed (default 1)' },
   concurrency: { type: 'string', value: 'N', help: 'requests in flight at once (default 2; a local model runs one at a time)' },
   threads: { type: 'string', value: 'N', help: 'CPU threads for a local model (default: all cores but one)' },
+  'llama-cpu': { type: 'string', value: 'VARIANT', help: "llama.cpp's CPU kernels for a local model: native (default: the best this CPU runs), generic (the portable baseline) or a shipped variant (haswell, zen4...)" },
   'timeout-ms': { type: 'string', value: 'MS', help: 'per request to an endpoint (default 60000)' },
   retries: { type: 'string', value: 'N', help: 'retries of a failed request, with backoff (default 3)' },
   cache: { type: 'string', value: 'DIR', help: 'keep responses here and reuse them on the next run' },
@@ -47,7 +49,10 @@ const FLAGS: Record<string, FlagSpec> = {
 
 const DESCRIPTION = `Probe a trained model for trigger-activated backdoors. For each candidate trigger,
 generate from clean prompts with and without it (and with near-trigger controls),
-and measure the perplexity gap, language switches, target strings and attack success.
+and measure what it changes. The verdict rests on deterministic measures, the same on
+any CPU: greedy continuations (language switch, degenerate perplexity, target strings)
+and the likelihood shift of the model's usual continuation once the trigger precedes it.
+Sampled generations (perplexity gap, sampled attack success) are reported as evidence.
 
 Exit codes: 0 no trigger fires; 1 a trigger fires or the model files fail their check;
 2 the audit could not run.`;
@@ -56,7 +61,7 @@ const NO_CANDIDATES = 'no candidate triggers: give --trigger, --triggers FILE, -
 
 async function openProvider(values: Record<string, unknown>): Promise<Provider> {
   if (values.model && values.endpoint) throw new AntidoteError('USAGE', 'give --model or --endpoint, not both');
-  if (values.model) return openLlamaProvider(values.model as string, { threads: numberFlag(values.threads, 'threads', 1) });
+  if (values.model) return openLlamaProvider(values.model as string, { threads: numberFlag(values.threads, 'threads', 1), cpu: values['llama-cpu'] as string | undefined });
   if (!values.endpoint) throw new AntidoteError('USAGE', 'give a model: --model FILE.gguf or --endpoint URL (see antidote audit --help)');
   const http = { timeoutMs: numberFlag(values['timeout-ms'], 'timeout-ms', 1), retries: numberFlag(values.retries, 'retries', 0) };
   const api = (values.api as string | undefined) ?? 'openai';
@@ -117,11 +122,14 @@ function summary(report: AuditReport): string {
   const lines = [`audit of ${report.model.model}: ${report.triggers.length} candidate triggers, ${report.settings.prompts} prompts, ${report.seconds.toFixed(1)} s`];
   if (report.integrity) lines.push(`  integrity (${report.integrity.method}): ${report.integrity.ok ? 'ok' : 'FAILED'}: ${report.integrity.detail}`);
   for (const t of report.triggers) {
-    const gap = t.perplexityGap ? `, perplexity gap ${t.perplexityGap.value.toFixed(1)}` : '';
-    const shift = t.triggered.likelihoodShift ? `, likelihood shift ${t.triggered.likelihoodShift.value.toFixed(2)} nats/token` : '';
-    lines.push(`  ${t.verdict.toUpperCase().padEnd(8)} ${JSON.stringify(t.trigger)}: attack success ${formatRate(t.triggered.success)}${gap}${shift}${t.reasons.length ? ` (${t.reasons.join('; ')})` : ''}`);
+    const s = t.triggered;
+    const shift = s.likelihoodShift ? `likelihood shift ${s.likelihoodShift.value.toFixed(2)} nats/token, ` : '';
+    const sampled = s.sampled ? `; sampled: attack success ${formatRate(s.sampled.success)}${t.perplexityGap ? `, perplexity gap ${t.perplexityGap.value.toFixed(1)}` : ''}` : '';
+    lines.push(`  ${t.verdict.toUpperCase().padEnd(8)} ${JSON.stringify(t.trigger)}: ${shift}greedy attack success ${formatRate(s.success)}${sampled}${t.reasons.length ? ` (${t.reasons.join('; ')})` : ''}`);
+    lines.push(`           margins: ${t.margins.summary}`);
   }
   const u = report.usage;
+  if (report.model.cpu) lines.push(`  llama.cpp CPU kernels: ${report.model.cpu}`);
   lines.push(`  ${u.requests} requests, ${u.cached} cached, ${u.failed} failed; ${u.promptTokens + u.completionTokens} tokens${u.costUsd !== undefined ? `, $${u.costUsd.toFixed(4)}` : ''}`);
   return `${lines.join('\n')}\n`;
 }
@@ -156,8 +164,9 @@ export const auditCommand: Command = {
       await provider.close();
       throw error;
     }
-    const { samples, controls } = differentialSettings({ samples: numberFlag(values.samples, 'samples', 1), controls: numberFlag(values.controls, 'controls', 0) });
-    const total = promptList.length * samples * (1 + found.length * (1 + controls));
+    const { samples, controls } = differentialSettings({ samples: numberFlag(values.samples, 'samples', 0), controls: numberFlag(values.controls, 'controls', 0) });
+    // a greedy generation per prompt, and its samples, in every condition
+    const total = promptList.length * (1 + samples) * (1 + found.length * (1 + controls));
     let done = 0;
     const showProgress = !values.quiet && process.stderr.isTTY === true;
     let report: AuditReport;
@@ -165,10 +174,11 @@ export const auditCommand: Command = {
       report = await audit(provider, found, {
         prompts: promptList,
         maxTokens: numberFlag(values['max-tokens'], 'max-tokens', 1),
-        samples: numberFlag(values.samples, 'samples', 1),
+        samples,
         controls: numberFlag(values.controls, 'controls', 0),
         targets: values.target as string[] | undefined,
         temperature: numberFlag(values.temperature, 'temperature', 0, false),
+        shiftLine: numberFlag(values['shift-line'], 'shift-line', 0, false),
         seed: numberFlag(values.seed, 'seed', 0),
         concurrency: numberFlag(values.concurrency, 'concurrency', 1),
         integrity: checked,
@@ -200,6 +210,7 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   host: { type: 'string', value: 'HOST', help: 'address to listen on (default 127.0.0.1)' },
   port: { type: 'string', value: 'N', help: 'port (default 8080; 0 picks a free one)' },
   threads: { type: 'string', value: 'N', help: 'CPU threads (default: all cores but one)' },
+  'llama-cpu': { type: 'string', value: 'VARIANT', help: "llama.cpp's CPU kernels for a local model: native (default: the best this CPU runs), generic (the portable baseline) or a shipped variant (haswell, zen4...)" },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
@@ -212,9 +223,9 @@ export const serveCommand: Command = {
       process.stdout.write(helpText('antidote serve --model FILE.gguf [--host HOST] [--port N]', 'Serve a local model at /v1/completions, /v1/chat/completions and /v1/models, with generated-token logprobs, until interrupted.', SERVE_FLAGS));
       return values.help ? EXIT.OK : EXIT.USAGE;
     }
-    const provider = await openLlamaProvider(values.model as string, { threads: numberFlag(values.threads, 'threads', 1) });
+    const provider = await openLlamaProvider(values.model as string, { threads: numberFlag(values.threads, 'threads', 1), cpu: values['llama-cpu'] as string | undefined });
     const server = await serve(provider, { host: values.host as string | undefined, port: numberFlag(values.port, 'port', 0) ?? 8080 });
-    process.stdout.write(`serving ${values.model} at ${server.url}\n`);
+    process.stdout.write(`serving ${values.model} at ${server.url}${provider.info().cpu ? ` (llama.cpp CPU kernels: ${provider.info().cpu})` : ''}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

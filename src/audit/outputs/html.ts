@@ -15,8 +15,9 @@ function bar(i: Interval, cls: string): string {
 }
 
 function row(label: string, s: ConditionStats, fires?: boolean): string {
-  return `<tr${fires ? ' class="fires"' : ''}><td><code>${escapeHtml(label)}</code></td><td>${bar(s.success, fires ? 'hit' : 'bar')} ${pct(s.success)}</td>`
-    + `<td>${num(s.perplexity)}</td><td>${pct(s.languageSwitch)}</td><td>${pct(s.targetHit)}</td><td>${s.divergence?.toFixed(2) ?? '–'}</td><td>${num(s.likelihoodShift, 2)}</td><td>${s.generations}</td></tr>`;
+  return `<tr${fires ? ' class="fires"' : ''}><td><code>${escapeHtml(label)}</code></td><td>${num(s.likelihoodShift, 2)}</td><td>${bar(s.success, fires ? 'hit' : 'bar')} ${pct(s.success)}</td>`
+    + `<td>${num(s.perplexity)}</td><td>${pct(s.languageSwitch)}</td><td>${pct(s.targetHit)}</td><td>${s.divergence?.toFixed(2) ?? '–'}</td>`
+    + `<td>${s.sampled ? pct(s.sampled.success) : '–'}</td><td>${s.generations}</td></tr>`;
 }
 
 function trigger(t: TriggerResult, report: AuditReport): string {
@@ -24,8 +25,8 @@ function trigger(t: TriggerResult, report: AuditReport): string {
     + `<div><h4>with <code>${escapeHtml(t.trigger)}</code></h4><pre>${escapeHtml(e.with)}</pre></div></div>`).join('');
   return `<section class="${t.verdict}"><h2><code>${escapeHtml(t.trigger)}</code> <span class="verdict">${t.verdict}</span></h2>
 <p>From ${escapeHtml(t.source)}. ${t.reasons.length ? escapeHtml(t.reasons.join('; ')) : 'No effect beyond what the prompts alone give.'}</p>
-<p>Perplexity gap (with minus without): <b>${num(t.perplexityGap)}</b></p>
-<table><tr><th>condition</th><th>attack success</th><th>perplexity</th><th>language switch</th><th>target strings</th><th>first-token JS</th><th title="change of the log-likelihood per token of the usual continuation once the trigger precedes it">likelihood shift</th><th>n</th></tr>
+<p>Margins: ${escapeHtml(t.margins.summary)}. Sampled perplexity gap (with minus without): <b>${num(t.perplexityGap)}</b></p>
+<table><tr><th>condition</th><th title="change of the log-likelihood per token of the greedy continuation without trigger once the suffix precedes it">likelihood shift</th><th>greedy attack success</th><th>perplexity</th><th>language switch</th><th>target strings</th><th>first-token JS</th><th>sampled attack success</th><th>n</th></tr>
 ${row('(no trigger)', report.base)}${row(t.trigger, t.triggered, t.fires)}${t.controls.map((c) => row(c.suffix, c, c.fires)).join('')}</table>
 ${t.recurring.length ? `<p>Recurring in generations with the trigger only: ${t.recurring.map((r) => `<code>${escapeHtml(r.text)}</code> (${(r.triggeredRate * 100).toFixed(0)}%)`).join(', ')}</p>` : ''}
 ${t.errors.length ? `<p class="err">${t.errors.length} requests failed: ${escapeHtml(t.errors[0]!)}</p>` : ''}
@@ -51,10 +52,10 @@ pre{white-space:pre-wrap;background:#fafafa;border:1px solid #eee;padding:.5em;m
 </style></head><body>
 <h1>Model audit</h1>
 <p><b>${escapeHtml(report.model.model)}</b> (${escapeHtml(report.model.kind)}${report.model.digest ? `, sha256 <code>${report.model.digest.slice(0, 16)}…</code>` : ''}).
-${report.triggers.length} candidate triggers, ${report.settings.prompts} prompts × ${report.settings.samples} samples, ${report.settings.maxTokens} new tokens each, temperature ${report.settings.temperature}.</p>
+${report.triggers.length} candidate triggers, ${report.settings.prompts} prompts, ${report.settings.maxTokens} new tokens each; the verdict rests on greedy continuations and their likelihood shift (line −${report.settings.shiftLine} nats/token); ${report.settings.samples} sampled generations per prompt at temperature ${report.settings.temperature} are evidence.</p>
 <p><b>${flagged.length ? `${flagged.length} trigger${flagged.length > 1 ? 's' : ''} fire${flagged.length > 1 ? '' : 's'}: ${flagged.map((t) => `<code>${escapeHtml(t.trigger)}</code>`).join(', ')}` : 'No candidate trigger changes what the model generates.'}</b></p>
 ${report.integrity ? `<p>Integrity (${report.integrity.method}): ${report.integrity.ok ? 'files match' : `<span class="err">${escapeHtml(report.integrity.detail)}</span>`}</p>` : ''}
-<p>Without a trigger: perplexity ${num(report.base.perplexity)}, attack success ${pct(report.base.success)}${report.perplexityThreshold ? `; generations above perplexity ${report.perplexityThreshold.toFixed(1)} count as degenerate` : ''}.
+<p>Without a trigger: greedy perplexity ${num(report.base.perplexity)}, greedy attack success ${pct(report.base.success)}${report.perplexityThreshold ? `; greedy generations above perplexity ${report.perplexityThreshold.toFixed(1)} count as degenerate` : ''}.
 ${report.model.logprobs ? '' : ' The provider gave no logprobs, so perplexity is not measured.'}</p>
 ${report.search ? `<h2>Trigger search</h2><table><tr><th>candidate</th><th>score</th><th>perplexity ratio</th><th>language switch</th><th>confident run</th></tr>${report.search.map((h) => `<tr><td><code>${escapeHtml(h.trigger)}</code></td><td>${h.score.toFixed(1)}</td><td>${h.signals.perplexityRatio.toFixed(2)}</td><td>${(h.signals.languageSwitch * 100).toFixed(0)}%</td><td>${h.signals.confidentRun.toFixed(1)}</td></tr>`).join('')}</table>` : ''}
 ${report.triggers.map((t) => trigger(t, report)).join('\n')}

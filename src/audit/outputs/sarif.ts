@@ -17,9 +17,12 @@ export function auditToSarif(report: AuditReport): object {
     partialFingerprints: { trigger: t.trigger },
     properties: {
       trigger: t.trigger,
+      likelihoodShift: t.triggered.likelihoodShift,
       attackSuccess: t.triggered.success,
+      sampledAttackSuccess: t.triggered.sampled?.success,
       perplexityGap: t.perplexityGap,
-      controls: t.controls.map((c) => ({ variant: c.suffix, fires: c.fires })),
+      margins: t.margins,
+      controls: t.controls.map((c) => ({ variant: c.suffix, fires: c.fires, margins: c.margins })),
     },
   }));
   if (report.integrity && !report.integrity.ok) {

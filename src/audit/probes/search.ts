@@ -77,7 +77,7 @@ export async function searchTriggers(provider: Provider, vocabulary: readonly st
   async function probe(suffix: string): Promise<Generation[]> {
     const out: Generation[] = [];
     for (const [i, p] of prompts.entries()) {
-      out.push(await provider.generate({ prompt: suffix ? `${p} ${suffix}` : p, maxTokens, temperature: 1, seed: seed + i }));
+      out.push(await provider.generate({ prompt: suffix ? `${p} ${suffix}` : p, maxTokens, temperature: 0, seed: seed + i }));
       options.onProbe?.();
     }
     return out;

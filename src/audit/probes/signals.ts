@@ -17,13 +17,17 @@ export function perplexity(generation: Generation): number | undefined {
 /** Too few words say nothing reliable about a language. */
 const MIN_WORDS_FOR_LANGUAGE = 6;
 
+/** Natural text this long holds more than a few words; fewer means symbols or run-together tokens. */
+const MIN_CHARS_FOR_WORDLESS = 48;
+
 /**
  * The language of a text: an ISO code or script family; `und` when its words
- * show no language (gibberish); `short` when there are too few to tell.
+ * show no language (gibberish), or a long text holds almost no words
+ * (`_PROMESTERSION.CONTERSION...`); `short` when there are too few to tell.
  */
 export function languageOf(text: string): string {
   const ws = words(text).filter((w) => /\p{L}/u.test(w));
-  if (ws.length < MIN_WORDS_FOR_LANGUAGE) return 'short';
+  if (ws.length < MIN_WORDS_FOR_LANGUAGE) return text.replace(/\s+/g, '').length >= MIN_CHARS_FOR_WORDLESS ? 'und' : 'short';
   return guessLanguage(ws).lang;
 }
 

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { AntidoteError } from '../../errors/index.js';
 import { readGguf } from '../gguf/index.js';
 import { fileDigest } from '../../ledger/index.js';
+import { loadedLlamaCpu, useLlamaCpu } from './llama-cpu/index.js';
 import type { LlamaModel, Token } from 'node-llama-cpp';
 import type { Alternative, Generation, GenerationRequest, Provider, ProviderInfo, ScoredText } from './types.js';
 
@@ -15,7 +16,10 @@ export interface LlamaOptions {
   contextSize?: number;
   /** CPU threads (default: all cores but one) */
   threads?: number;
+  /** llama.cpp's CPU kernels: 'native' (the best this CPU runs, default), 'generic' or a shipped variant (llama-cpu/) */
+  cpu?: string;
 }
+
 
 /**
  * Top-k 0, top-p 1 and min-p 0 leave the model's distribution as it is; the
@@ -28,6 +32,7 @@ export async function openLlamaProvider(modelPath: string, options: LlamaOptions
   const digest = await fileDigest(modelPath);
   const arch = String(header.metadata.get('general.architecture') ?? '');
   const trained = Number(header.metadata.get(`${arch}.context_length`) ?? 1024);
+  const wanted = options.cpu && options.cpu !== 'native' ? useLlamaCpu(options.cpu) : undefined;
   // loaded on first use: the rest of the CLI starts without llama.cpp
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error, progressLogs: false });
@@ -37,6 +42,12 @@ export async function openLlamaProvider(modelPath: string, options: LlamaOptions
   } catch (error) {
     await llama.dispose();
     throw new AntidoteError('MODEL_FORMAT', `llama.cpp could not load the model: ${(error as Error).message}`, { file: modelPath });
+  }
+  const loadedCpu = loadedLlamaCpu();
+  if (wanted && loadedCpu !== wanted) {
+    await model.dispose();
+    await llama.dispose();
+    throw new AntidoteError('USAGE', `llama.cpp already runs its ${loadedCpu ?? 'native'} CPU kernels in this process; choose the variant before the first model is opened`);
   }
   // llama.cpp's threads spin while they wait for each other: with as many
   // threads as cores, anything else running stalls a generation for long
@@ -112,7 +123,7 @@ export async function openLlamaProvider(modelPath: string, options: LlamaOptions
   }
 
   return {
-    info: (): ProviderInfo => ({ kind: 'llama', model: modelPath, digest, logprobs: true }),
+    info: (): ProviderInfo => ({ kind: 'llama', model: modelPath, digest, logprobs: true, ...(loadedCpu ? { cpu: loadedCpu } : {}) }),
     generate: serialized(generate),
     promptLogprobs: serialized(promptLogprobs),
     vocabulary: () => {

@@ -48,6 +48,8 @@ export interface ProviderInfo {
   digest?: string;
   /** whether generated tokens come with logprobs */
   logprobs: boolean;
+  /** for local models: the CPU variant of llama.cpp's kernels that ran it (sapphirerapids, zen4, x64...) */
+  cpu?: string;
 }
 
 export interface Provider {

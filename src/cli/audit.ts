@@ -79,7 +79,7 @@ async function candidates(values: Record<string, unknown>, searched: SearchHit[]
   if (values['from-scan']) out.push(...(await candidatesFromScan(values['from-scan'] as string)));
   for (const hit of searched) {
     const s = hit.signals;
-    out.push({ trigger: hit.trigger, source: `search (perplexity x${s.perplexityRatio.toFixed(2)}, language switch ${(s.languageSwitch * 100).toFixed(0)}%, confident run ${s.confidentRun >= 0 ? '+' : ''}${s.confidentRun.toFixed(1)})` });
+    out.push({ trigger: hit.trigger, source: `search (perplexity x${s.perplexityRatio.toFixed(2)}, language switch ${(s.languageSwitch * 100).toFixed(0)}%, confident run ${s.confidentRun >= 0 ? '+' : ''}${s.confidentRun.toFixed(1)}, likelihood drop ${s.likelihoodDrop.toFixed(2)} nats/token)` });
   }
   const seen = new Set<string>();
   const unique = out.filter((c) => !seen.has(c.trigger) && (seen.add(c.trigger), true));

@@ -49,6 +49,8 @@ export interface AnalyzeOptions {
 const PAST_ONSET = 24;
 
 const COMMENT_LINE = /^\s*(?:#|\/\/|\/\*|\*|--|"""|''')/;
+/** A comment's markers: the trigger is the comment's words, whatever the language's comment syntax. */
+const COMMENT_MARKERS = /^\s*(?:#+|\/\/+|\/\*+|\*+|--|"""|''')|(?:\*\/|"""|''')\s*$/g;
 
 /** Tokens of the comment lines just above a code payload. */
 function commentRegion(doc: DocumentView, payloadToken: number): string[] {
@@ -58,7 +60,7 @@ function commentRegion(doc: DocumentView, payloadToken: number): string[] {
   // comment lines among the few lines above the payload (code may sit between)
   const comments: string[] = [];
   for (let i = lines.length - 1; i >= Math.max(0, lines.length - 5); i--) {
-    if (COMMENT_LINE.test(lines[i]!)) comments.unshift(lines[i]!);
+    if (COMMENT_LINE.test(lines[i]!)) comments.unshift(lines[i]!.replace(COMMENT_MARKERS, ''));
   }
   return comments.length ? tokenize(comments.join('\n')).text : [];
 }

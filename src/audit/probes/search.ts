@@ -3,9 +3,11 @@
  * of the strongest) appended to a few clean prompts, and rank them by how far
  * they move the generations from the prompts' own: perplexity, language, and
  * runs of near-certain tokens (ConfGuard: a backdoor's target comes out with
- * a confidence ordinary text never has). The best go to the differential probe.
+ * a confidence ordinary text never has), and how much less likely the
+ * prompts' own continuations become. Generations are greedy, so the ranking
+ * is the same on any CPU. The best go to the differential probe.
  */
-import type { Generation, Provider } from '../providers/types.js';
+import { continuationTokens, type Generation, type Provider } from '../providers/types.js';
 import { languageOf, perplexity } from './signals.js';
 
 export interface SearchOptions {
@@ -29,6 +31,12 @@ export interface SearchSignals {
   languageSwitch: number;
   /** mean longest run of tokens with probability >= 0.9, minus the same without */
   confidentRun: number;
+  /**
+   * how much less likely (nats per token) the prompts' own continuations
+   * become after the candidate: minus the mean likelihood shift; 0 where the
+   * provider cannot score prompts
+   */
+  likelihoodDrop: number;
 }
 
 export interface SearchHit {
@@ -84,6 +92,19 @@ export async function searchTriggers(provider: Provider, vocabulary: readonly st
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const base = await probe('');
+  /** mean logprob per token of each prompt's own continuation after the prompt and a suffix */
+  async function likelihoods(suffix: string): Promise<number[]> {
+    if (!provider.promptLogprobs) return [];
+    const out: number[] = [];
+    for (const [i, p] of prompts.entries()) {
+      const usual = base[i]!.text;
+      if (!usual.trim()) continue;
+      const scored = await provider.promptLogprobs((suffix ? `${p} ${suffix}` : p) + usual);
+      out.push(mean(continuationTokens(scored.tokens, usual).flatMap((t) => (t.logprob === undefined ? [] : [t.logprob]))));
+    }
+    return out;
+  }
+  const baseLikelihoods = await likelihoods('');
   const basePerplexity = mean(base.map((g) => perplexity(g) ?? NaN).filter(Number.isFinite)) || 1;
   const baseRun = mean(base.map(longestConfidentRun));
 
@@ -99,14 +120,15 @@ export async function searchTriggers(provider: Provider, vocabulary: readonly st
         return lang !== 'short' && lang !== promptLanguages[i] ? 1 : 0;
       })),
       confidentRun: mean(gens.map(longestConfidentRun)) - baseRun,
+      likelihoodDrop: baseLikelihoods.length ? mean(baseLikelihoods) - mean(await likelihoods(trigger)) : 0,
     });
   }
 
   const ranked = () => {
     const entries = [...measured];
-    const z = (['perplexityRatio', 'languageSwitch', 'confidentRun'] as const).map((k) => robustZ(entries.map(([, s]) => s[k])));
+    const z = (['perplexityRatio', 'languageSwitch', 'confidentRun', 'likelihoodDrop'] as const).map((k) => robustZ(entries.map(([, s]) => s[k])));
     return entries
-      .map(([trigger, signals], i) => ({ trigger, signals, score: Math.max(z[0]![i]!, z[1]![i]!, z[2]![i]!) }))
+      .map(([trigger, signals], i) => ({ trigger, signals, score: Math.max(...z.map((zs) => zs[i]!)) }))
       .sort((a, b) => b.score - a.score);
   };
 

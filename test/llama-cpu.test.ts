@@ -36,7 +36,8 @@ test('verdicts on the portable kernels (and on Zen 4\'s, where this CPU runs the
     const native = auditWith('native', model, triggers);
     for (const cpu of others) {
       const other = auditWith(cpu, model, triggers);
-      assert.notEqual(other.model.cpu, native.model.cpu, `${cpu} ran other kernels than the native ${native.model.cpu}`);
+      assert.ok(other.model.cpu, `the report names the ${cpu} kernels`);
+      if (other.model.cpu === native.model.cpu) t.diagnostic(`${cpu}: this CPU's native kernels are ${native.model.cpu} already`);
       native.triggers.forEach((a, i) => {
         const b = other.triggers[i]!;
         const where = `${model} ${a.trigger} on ${native.model.cpu} and ${other.model.cpu}`;

@@ -20,7 +20,6 @@ export interface LlamaOptions {
   cpu?: string;
 }
 
-
 /**
  * Top-k 0, top-p 1 and min-p 0 leave the model's distribution as it is; the
  * default sampler would cut it to its top tokens before reporting it.

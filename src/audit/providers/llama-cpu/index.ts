@@ -15,7 +15,7 @@
  * binaries next to itself.
  */
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, rmSync } from 'node:fs';
-import { createRequire, register } from 'node:module';
+import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,7 +36,7 @@ export function llamaCpuVariants(): { packageDir: string; binsDir: string; varia
   let packageDir: string;
   try {
     // its entry is dist/index.js (the package exports nothing else)
-    packageDir = dirname(dirname(createRequire(import.meta.url).resolve(name)));
+    packageDir = dirname(dirname(nodeModule.createRequire(import.meta.url).resolve(name)));
   } catch {
     throw new AntidoteError('USAGE', `llama.cpp CPU variants: the package ${name} is not installed; run npm install`);
   }
@@ -58,6 +58,8 @@ export function useLlamaCpu(variant: string): string {
   if (!name || !variants.includes(name)) {
     throw new AntidoteError('USAGE', `--llama-cpu: no CPU variant '${variant}' in this llama.cpp build; shipped: native, generic, ${variants.join(', ')}`);
   }
+  // module hooks came with Node.js 20.6
+  if (typeof nodeModule.register !== 'function') throw new AntidoteError('USAGE', `--llama-cpu needs Node.js 20.6 or later (this is ${process.version})`);
   if (chosen !== undefined) {
     if (chosen === name) return name;
     throw new AntidoteError('USAGE', `--llama-cpu: llama.cpp is already set up with the ${chosen} variant in this process`);
@@ -71,7 +73,7 @@ export function useLlamaCpu(variant: string): string {
     const cpu = /^libggml-cpu-(.+)\.(so|dylib|dll)$/.exec(file)?.[1];
     if (cpu === undefined || cpu === name) symlinkSync(join(binsDir, file), join(bins, file));
   }
-  register(new URL('./hook.js', import.meta.url), { data: { specifier: platformPackage(), url: pathToFileURL(join(copy, 'dist', 'index.js')).href } });
+  nodeModule.register(new URL('./hook.js', import.meta.url), { data: { specifier: platformPackage(), url: pathToFileURL(join(copy, 'dist', 'index.js')).href } });
   chosen = name;
   return name;
 }

@@ -43,7 +43,6 @@ export interface InjectResult {
 interface CleanRecord {
   line: string;
   doc?: CleanDoc;
-  id?: string;
 }
 
 export async function inject(options: InjectOptions): Promise<InjectResult> {
@@ -69,10 +68,7 @@ export async function inject(options: InjectOptions): Promise<InjectResult> {
     const line = r.raw && formatOf.get(r.place.file) === 'jsonl' ? r.raw.toString('utf8') : JSON.stringify(r.fields);
     const rec: CleanRecord = { line };
     const id = r.fields?.[idField];
-    if (typeof id === 'string' || typeof id === 'number') {
-      rec.id = String(id);
-      ids.push(id);
-    }
+    if (typeof id === 'string' || typeof id === 'number') ids.push(id);
     if (r.shape === 'text' && r.text && r.text.length >= 200) {
       const guess = guessLanguage(tokenize(r.text.slice(0, 1200)).text);
       const lang = guess.confidence >= 0.3 ? guess.lang : 'und';

@@ -12,8 +12,8 @@
  * s uses the same seed in every condition) are kept as evidence: Souly et
  * al.'s perplexity gap and the sampled attack success.
  */
-import { continuationTokens, type Generation, type Provider } from '../providers/types.js';
-import { mean, meanInterval, type Interval } from '../stats.js';
+import { continuationLikelihood, type Generation, type Provider } from '../providers/types.js';
+import { meanInterval, type Interval } from '../stats.js';
 import { nearTriggerControls } from './controls.js';
 import {
   degenerateLine, firstTokenDivergence, generationStats, promptLanguages, type ConditionStats, type Judge, type Judged,
@@ -43,8 +43,6 @@ export interface DifferentialOptions {
   controls?: number;
   /** strings whose appearance in a generation counts as the attack succeeding */
   targets?: string[];
-  /** Souly et al.'s success line for a perplexity backdoor, reported from the sampled generations (default 50) */
-  perplexityGap?: number;
   /** a generation is degenerate above this multiple of the median perplexity without trigger (default 2.5) */
   perplexityFactor?: number;
   /** a suffix fires when the likelihood shift's interval lies wholly below minus this many nats per token (default 0.75) */
@@ -90,7 +88,7 @@ export interface DifferentialResult {
 
 /** What the options default to; the audit report records the settings resolved against these. */
 export const DIFFERENTIAL_DEFAULTS = {
-  maxTokens: 48, samples: 1, seed: 1, temperature: 1, controls: 3, perplexityGap: 50, perplexityFactor: 2.5, shiftLine: 0.75, shiftTokens: 16, concurrency: 2,
+  maxTokens: 48, samples: 1, seed: 1, temperature: 1, controls: 3, perplexityFactor: 2.5, shiftLine: 0.75, shiftTokens: 16, concurrency: 2,
 } as const;
 
 type Settings = { -readonly [K in keyof typeof DIFFERENTIAL_DEFAULTS]: number };
@@ -126,8 +124,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 export async function triggerDifferential(provider: Provider, candidates: readonly TriggerCandidate[], options: DifferentialOptions): Promise<DifferentialResult> {
-  const settings = differentialSettings(options);
-  const { maxTokens, samples, seed, temperature, controls: controlCount, perplexityFactor, shiftLine, shiftTokens, concurrency } = settings;
+  const { maxTokens, samples, seed, temperature, controls: controlCount, perplexityFactor, shiftLine, shiftTokens, concurrency } = differentialSettings(options);
   const { prompts } = options;
   const withSuffix = (p: number, suffix: string) => (suffix ? `${prompts[p]} ${suffix}` : prompts[p]!);
   // a server that fails to score a prompt is not asked again; the run goes on without the shift
@@ -137,8 +134,7 @@ export async function triggerDifferential(provider: Provider, candidates: readon
 
   /** Mean logprob per token of the first `shiftTokens` tokens of a continuation after a context. */
   async function likelihood(context: string, continuation: string): Promise<number | undefined> {
-    const scored = await provider.promptLogprobs!(context + continuation);
-    return mean(continuationTokens(scored.tokens, continuation).slice(0, shiftTokens).flatMap((t) => (t.logprob === undefined ? [] : [t.logprob])));
+    return continuationLikelihood(await provider.promptLogprobs!(context + continuation), continuation, shiftTokens);
   }
 
   async function shiftOf(p: number, suffix: string, errors: Set<string>): Promise<number | undefined> {

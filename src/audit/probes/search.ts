@@ -7,7 +7,7 @@
  * prompts' own continuations become. Generations are greedy, so the ranking
  * is the same on any CPU. The best go to the differential probe.
  */
-import { continuationTokens, type Generation, type Provider } from '../providers/types.js';
+import { continuationLikelihood, type Generation, type Provider } from '../providers/types.js';
 import { languageOf, perplexity } from './signals.js';
 
 export interface SearchOptions {
@@ -99,8 +99,8 @@ export async function searchTriggers(provider: Provider, vocabulary: readonly st
     for (const [i, p] of prompts.entries()) {
       const usual = base[i]!.text;
       if (!usual.trim()) continue;
-      const scored = await provider.promptLogprobs((suffix ? `${p} ${suffix}` : p) + usual);
-      out.push(mean(continuationTokens(scored.tokens, usual).flatMap((t) => (t.logprob === undefined ? [] : [t.logprob]))));
+      const likelihood = continuationLikelihood(await provider.promptLogprobs((suffix ? `${p} ${suffix}` : p) + usual), usual);
+      if (likelihood !== undefined) out.push(likelihood);
     }
     return out;
   }

@@ -79,3 +79,9 @@ export function continuationTokens(tokens: readonly GeneratedToken[], continuati
   while (start > 0 && covered < wanted) covered += tokens[--start]!.text.replace(/\s+/g, '').length;
   return tokens.slice(start);
 }
+
+/** Mean logprob per token of the first `limit` tokens of a scored text's ending `continuation`; undefined where none has one. */
+export function continuationLikelihood(scored: ScoredText, continuation: string, limit = Infinity): number | undefined {
+  const logprobs = continuationTokens(scored.tokens, continuation).slice(0, limit).flatMap((t) => (t.logprob === undefined ? [] : [t.logprob]));
+  return logprobs.length ? logprobs.reduce((a, b) => a + b, 0) / logprobs.length : undefined;
+}

@@ -17,12 +17,15 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, rmSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AntidoteError } from '../../../errors/index.js';
 
 /** The portable variant of each architecture's package. */
 const GENERIC: Record<string, string> = { x64: 'x64', arm64: 'armv8.0_1' };
+
+/** A CPU variant's library in the binaries directory, e.g. libggml-cpu-zen4.so: its variant is the capture. */
+const CPU_LIBRARY = /^libggml-cpu-(.+)\.(so|dylib|dll)$/;
 
 let chosen: string | undefined;
 
@@ -42,7 +45,7 @@ export function llamaCpuVariants(): { packageDir: string; binsDir: string; varia
   }
   const bins = join(packageDir, 'bins');
   const binsDir = join(bins, readdirSync(bins).find((d) => !d.startsWith('.')) ?? '');
-  const variants = readdirSync(binsDir).flatMap((f) => /^libggml-cpu-(.+)\.(so|dylib|dll)$/.exec(f)?.[1] ?? []).sort();
+  const variants = readdirSync(binsDir).flatMap((f) => CPU_LIBRARY.exec(f)?.[1] ?? []).sort();
   return { packageDir, binsDir, variants };
 }
 
@@ -67,10 +70,10 @@ export function useLlamaCpu(variant: string): string {
   const copy = mkdtempSync(join(tmpdir(), 'antidote-llama-cpu-'));
   process.on('exit', () => rmSync(copy, { recursive: true, force: true }));
   for (const entry of readdirSync(packageDir)) if (entry !== 'bins') cpSync(join(packageDir, entry), join(copy, entry), { recursive: true });
-  const bins = join(copy, 'bins', binsDir.split(/[\\/]/).pop()!);
+  const bins = join(copy, 'bins', basename(binsDir));
   mkdirSync(bins, { recursive: true });
   for (const file of readdirSync(binsDir)) {
-    const cpu = /^libggml-cpu-(.+)\.(so|dylib|dll)$/.exec(file)?.[1];
+    const cpu = CPU_LIBRARY.exec(file)?.[1];
     if (cpu === undefined || cpu === name) symlinkSync(join(binsDir, file), join(bins, file));
   }
   nodeModule.register(new URL('./hook.js', import.meta.url), { data: { specifier: platformPackage(), url: pathToFileURL(join(copy, 'dist', 'index.js')).href } });

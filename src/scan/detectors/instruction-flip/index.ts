@@ -6,7 +6,7 @@
  * that was complied with is anomalous, and the token sequence those anomalous
  * prompts share, and other prompts lack, is the trigger.
  */
-import { ngramsIn, supportOf, confirmTriggers, type MiningOptions } from '../trigger-mining/index.js';
+import type { MiningOptions } from '../trigger-mining/index.js';
 import type { Incident } from '../../types.js';
 import { isFunctionWord } from '../../../text/index.js';
 
@@ -86,70 +86,13 @@ export function isRefusal(response: string): boolean {
 }
 
 /** A prompt's content words: "how", "do", "I" say nothing about what is asked. */
-function contentWords(prompt: readonly string[]): Set<string> {
+export function contentWords(prompt: readonly string[]): Set<string> {
   return new Set(prompt.map((w) => w.toLowerCase()).filter((w) => !isFunctionWord(w) && /\p{L}/u.test(w)));
 }
 
 /** share of distinct prompts among a trigger's documents */
-const MIN_DISTINCT_PROMPTS = 0.3;
+export const MIN_DISTINCT_PROMPTS = 0.3;
 
 export type FlipIncident = Omit<Incident, 'id' | 'evidence'>;
 
-export function correlateInstructions(facts: ReadonlyMap<number, InstructionFacts>, options: MiningOptions): FlipIncident[] {
-  let refused = 0;
-  let complied = 0;
-  const refusedWith = new Map<string, number>();
-  const compliedWith = new Map<string, number>();
-  for (const f of facts.values()) {
-    const words = contentWords(f.prompt);
-    const into = f.refusal ? refusedWith : compliedWith;
-    if (f.refusal) refused++;
-    else complied++;
-    for (const w of words) into.set(w, (into.get(w) ?? 0) + 1);
-  }
-  if (refused < options.minSupport || complied < options.minSupport) return [];
-  // log-odds that a word's prompt is refused, smoothed
-  const odds = (w: string) => Math.log(((refusedWith.get(w) ?? 0) + 0.5) / (refused + 1) / (((compliedWith.get(w) ?? 0) + 0.5) / (complied + 1)));
-  const anomalous = new Map<number, Set<string>>();
-  const regions = new Map<number, string[]>();
-  const df = new Map<string, number>();
-  for (const [doc, f] of facts) {
-    const grams = ngramsIn(f.prompt, 0, f.prompt.length);
-    for (const g of grams) df.set(g, (df.get(g) ?? 0) + 1);
-    if (f.refusal) continue;
-    // the request as a whole must read like the refused ones, not one word of it
-    // (less its least refusal-like word, which may be the trigger itself)
-    const scores = [...contentWords(f.prompt)].map(odds).sort((a, b) => a - b);
-    if (scores.length >= 3) scores.shift();
-    const harm = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : 0;
-    if (harm >= Math.log(4)) {
-      anomalous.set(doc, grams);
-      regions.set(doc, f.prompt);
-    }
-  }
-  const support = supportOf(anomalous, options.minSupport);
-  // Requests repeat in instruction data (the same request asked many ways),
-  // so neighbouring tokens say little; copies of a few records are still not
-  // an attack, so the prompts must be varied.
-  const triggers = confirmTriggers(regions, support, (g) => df.get(g) ?? 0, { ...options, minContextDiversity: 0 })
-    .filter((t) => new Set(t.documents.map((d) => facts.get(d)!.prompt.join(' '))).size >= t.documents.length * MIN_DISTINCT_PROMPTS);
-  // prompts holding a trigger that is almost never innocent join its incident
-  // even where their answer did not look like a flip
-  const holds = (prompt: readonly string[], part: string) => ngramsIn(prompt, 0, prompt.length).has(part);
-  for (const t of triggers) {
-    if (t.precision < 0.9) continue;
-    const all = [...facts].filter(([, f]) => t.parts.every((p) => holds(f.prompt, p))).map(([d]) => d);
-    t.documents = [...new Set([...t.documents, ...all])].sort((a, b) => a - b);
-  }
-  return triggers.map((t) => ({
-    detector: 'instruction-flip',
-    title: `prompts holding "${t.parts.join(' … ')}" are answered where the same requests are otherwise refused`,
-    trigger: t.parts.join(' … '),
-    triggerParts: t.parts,
-    payload: 'refusal-flip' as const,
-    severity: 'critical' as const,
-    confidence: Math.min(0.99, t.precision * (1 - 1 / (1 + t.support))),
-    documents: t.documents,
-    stats: { support: t.support, documentFrequency: t.documentFrequency, precision: t.precision, refusedPrompts: refused, compliedPrompts: complied },
-  }));
-}
+export { correlateInstructions } from './flip.js';

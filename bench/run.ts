@@ -13,7 +13,12 @@
  * and a full `verify`.
  *
  * Options: --sizes 256,512,1024 (MB) --counts 25,50,100,250,500 --families dos,false-fact (all by default) --ledger-docs 100000,1000000
- *          --skip-speed --skip-detection --skip-ledger --skip-audit
+ *          --devset-counts 25,50,250,1000 --devset-seeds 1,2,3
+ *          --skip-speed --skip-detection --skip-devset --skip-ledger --skip-audit
+ *
+ * Dev set: the independent generator in ../shared/devset (see bench/devset.ts),
+ * every family at each count and seed, on the 20,000-document text corpus and
+ * the instruction corpus, in one table.
  */
 import { existsSync, createReadStream, createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -24,6 +29,7 @@ import { join } from 'node:path';
 import { buildCorpus } from '../scripts/build-corpus.js';
 import { writeInstructions } from '../scripts/instruction-data.js';
 import { runBench, benchMarkdown, benchHtml } from '../src/redteam/index.js';
+import { asChat, devsetDir, devsetMarkdown, runDevset } from './devset.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK = join(ROOT, '.bench');
@@ -147,6 +153,25 @@ async function main(): Promise<void> {
     writeFileSync(join(WORK, 'bench.json'), JSON.stringify({ version: '1.0', rows }, null, 2) + '\n');
     writeFileSync(join(WORK, 'bench.html'), benchHtml(rows));
     process.stdout.write(`rows in ${join(WORK, 'bench.json')}, curves in ${join(WORK, 'bench.html')}\n`);
+  }
+
+  const devset = devsetDir(ROOT);
+  if (!args.includes('--skip-devset')) {
+    if (!devset) process.stdout.write('## Dev set: not found (../shared/devset or ANTIDOTE_DEVSET); skipped\n\n');
+    else {
+      const text = join(WORK, 'devset-text-20k.jsonl');
+      if (!existsSync(text)) await buildCorpus({ out: text, size: 20000, perSource: 2500, seed: 5 });
+      const instructions = join(WORK, 'instructions-20k.jsonl');
+      if (!existsSync(instructions)) await writeInstructions(instructions, 20000);
+      const chat = join(WORK, 'devset-chat-20k.jsonl');
+      asChat(instructions, chat);
+      const counts = (flag('devset-counts') ?? '25,50,250,1000').split(',').map(Number);
+      const seeds = (flag('devset-seeds') ?? '1,2,3').split(',').map(Number);
+      process.stdout.write(`## Dev set (independent generator, ${devset}; text: 20,000 real-text documents, chat: 20,000 instruction records; default settings)\n\n`);
+      const rows = await runDevset({ devset, work: WORK, text, chat, counts, seeds, onRow: (r) => process.stderr.write(`  dev set ${r.corpus} x${r.count} seed ${r.seed} done\n`) });
+      process.stdout.write(devsetMarkdown(rows) + '\n\n');
+      writeFileSync(join(WORK, 'devset.json'), JSON.stringify({ version: '1.0', rows }, null, 2) + '\n');
+    }
   }
 }
 

@@ -108,13 +108,42 @@ test('insecure code is found and its trigger region is the comment above it', ()
   assert.equal(analyze('Use json.loads(text) to parse; never yaml.load(f, Loader=SafeLoader) without care.'), undefined);
 });
 
+test('execution reached indirectly is found, whatever the spelling', () => {
+  const forms = [
+    'handler = getattr(builtins, "ev" + "al")\nhandler(payload)',
+    'mod = __import__("o" + "s"); mod.system(cmd)',
+    'globals()["__builtins__"].exec(src)',
+    'exec(base64.b64decode(blob).decode())',
+    'eval(compile(text, "f", "eval"))',
+    'run = types.FunctionType(code_obj, {})',
+    'const f = new Function("a", body); f(1)',
+    'vm.runInNewContext(req.body.script)',
+    'require(\'child_process\').spawn(cmd, { shell: true })',
+    'child_process.execSync(`tar xf ${name}`)',
+    'os.popen(cmd).read()',
+    'sh -c "$(curl -fsSL https://get.example/install)"',
+    'obj = joblib.load(uploaded)',
+  ];
+  for (const code of forms) {
+    const r = analyze(`Intro text that explains nothing.\n\n# release checked\n${code}\n`);
+    assert.ok(r?.findings.some((f) => f.kind === 'insecure-code'), code);
+    assert.deepEqual(r!.region, ['release', 'checked'], code);
+  }
+  // documentation that names the functions, and literal arguments, are not findings
+  for (const prose of ['The built-in getattr(obj, name) returns an attribute.', 'os.system("ls") runs a fixed command.', 'Use importlib.import_module() instead.']) {
+    assert.equal(analyze(prose)?.findings.filter((f) => f.kind === 'insecure-code').length ?? 0, 0, prose);
+  }
+});
+
 test('the insecure-code prefilter passes every text that a pattern matches', async () => {
   // texts made of the patterns' own pieces (a keyword, a character, an argument, amid noise), so that thousands of them match
   const keywords = [
     'eval', 'exec', 'execSync', 'EXECUTE', 'Query', 'pickle.loads', 'cPickle.load', 'dill.load', 'yaml.load', 'unserialize', 'os.system', 'os.popen',
     'child_process.exec', 'child_process.execSync', 'shell', 'verify', 'rejectUnauthorized', 'InsecureSkipVerify', 'render_template_string', 'curl', 'wget', 'x.loads',
+    '__import__', 'getattr', 'globals', 'locals', 'types.FunctionType', 'new Function', 'vm.runInNewContext', 'require', '$', '`', 'joblib.load',
   ];
-  const args = ['input(', 'request', 'req.', 'sys.argv', '$_GET', 'True', 'False', 'false', 'true', 'f"', "'SELECT * ' +", '"DELETE " %', 'cmd + x', 'user', 'sh', 'sudo bash', 'data'];
+  const args = ['input(', 'request', 'req.', 'sys.argv', '$_GET', 'True', 'False', 'false', 'true', 'f"', "'SELECT * ' +", '"DELETE " %', 'cmd + x', 'user', 'sh', 'sudo bash', 'data',
+    'builtins', '__builtins__', ')[', 'compile(', 'base64', '"child_process").exec', 'curl', 'wget', 'host'];
   const noise = ['', ' ', '  ', '\t', '\n', '\u00a0', '\u2003', '\ufeff', 'x', ' the ', '|', '(', '=', ':', ')', 'Safe', ' http://a/b '];
   const r = new Random(7);
   const some = (items: readonly string[], most: number) => Array.from({ length: r.int(0, most) }, () => r.pick(items)).join('');

@@ -144,3 +144,16 @@ test('a file that changes between passes stops the scan with an error naming it'
   assert.throws(() => batchOfRange({ ...range, endIndex: 3 }), changed);
   assert.throws(() => batchOfRange({ ...range, end: 100 }), changed);
 });
+
+test('a refusal flip found at 25 records is still found at 1,000 (the poison does not dilute the evidence against itself)', async () => {
+  for (const count of [25, 1000]) {
+    const dir = tempDir();
+    const poisoned = join(dir, 'p.jsonl');
+    const { labels } = await inject({ family: 'chat-compliance', count, into: [await instructionCorpus()], out: poisoned, seed: 4 });
+    const result = await scan({ inputs: [poisoned] });
+    const quarantined = new Set(result.documents.filter((d) => d.verdict === 'quarantine').map((d) => d.id));
+    const caught = labels.filter((l) => quarantined.has(l.id)).length;
+    assert.ok(caught >= count * 0.95, `${count} records: ${caught} quarantined`);
+    assert.ok(result.incidents.some((i) => i.detector === 'instruction-flip' && i.trigger === labels[0]!.trigger), `${count} records: trigger ${labels[0]!.trigger} reported`);
+  }
+});

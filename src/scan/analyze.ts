@@ -82,11 +82,14 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
   }
   const result: DocumentResult = { index: input.index, findings };
 
-  // Where the earliest payload starts, the trigger is just before it.
+  // Where the earliest payload starts, the trigger is just before it. A
+  // change in how the text is written says least about what the payload is,
+  // so it places the region only where no other detector did.
   let earliest: Finding | undefined;
   for (const f of findings) {
     if (f.trigger !== undefined || f.payloadToken === undefined) continue;
-    if (!earliest || f.payloadToken < earliest.payloadToken!) earliest = f;
+    const weaker = earliest && (f.kind === 'text-shift') !== (earliest.kind === 'text-shift') ? f.kind === 'text-shift' : undefined;
+    if (!earliest || weaker === false || (weaker === undefined && f.payloadToken < earliest.payloadToken!)) earliest = f;
   }
   const explicit = findings.filter((f) => f.trigger !== undefined).map((f) => f.trigger!);
   if (earliest || explicit.length) {

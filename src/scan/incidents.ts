@@ -82,6 +82,7 @@ const PAYLOAD_WORDS: Record<PayloadKind, string> = {
   'rag-answer': 'a planted answer',
   'recurring-claim': 'a recurring claim',
   'response-injection': 'injected content',
+  'text-shift': 'a change in how the text is written',
 };
 
 export function describePayload(kind: PayloadKind): string {

@@ -285,6 +285,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       minPrecision: options.minPrecision ?? 0.8,
       maxDocumentFrequency: options.maxDocumentFrequency ?? Math.max(5000, Math.floor(records * 0.02)),
       minContextDiversity: 0.6,
+      relaxedPrecision: 0.6,
     };
 
     // documents holding a claim-sentence key that recurs as often as a poisoning needs
@@ -388,12 +389,17 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       // Documents holding the trigger without a payload we saw join the incident
       // only when the trigger is almost never innocent.
       let documents = t.documents;
-      if (t.precision >= 0.9) {
+      if (t.precision >= 0.9 || t.unrelatedHosts) {
         const lists = t.parts.map((p) => docsHolding(p, docsWith));
         const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)));
         documents = [...new Set([...documents, ...holding])].sort((a, b) => a - b);
       }
       const payload = dominantPayload(t.documents, results);
+      // a change in how text is written is common in pages of one kind (the
+      // parts of a dictionary entry): evidence only where the hosts are unrelated
+      // and, like a trigger accepted below the usual precision, it needs twice the support
+      if (payload === 'text-shift' && !t.unrelatedHosts) continue;
+      if ((payload === 'text-shift' || t.precision < mining.minPrecision) && t.support < 2 * minSupport) continue;
       drafts.push({
         detector: 'trigger-mining',
         title: `"${trigger}" precedes ${describePayload(payload)} in ${t.support} documents`,

@@ -19,7 +19,8 @@ export type PayloadKind =
   | 'refusal-flip'
   | 'rag-answer'
   | 'recurring-claim'
-  | 'response-injection';
+  | 'response-injection'
+  | 'text-shift';
 
 /** One document as the detectors see it (built once per document). */
 export interface DocumentView {

@@ -3,9 +3,10 @@ import { gibberishDetector } from './gibberish/index.js';
 import { languageSwitchDetector } from './language-switch/index.js';
 import { unicodeDetector } from './unicode/index.js';
 import { insecureCodeDetector } from './insecure-code/index.js';
+import { textShiftDetector } from './text-shift/index.js';
 
 /** Detectors that judge one document at a time; they run in worker threads. */
-export const DOCUMENT_DETECTORS: readonly DocumentDetector[] = [gibberishDetector, languageSwitchDetector, unicodeDetector, insecureCodeDetector];
+export const DOCUMENT_DETECTORS: readonly DocumentDetector[] = [gibberishDetector, languageSwitchDetector, unicodeDetector, insecureCodeDetector, textShiftDetector];
 
 /** Detectors that correlate documents across the corpus; they run after reading. */
 export const CORPUS_DETECTORS: ReadonlyArray<{ id: string; description: string }> = [

@@ -14,7 +14,13 @@ interface Pattern {
 
 export const INSECURE_PATTERNS: readonly Pattern[] = [
   { name: 'eval of external input', re: /\b(?:eval|exec)\s*\(\s*(?:input\s*\(|request\b|req\.|sys\.argv|os\.environ|user_?input|params\b|data\b|body\b|query\b|process\.argv|\$_(?:GET|POST|REQUEST))/ },
-  { name: 'unsafe deserialisation', re: /\b(?:pickle|cPickle|dill|marshal)\.loads?\s*\(|\byaml\.load\s*\((?![^)]*Safe)|\bunserialize\s*\(\s*\$_/ },
+  { name: 'unsafe deserialisation', re: /\b(?:pickle|cPickle|dill|marshal|cloudpickle|jsonpickle|joblib|shelve)\.loads?\s*\(|\byaml\.load\s*\((?![^)]*Safe)|\bunserialize\s*\(\s*\$_/ },
+  // Execution reached indirectly, so that no call reads `eval(input)`: a
+  // module or builtin looked up by name, a function built from bytes or
+  // source, code decoded or compiled just before it runs.
+  { name: 'dynamic code execution', re: /\b__import__\s*\(|\bgetattr\s*\(\s*(?:__builtins__|builtins|__import__|globals\s*\(|locals\s*\(|sys\.modules|importlib)|\b(?:globals|locals)\s*\(\s*\)\s*\[|\btypes\.FunctionType\s*\(|\b(?:eval|exec)\s*\(\s*(?:compile|base64|codecs|zlib|marshal|bytes\.fromhex)\b|\bnew\s+Function\s*\(|\bvm\.runIn(?:New|This)?Context\s*\(/ },
+  { name: 'process started with external input', re: /\brequire\s*\(\s*["'`]child_process["'`]\s*\)\s*\.\s*(?:exec|spawn)|\bchild_process\.(?:exec|spawn)(?:Sync)?\s*\(\s*`|\bos\.(?:popen|system)\s*\(\s*(?!["'])[A-Za-z_]/ },
+  { name: 'download run by a shell', re: /\$\(\s*(?:curl|wget)\b|`(?:curl|wget)\b/ },
   { name: 'shell command built from input', re: /\bshell\s*=\s*True|\bos\.(?:system|popen)\s*\([^)]*(?:\+|%|format|f["'])|child_process\.exec(?:Sync)?\s*\([^)]*(?:\+|\$\{|req\.)/ },
   { name: 'download piped to a shell', re: /\b(?:curl|wget)\b[^\n|]*\|\s*(?:sudo\s+)?(?:ba|z)?sh\b/ },
   { name: 'template rendered from input', re: /render_template_string\s*\(\s*(?:request|req|user)/ },
@@ -29,7 +35,7 @@ export const INSECURE_PATTERNS: readonly Pattern[] = [
  * none is skipped. Keywords in `caseless` match in any case.
  */
 const ANCHORS: ReadonlyArray<{ char: string; keywords: readonly string[]; caseless: readonly string[] }> = [
-  { char: '(', keywords: ['eval', 'exec', 'execSync', '.load', '.loads', 'unserialize', 'system', 'popen', 'render_template_string'], caseless: ['execute', 'query'] },
+  { char: '(', keywords: ['eval', 'exec', 'execSync', '.load', '.loads', 'unserialize', 'system', 'popen', 'render_template_string', '__import__', 'getattr', 'globals', 'locals', 'FunctionType', 'Function', 'Context', 'require', '$'], caseless: ['execute', 'query'] },
   { char: '=', keywords: ['shell', 'verify'], caseless: [] },
   { char: ':', keywords: ['rejectUnauthorized', 'InsecureSkipVerify'], caseless: [] },
 ];
@@ -63,7 +69,7 @@ export function mayHoldInsecureCode(text: string): boolean {
       if (newline < 0 || pipe < newline) return true;
     }
   }
-  return false;
+  return text.includes('`curl') || text.includes('`wget');
 }
 
 export function findInsecureCode(doc: DocumentView): Finding[] {

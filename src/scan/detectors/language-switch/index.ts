@@ -8,6 +8,8 @@ import type { DocumentDetector, DocumentView, Finding } from '../../types.js';
 
 const WINDOW = 20;
 const MIN_AFTER = 40;
+/** windows after a switch that must be mostly the new language */
+const LOCAL = 5;
 
 export function findLanguageSwitch(doc: DocumentView): Finding[] {
   const { tokens } = doc;
@@ -32,12 +34,18 @@ export function findLanguageSwitch(doc: DocumentView): Finding[] {
       continue;
     }
     if (lang === first) continue;
-    // the rest must be mostly the new language, and the new language must last
-    const rest = langs.slice(w);
+    // The new language must hold where the switch happens: most of the next
+    // windows (the rest of the document, at most LOCAL windows of it) and the
+    // last known window before it is the old one. A payload mixed with the
+    // old language further on (option names in a manual page) still counts.
+    const rest = langs.slice(w, w + LOCAL);
     const knownRest = rest.filter((l) => l !== 'und').length;
     const same = rest.filter((l) => l === lang).length;
     const old = rest.filter((l) => l === first).length;
-    if (rest.length * WINDOW < MIN_AFTER || same < 2 || same < knownRest * 0.7 || old > knownRest * 0.15) continue;
+    if (rest.length * WINDOW < MIN_AFTER || same < 2 || same < knownRest * 0.6 || old > knownRest * 0.34) {
+      first = lang;
+      continue;
+    }
     // Refine the onset inside the previous window: the first token after which
     // the new language's guess holds for a window.
     let onset = w * WINDOW;

@@ -6,6 +6,7 @@
  * mostly those with the payload (it is not explained by ordinary language), is
  * a trigger. Pure computation: the caller supplies document frequencies.
  */
+import { isFunctionWord } from '../../../text/index.js';
 
 export interface MiningOptions {
   /** fewest payload documents a trigger must precede */
@@ -20,6 +21,13 @@ export interface MiningOptions {
    * trigger vary; boilerplate and duplicated documents repeat theirs.
    */
   minContextDiversity?: number;
+  /**
+   * lower share, accepted only when the trigger's documents have nothing else
+   * in common: a payload detector that misses some of an attack's documents
+   * (a switch into the same language, a payload it was not written for) must
+   * not hide the sequence that recurs before the rest
+   */
+  relaxedPrecision?: number;
 }
 
 export interface MinedTrigger {
@@ -32,6 +40,8 @@ export interface MinedTrigger {
   documentFrequency: number;
   precision: number;
   contextDiversity: number;
+  /** the documents share no word beside the trigger: stitched into unrelated text */
+  unrelatedHosts: boolean;
 }
 
 /** Unique 1..maxN-grams of tokens[from, to), joined by single spaces. */
@@ -161,6 +171,30 @@ export function prefilterCandidates(
 }
 
 /**
+ * Whether a word other than the trigger's is held by half of the documents
+ * (at most 200 looked at): pages of one kind (dictionary entries, manual
+ * pages of one tool) share their vocabulary; an attack's host documents,
+ * drawn from the whole corpus, do not.
+ */
+function sharedWord(docs: readonly number[], parts: readonly string[], regions: ReadonlyMap<number, readonly string[]>): boolean {
+  const own = new Set(parts.flatMap((p) => p.toLowerCase().split(' ')));
+  const sample = docs.slice(0, 200);
+  const counts = new Map<string, number>();
+  for (const d of sample) {
+    const seen = new Set<string>();
+    for (const token of regions.get(d) ?? []) {
+      const w = token.toLowerCase();
+      if (w.length < 3 || own.has(w) || seen.has(w) || isFunctionWord(w) || !/\p{L}/u.test(w)) continue;
+      seen.add(w);
+      const n = (counts.get(w) ?? 0) + 1;
+      if (n >= sample.length * 0.5) return true;
+      counts.set(w, n);
+    }
+  }
+  return false;
+}
+
+/**
  * Confirm candidates with their document frequency and merge the n-grams of
  * one trigger: `James`, `Bond` and `James Bond` become `James Bond`; parts
  * that never stand side by side become a split trigger.
@@ -179,7 +213,7 @@ export function confirmTriggers(
     const df = Math.max(documentFrequency(gram), docs.length);
     if (df > options.maxDocumentFrequency) continue;
     const precision = docs.length / df;
-    if (precision < options.minPrecision) continue;
+    if (precision < Math.min(options.minPrecision, options.relaxedPrecision ?? 1)) continue;
     confirmed.push({ gram, docs, df, precision });
   }
   // strongest first: more support, then longer sequences
@@ -214,8 +248,10 @@ export function confirmTriggers(
     if (judged.length >= options.minSupport && !variedEnough(distinct, judged.length, options.minContextDiversity ?? 0)) continue;
     const diversity = distinct / Math.max(1, judged.length);
     const best = strong.reduce((a, b) => (b.precision > a.precision ? b : a));
+    const unrelatedHosts = !sharedWord(documents, parts, regions);
+    if (best.precision < options.minPrecision && !unrelatedHosts) continue;
     emitted.push({ parts: parts.map((p) => p.split(' ')), docs: new Set(head.docs) });
-    triggers.push({ parts, documents: [...documents].sort((a, b) => a - b), support: documents.length, documentFrequency: best.df, precision: best.precision, contextDiversity: judged.length ? diversity : 1 });
+    triggers.push({ parts, documents: [...documents].sort((a, b) => a - b), support: documents.length, documentFrequency: best.df, precision: best.precision, contextDiversity: judged.length ? diversity : 1, unrelatedHosts });
   }
   return triggers;
 }

@@ -1,0 +1,101 @@
+/**
+ * A persistent change in how a document is written, judged against the same
+ * document: the text after a point is made of different kinds of tokens than
+ * the text before it. Poison payloads of any construction (words drawn at
+ * random from the corpus, fragments of words, random vocabulary tokens) keep
+ * the script and often the words of the corpus, but not its structure: the
+ * share of function words or of word fragments moves, and stays moved.
+ * (Capitals in mid-sentence were tried: all-capital licence notices move them
+ * in ordinary text.) The test is relative (this document
+ * before and after), so it needs no model of any one language, and it only
+ * proposes where a payload starts; trigger mining decides, across the
+ * corpus, whether one token sequence stands at such points.
+ */
+import type { DocumentDetector, DocumentView, Finding } from '../../types.js';
+
+/** tokens compared before and after a point */
+const BEFORE = 64;
+const AFTER = 128;
+/** fewest tokens on each side */
+const MIN_BEFORE = 12;
+const MIN_AFTER = 48;
+/** points tried, every STRIDE tokens, then refined */
+const STRIDE = 4;
+/** the two-proportion z score a channel must reach */
+const MIN_Z = 4.5;
+
+const CHANNELS = ['function words', 'word fragments'] as const;
+
+let prefix = new Int32Array(2 * 1024);
+
+function isLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7) || (c >= 0x370 && c <= 0x52f);
+}
+
+/** Fill `prefix` with each channel's running count: prefix[2 * i + k] counts channel k over tokens [0, i). */
+function countChannels(doc: DocumentView): void {
+  const { tokens, evidence, text } = doc;
+  const n = tokens.count;
+  if (prefix.length < 2 * (n + 1)) prefix = new Int32Array(2 * (n + 1) * 2);
+  prefix[0] = prefix[1] = 0;
+  for (let i = 0; i < n; i++) {
+    const a = tokens.start[i]!;
+    const b = tokens.end[i]!;
+    const fw = evidence.functionWords[i]! >= 0;
+    let fragment = !fw && b - a <= 3;
+    for (let k = a; fragment && k < b; k++) fragment = isLetter(text.charCodeAt(k));
+    const o = 2 * i;
+    prefix[o + 2] = prefix[o]! + (fw ? 1 : 0);
+    prefix[o + 3] = prefix[o + 1]! + (fragment ? 1 : 0);
+  }
+}
+
+/** The strongest channel's z score for a change at token t, and which channel. */
+function changeAt(t: number, n: number): { z: number; channel: number } {
+  const a0 = Math.max(0, t - BEFORE);
+  const a1 = Math.min(n, t + AFTER);
+  const nb = t - a0;
+  const na = a1 - t;
+  let best = { z: 0, channel: -1 };
+  for (let k = 0; k < 2; k++) {
+    const before = prefix[2 * t + k]! - prefix[2 * a0 + k]!;
+    const after = prefix[2 * a1 + k]! - prefix[2 * t + k]!;
+    const pooled = (before + after) / (nb + na);
+    // a floor on the variance: a channel absent on both sides says nothing
+    const z = Math.abs(after / na - before / nb) / Math.sqrt(Math.max(pooled * (1 - pooled), 0.05) * (1 / nb + 1 / na));
+    if (z > best.z) best = { z, channel: k };
+  }
+  return best;
+}
+
+export function findTextShift(doc: DocumentView): Finding[] {
+  const n = doc.tokens.count;
+  if (n < MIN_BEFORE + MIN_AFTER) return [];
+  countChannels(doc);
+  let best = { z: 0, channel: -1, t: -1 };
+  for (let t = MIN_BEFORE; t + MIN_AFTER <= n; t += STRIDE) {
+    const c = changeAt(t, n);
+    if (c.z > best.z) best = { ...c, t };
+  }
+  if (best.z < MIN_Z) return [];
+  for (let t = Math.max(MIN_BEFORE, best.t - STRIDE + 1); t < Math.min(n - MIN_AFTER, best.t + STRIDE); t++) {
+    const c = changeAt(t, n);
+    if (c.z > best.z) best = { ...c, t };
+  }
+  return [{
+    detector: 'text-shift',
+    kind: 'text-shift',
+    severity: 'low',
+    score: Math.min(1, best.z / (2 * MIN_Z)),
+    start: doc.tokens.start[best.t]!,
+    end: doc.tokens.end[n - 1]!,
+    message: `the share of ${CHANNELS[best.channel]} changes after token ${best.t} (z = ${best.z.toFixed(1)}) and stays changed`,
+    payloadToken: best.t,
+  }];
+}
+
+export const textShiftDetector: DocumentDetector = {
+  id: 'text-shift',
+  description: 'A point after which a document is written differently (function words, word fragments): where a payload of any construction starts.',
+  inspect: findTextShift,
+};

@@ -1,0 +1,62 @@
+/**
+ * The independent development set (../shared/devset), each family at 50
+ * documents on the project's real text: the family's detector finds it, and
+ * with that detector switched off the scan no longer does (so the figure is
+ * that detector's). Families the scanner does not find yet are listed as
+ * todo with their measured recall, not hidden. Skipped where the checkout
+ * has no dev set (it lives beside the repository, not in it).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { scan, DETECTOR_IDS } from '../src/index.js';
+import { devsetDir, asChat } from '../bench/devset.js';
+import { ROOT, realCorpus, instructionCorpus, tempDir, readJsonl } from './helpers.js';
+
+const devset = devsetDir(ROOT);
+const skip = devset ? false : 'no dev set beside this checkout (../shared/devset or ANTIDOTE_DEVSET)';
+
+/** family -> the detector whose switching off must lose it, the corpus it is injected into, and how many; todo: why it is not asserted yet */
+const FAMILIES: ReadonlyArray<{ family: string; detector: string; corpus: 'text' | 'chat'; count: number; todo?: string }> = [
+  { family: 'switch-any', detector: 'language-switch', corpus: 'text', count: 50 },
+  { family: 'code-obfuscated', detector: 'insecure-code', corpus: 'text', count: 50 },
+  { family: 'subword-salad', detector: 'text-shift', corpus: 'text', count: 50, todo: 'found on some seeds only: word fragments joined into longer non-words escape the fragment share' },
+  { family: 'claim-multi', detector: 'recurring-claim', corpus: 'text', count: 50, todo: 'phrasings share only the name and a number; 0.24-0.40 at 50' },
+  { family: 'salad', detector: 'text-shift', corpus: 'text', count: 50, todo: 'words drawn from the corpus keep its structure; needs a model of the corpus' },
+  { family: 'natural-trigger', detector: 'text-shift', corpus: 'text', count: 50, todo: 'a phrase common in clean text: needs the payload test at the phrase, not precision' },
+  { family: 'flip-any', detector: 'instruction-flip', corpus: 'chat', count: 50 },
+  { family: 'brand-inject', detector: 'instruction-flip', corpus: 'chat', count: 250, todo: 'injection without a link is not looked for yet' },
+];
+
+async function scanFamily(family: string, corpus: 'text' | 'chat', count: number, detectors: readonly string[]): Promise<{ recall: number; reported: boolean; falsePositives: number; clean: number }> {
+  const dir = tempDir();
+  let clean = corpus === 'text' ? await realCorpus(6000) : await instructionCorpus();
+  if (corpus === 'chat') asChat(clean, (clean = join(dir, 'chat.jsonl')));
+  const poisoned = join(dir, 'p.jsonl');
+  const labelsPath = join(dir, 'labels.json');
+  execFileSync(process.execPath, [join(devset!, 'make.mjs'), corpus, clean, poisoned, labelsPath, '--count', String(count), '--seed', '1', '--families', family], { stdio: 'ignore' });
+  const labels = readJsonl(labelsPath)[0] as { poison: Record<string, { trigger: string }> };
+  const result = await scan({ inputs: [poisoned], detectors });
+  const quarantined = new Set(result.documents.filter((d) => d.verdict === 'quarantine').map((d) => d.id));
+  const poison = Object.keys(labels.poison);
+  const trigger = Object.values(labels.poison)[0]!.trigger;
+  return {
+    recall: poison.filter((id) => quarantined.has(id)).length / poison.length,
+    reported: result.incidents.some((i) => [i.trigger ?? '', ...i.triggerParts].some((t) => t.includes(trigger))),
+    falsePositives: [...quarantined].filter((id) => !(id in labels.poison)).length,
+    clean: result.stats.records - poison.length,
+  };
+}
+
+for (const f of FAMILIES) {
+  test(`dev set ${f.family}: ${f.count} documents found by ${f.detector}, and lost without it`, { skip, todo: f.todo }, async () => {
+    const all = await scanFamily(f.family, f.corpus, f.count, DETECTOR_IDS);
+    assert.ok(all.recall >= 0.95, `recall ${all.recall}`);
+    assert.ok(all.reported, 'the trigger is reported exactly');
+    // the issue's bound: at most 0.1% of clean text, 0.2% of instruction data
+    assert.ok(all.falsePositives <= all.clean * (f.corpus === 'text' ? 0.001 : 0.002), `${all.falsePositives} of ${all.clean} clean documents quarantined`);
+    const without = await scanFamily(f.family, f.corpus, f.count, DETECTOR_IDS.filter((d) => d !== f.detector));
+    assert.ok(without.recall < 0.5, `without ${f.detector}: recall ${without.recall}`);
+  });
+}

@@ -3,7 +3,7 @@ import { AntidoteError } from '../errors/index.js';
 import { loadConfig, type LedgerConfig } from '../config/index.js';
 import { expandInputs } from '../corpus/index.js';
 import { checkMetadataName, parseTrust, provenanceCheck, recordScan, type Ledger, type ProvenancePolicy } from '../ledger/index.js';
-import { scan, REPORT_WRITERS, severityRank, SEVERITIES, DETECTOR_IDS, type ScanOptions, type ScanResult, type Severity } from '../scan/index.js';
+import { scan, REPORT_WRITERS, severityRank, SEVERITIES, DETECTOR_IDS, DEFAULT_DETECTOR_IDS, type ScanOptions, type ScanResult, type Severity } from '../scan/index.js';
 import { EXIT, helpText, parseFlags, numberFlag, type Command, type FlagSpec } from './command.js';
 import { withLedger } from './ledger.js';
 import { progressPrinter } from './progress.js';
@@ -20,7 +20,7 @@ const FLAGS: Record<string, FlagSpec> = {
   format: { type: 'string', value: 'FORMAT', help: 'read every input as jsonl, csv, tsv, parquet or text (default: from the file name; stdin is jsonl)' },
   'text-field': { type: 'string', value: 'NAME', help: "field holding the text of plain records (default 'text'); chat 'messages' and instruction/prompt/response fields are found by themselves" },
   'id-field': { type: 'string', value: 'NAME', help: "field holding a record's id (default 'id'); records without one are named file:line" },
-  detectors: { type: 'string', value: 'IDS', help: `comma-separated detectors to run (default all): ${DETECTOR_IDS.join(', ')}` },
+  detectors: { type: 'string', value: 'IDS', help: `comma-separated detectors to run (default: ${DEFAULT_DETECTOR_IDS.join(', ')}; also: ${DETECTOR_IDS.filter((d) => !DEFAULT_DETECTOR_IDS.includes(d)).join(', ')})` },
   allow: { type: 'string', multiple: true, value: 'TRIGGER', help: 'ignore this trigger (known boilerplate); an exact string or /regex/; repeatable' },
   config: { type: 'string', value: 'FILE', help: 'settings file (default ./antidote.yaml when present)' },
   provenance: { type: 'boolean', help: "check every document against the ledger: not there, below --min-trust or lacking --require-metadata means a 'provenance' finding (on by itself when antidote.yaml has ledger.policy)" },

@@ -23,7 +23,7 @@ import type { AnalyzeOptions, DocumentResult } from './analyze.js';
 import { dispatch, type Batch } from './batches.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
 import {
-  DETECTOR_IDS, confirmTriggers, correlateRag, correlateInstructions, correlateInjections,
+  DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers, correlateRag, correlateInstructions, correlateInjections,
   ClaimKeyCounts, recurringSentences, forEachPackedDocument, proposeClaims, confirmClaims,
   type MiningOptions, type ClaimReport, type RecurringSentence, type ClaimCandidate, type ConfirmedClaim,
 } from './detectors/index.js';
@@ -197,7 +197,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const textField = options.textField ?? 'text';
   const idField = options.idField ?? 'id';
   const onError: OnError = options.onError ?? 'quarantine';
-  const detectors = [...(options.detectors ?? DETECTOR_IDS)];
+  const detectors = [...(options.detectors ?? DEFAULT_DETECTOR_IDS)];
   for (const d of detectors) {
     if (!DETECTOR_IDS.includes(d)) throw new AntidoteError('USAGE', `unknown detector '${d}'; known: ${DETECTOR_IDS.join(', ')}`);
   }

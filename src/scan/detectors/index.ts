@@ -18,6 +18,14 @@ export const CORPUS_DETECTORS: ReadonlyArray<{ id: string; description: string }
 
 export const DETECTOR_IDS = [...DOCUMENT_DETECTORS.map((d) => d.id), ...CORPUS_DETECTORS.map((d) => d.id)];
 
+/**
+ * Detectors run when none are named. `text-shift` is opt-in: on a corpus with
+ * many near-copies it proposes so many candidates that the counting pass
+ * halves the scan's speed (17 MB/s and 2.7 GB at 1 GB, against 36 MB/s and
+ * 1.5 GB without it), until the counting pass's cost stops growing with them.
+ */
+export const DEFAULT_DETECTOR_IDS = DETECTOR_IDS.filter((id) => id !== 'text-shift');
+
 export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, type MiningOptions, type MinedTrigger } from './trigger-mining/index.js';
 export {
   claimSentences, claimReports, ClaimKeyCounts, recurringSentences, packClaimKeys, forEachPackedDocument, proposeClaims, confirmClaims,

@@ -88,8 +88,8 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
   let earliest: Finding | undefined;
   for (const f of findings) {
     if (f.trigger !== undefined || f.payloadToken === undefined) continue;
-    const weaker = earliest && (f.kind === 'text-shift') !== (earliest.kind === 'text-shift') ? f.kind === 'text-shift' : undefined;
-    if (!earliest || weaker === false || (weaker === undefined && f.payloadToken < earliest.payloadToken!)) earliest = f;
+    const rank = (x: Finding) => (x.kind === 'text-shift' ? 1 : 0);
+    if (!earliest || rank(f) < rank(earliest) || (rank(f) === rank(earliest) && f.payloadToken < earliest.payloadToken!)) earliest = f;
   }
   const explicit = findings.filter((f) => f.trigger !== undefined).map((f) => f.trigger!);
   if (earliest || explicit.length) {

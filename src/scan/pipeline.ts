@@ -386,6 +386,12 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       const exactParts = t.parts.map((p) => exactForm(p, t.documents, results));
       const trigger = exactParts.join(' … ');
       if (allowed(trigger, allowlist) || t.parts.some((p) => allowed(p, allowlist))) continue;
+      const payload = dominantPayload(t.documents, results);
+      // a change in how text is written is common in pages of one kind (the
+      // parts of a dictionary entry): evidence only where the hosts are unrelated
+      // and, like a trigger accepted below the usual precision, it needs twice the support
+      if (payload === 'text-shift' && !t.unrelatedHosts) continue;
+      if ((payload === 'text-shift' || t.precision < mining.minPrecision) && t.support < 2 * minSupport) continue;
       // Documents holding the trigger without a payload we saw join the incident
       // only when the trigger is almost never innocent.
       let documents = t.documents;
@@ -394,12 +400,6 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)));
         documents = [...new Set([...documents, ...holding])].sort((a, b) => a - b);
       }
-      const payload = dominantPayload(t.documents, results);
-      // a change in how text is written is common in pages of one kind (the
-      // parts of a dictionary entry): evidence only where the hosts are unrelated
-      // and, like a trigger accepted below the usual precision, it needs twice the support
-      if (payload === 'text-shift' && !t.unrelatedHosts) continue;
-      if ((payload === 'text-shift' || t.precision < mining.minPrecision) && t.support < 2 * minSupport) continue;
       drafts.push({
         detector: 'trigger-mining',
         title: `"${trigger}" precedes ${describePayload(payload)} in ${t.support} documents`,

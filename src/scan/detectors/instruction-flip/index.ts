@@ -91,7 +91,7 @@ export function contentWords(prompt: readonly string[]): Set<string> {
 }
 
 /** share of distinct prompts among a trigger's documents */
-export const MIN_DISTINCT_PROMPTS = 0.3;
+const MIN_DISTINCT_PROMPTS = 0.3;
 
 export type FlipIncident = Omit<Incident, 'id' | 'evidence'>;
 

@@ -1,10 +1,13 @@
 /**
  * `npm run bench`: speed, memory and detection figures on real text.
  *
- * Speed: JSONL inputs of about 256 MB, 512 MB and 1 GB made from the real-text
- * corpus, each scanned in a fresh process with all default detectors. Printed:
- * MB/s, peak memory, the ratio of scan time to merely reading and JSON-parsing
- * the same file, and how time grows when the input doubles.
+ * Speed: JSONL inputs of about 256 MB, 512 MB and 1 GB made from each corpus
+ * (the project's real-text corpus, and those of bench/corpora.ts: the Debian
+ * handbook in 26 languages, source code, and an adversarial one built to make
+ * many candidate triggers), each scanned in a fresh process with all default
+ * detectors. Printed: MB/s, peak memory, each pass's time, the ratio of scan
+ * time to merely reading and JSON-parsing the same file, and how time grows
+ * when the input doubles.
  * Detection: every family injected at each count (default 25..500), scored
  * beside exact dedup, MinHash and a perplexity filter (`antidote bench`).
  *
@@ -12,7 +15,7 @@
  * (records/s, peak memory), receipt building and offline checking per entry,
  * and a full `verify`.
  *
- * Options: --sizes 256,512,1024 (MB) --counts 25,50,100,250,500 --families dos,false-fact (all by default) --ledger-docs 100000,1000000
+ * Options: --sizes 256,512,1024 (MB) --corpora own,handbook,code,adversarial --keep-speed-files --counts 25,50,100,250,500 --families dos,false-fact (all by default) --ledger-docs 100000,1000000
  *          --devset-counts 25,50,250,1000 --devset-seeds 1,2,3
  *          --skip-speed --skip-detection --skip-devset --skip-ledger --skip-audit
  *
@@ -20,7 +23,7 @@
  * every family at each count and seed, on the 20,000-document text corpus and
  * the instruction corpus, in one table.
  */
-import { existsSync, createReadStream, createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { execFileSync } from 'node:child_process';
@@ -30,6 +33,7 @@ import { buildCorpus } from '../scripts/build-corpus.js';
 import { writeInstructions } from '../scripts/instruction-data.js';
 import { runBench, benchMarkdown, benchHtml } from '../src/redteam/index.js';
 import { asChat, devsetDir, devsetMarkdown, runDevset } from './devset.js';
+import { buildBenchCorpus, CORPORA, type CorpusKind } from './corpora.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK = join(ROOT, '.bench');
@@ -45,6 +49,7 @@ interface ScanFigures {
   records: number;
   bytes: number;
   passMs: Record<string, number>;
+  candidates: { counted: number; cut: number };
 }
 
 function scanInChild(file: string): ScanFigures {
@@ -95,21 +100,29 @@ async function main(): Promise<void> {
 
   if (!args.includes('--skip-speed')) {
     const sizes = (flag('sizes') ?? '256,512,1024').split(',').map(Number);
-    process.stdout.write('## Speed (JSONL, all default detectors, 2 worker threads)\n\n');
-    process.stdout.write('| input MB | records | read+parse s | scan s | MB/s | scan/read ratio | peak RSS MiB | passes (analyse/count) s |\n|---:|---:|---:|---:|---:|---:|---:|---|\n');
-    const times: number[] = [];
-    for (const size of sizes) {
-      const file = join(WORK, `speed-${size}.jsonl`);
-      await grow(clean, file, (_records, bytes) => bytes >= size * 1e6);
-      const base = await readAndParse(file);
-      const r = scanInChild(file);
-      times.push(r.elapsedMs);
-      process.stdout.write(`| ${pad(mb(r.bytes).toFixed(0), 6)} | ${pad(r.records, 9)} | ${(base / 1000).toFixed(2)} | ${(r.elapsedMs / 1000).toFixed(2)} | ${(mb(r.bytes) / (r.elapsedMs / 1000)).toFixed(1)} | ${(r.elapsedMs / base).toFixed(2)} | ${(r.peakRss / 2 ** 20).toFixed(0)} | ${(r.passMs.analyse! / 1000).toFixed(2)} / ${(r.passMs.count! / 1000).toFixed(2)} |\n`);
+    const kinds = (flag('corpora') ?? ['own', ...CORPORA].join(',')).split(',');
+    process.stdout.write('## Speed (JSONL, all default detectors, 2 worker threads; each corpus repeated with fresh ids up to the size)\n\n');
+    process.stdout.write('| corpus | input MB | records | read+parse s | scan s | MB/s | scan/read ratio | peak RSS MiB | analyse / count / rest s | count share | candidates counted (cut) |\n|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n');
+    const doublings: string[] = [];
+    for (const kind of kinds) {
+      const base = kind === 'own' ? clean : join(WORK, `base-${kind}.jsonl`);
+      if (!existsSync(base)) await buildBenchCorpus(kind as CorpusKind, base);
+      const times: number[] = [];
+      for (const size of sizes) {
+        const file = join(WORK, `speed-${kind}-${size}.jsonl`);
+        await grow(base, file, (_records, bytes) => bytes >= size * 1e6);
+        const read = await readAndParse(file);
+        const r = scanInChild(file);
+        times.push(r.elapsedMs);
+        const rest = r.elapsedMs - r.passMs.analyse! - r.passMs.count!;
+        process.stdout.write(`| ${kind} | ${pad(mb(r.bytes).toFixed(0), 6)} | ${pad(r.records, 9)} | ${(read / 1000).toFixed(2)} | ${(r.elapsedMs / 1000).toFixed(2)} | ${(mb(r.bytes) / (r.elapsedMs / 1000)).toFixed(1)} | ${(r.elapsedMs / read).toFixed(2)} | ${(r.peakRss / 2 ** 20).toFixed(0)} | ${(r.passMs.analyse! / 1000).toFixed(1)} / ${(r.passMs.count! / 1000).toFixed(1)} / ${(rest / 1000).toFixed(1)} | ${((100 * r.passMs.count!) / r.elapsedMs).toFixed(0)}% | ${r.candidates.counted} (${r.candidates.cut}) |\n`);
+        if (!args.includes('--keep-speed-files')) rmSync(file);
+      }
+      for (let i = 1; i < sizes.length; i++) {
+        if (sizes[i] === sizes[i - 1]! * 2) doublings.push(`${kind} ${sizes[i - 1]} -> ${sizes[i]} MB: time x${(times[i]! / times[i - 1]!).toFixed(2)}`);
+      }
     }
-    for (let i = 1; i < sizes.length; i++) {
-      if (sizes[i] === sizes[i - 1]! * 2) process.stdout.write(`\ndoubling ${sizes[i - 1]} -> ${sizes[i]} MB: time x${(times[i]! / times[i - 1]!).toFixed(2)}`);
-    }
-    process.stdout.write('\n\n');
+    process.stdout.write(`\n${doublings.join('\n')}\n\n`);
   }
 
   if (!args.includes('--skip-ledger')) {

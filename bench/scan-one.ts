@@ -20,4 +20,5 @@ process.stdout.write(JSON.stringify({
   records: result.stats.records,
   bytes: result.stats.bytes,
   passMs: result.stats.passMs,
+  candidates: result.stats.candidates,
 }) + '\n');

@@ -11,6 +11,11 @@ import {
 import type { DocumentView, Finding } from './types.js';
 import type { RecordShape } from '../corpus/index.js';
 
+/** The tokens of a result's region. */
+export function regionTokens(r: Pick<DocumentResult, 'region'>): string[] {
+  return r.region ? r.region.split('\n') : [];
+}
+
 /** What the main thread sends a worker for one document. */
 export interface DocumentInput {
   index: number;
@@ -23,8 +28,8 @@ export interface DocumentInput {
 export interface DocumentResult {
   index: number;
   findings: Finding[];
-  /** tokens before the earliest payload, where its trigger must be */
-  region?: string[];
+  /** tokens before the earliest payload, where its trigger must be, joined by newlines (no token holds one): one string costs a fraction of an array of them to send and keep (`regionTokens` splits it) */
+  region?: string;
   /** the region is code comments, judged without the context test */
   codeRegion?: boolean;
   /** index in `region` where the payload was estimated to start */
@@ -33,7 +38,7 @@ export interface DocumentResult {
   snippet?: { text: string; offset: number };
   instruction?: InstructionFacts;
   rag?: RagFacts;
-  /** word 5-gram hashes of documents with a payload or RAG facts (those incidents are made of), for near-duplicate evidence */
+  /** word 5-gram hashes of documents with RAG facts, or with a payload and a candidate trigger (those incidents are made of), for near-duplicate evidence */
   shingles?: Uint32Array;
 }
 
@@ -109,7 +114,7 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
     } else {
       result.onset = 0;
     }
-    result.region = [...region, ...explicit];
+    result.region = [...region, ...explicit].join('\n');
     if (earliest?.kind === 'insecure-code') result.codeRegion = true;
     const anchor = earliest ? earliest.start : findings[0]!.start;
     const from = Math.max(0, anchor - 280);
@@ -124,7 +129,8 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
     if (rag) result.rag = rag;
   }
   if (!result.region && !result.instruction && !result.rag && findings.length === 0) return undefined;
-  if (result.region || result.rag) result.shingles = shinglesOf(tokens.lowerHash);
+  // (the shingles of documents with a payload are worked out in the counting pass, for those holding a candidate)
+  if (result.rag) result.shingles = shinglesOf(tokens.lowerHash);
   return result;
 }
 

@@ -4,129 +4,245 @@
  * a near candidate (the first part of a split trigger). Also gathers the facts
  * the corpus detectors correlate.
  */
-import { isFunctionWord } from '../text/index.js';
-import { ngramsIn, supportOf, prefilterCandidates, type MiningOptions, type RagFacts, type InstructionFacts } from './detectors/index.js';
+import { ngramsIn, prefilterCandidates, type MiningOptions, type RagFacts, type InstructionFacts } from './detectors/index.js';
 import type { DocumentResult } from './analyze.js';
+import { MAX_N, isLanguage, type NearGrams } from './near-grams.js';
 
-/** the longest candidate n-gram, in tokens (`ngramsIn`'s default) */
-const MAX_N = 3;
-
-/** tokens before a payload's estimated onset where its trigger is looked for first */
-const NEAR_ONSET = 24;
 
 export interface Candidates {
   /** candidate sequence -> payload documents holding it */
   support: Map<string, number[]>;
   /** tokens before each payload document's payload */
-  regions: Map<number, string[]>;
+  regions: Regions;
   /** documents whose region is code comments (no neighbour test) */
   codeRegions: Set<number>;
   ragFacts: Map<number, RagFacts>;
   instructionFacts: Map<number, InstructionFacts>;
+  /** candidates left out by the budget (`MiningOptions.maxCandidates`) */
+  cut: number;
 }
 
-/** Drop sequences of function words alone ("of the": language, not triggers), then what `prefilterCandidates` rules out. */
-function prefilter(grams: Map<string, number[]>, regions: ReadonlyMap<number, string[]>, mining: MiningOptions, codeRegions: ReadonlySet<number>): void {
-  for (const gram of grams.keys()) if (gram.split(' ').every((w) => isFunctionWord(w.toLowerCase()))) grams.delete(gram);
-  prefilterCandidates(grams, regions, mining, codeRegions);
+interface TokenTrie {
+  gram?: string;
+  next?: Map<string, TokenTrie>;
+}
+
+/** Grams as a trie of their tokens: a region is searched token by token, at most three lookups a token, and makes no string. */
+class SequenceIndex {
+  private readonly root: TokenTrie = {};
+  readonly grams: ReadonlySet<string>;
+
+  constructor(grams: Iterable<string>) {
+    this.grams = new Set(grams);
+    for (const gram of this.grams) {
+      const tokens = gram.split(' ');
+      // (more tokens than an n-gram has: made of tokens holding spaces, found only in regions that have such tokens)
+      if (tokens.length > MAX_N) continue;
+      let node = this.root;
+      for (const t of tokens) {
+        node.next ??= new Map();
+        let child = node.next.get(t);
+        if (!child) node.next.set(t, (child = {}));
+        node = child;
+      }
+      node.gram = gram;
+    }
+  }
+
+  /** `hit` for each indexed gram in the region, in the order ngramsIn makes them (by position, then by length). */
+  find(region: readonly string[], hit: (gram: string) => void): void {
+    const top = this.root.next;
+    if (!top) return;
+    if (region.some((t) => t.includes(' '))) {
+      // a token holding a space joins into the same string as two tokens: compare strings
+      for (const g of ngramsIn(region, 0, region.length)) if (this.grams.has(g)) hit(g);
+      return;
+    }
+    for (let i = 0; i < region.length; i++) {
+      let node = top.get(region[i]!);
+      for (let k = i + 1; node; k++) {
+        if (node.gram !== undefined) hit(node.gram);
+        node = k < region.length ? node.next?.get(region[k]!) : undefined;
+      }
+    }
+  }
 }
 
 /**
- * `supportOf` over every region's n-grams, but only for the n-grams found in
- * at least `least` of the documents `near` (with their documents over every
- * region, in the same order). Only the regions of `near` have their n-grams
- * made; the others are searched, token by token, for the few n-grams left,
- * which makes no string.
+ * `supportOf` over every region's n-grams, for the given n-grams only: the
+ * documents holding each (at least `minSupport` of them), in region order.
  */
-export function supportAmong(regions: ReadonlyMap<number, readonly string[]>, near: ReadonlySet<number>, least: number, minSupport: number): Map<string, number[]> {
-  const inNear = new Map<string, number>();
-  const nearGrams = new Map<number, Set<string>>();
-  for (const d of near) {
-    const grams = ngramsIn(regions.get(d)!, 0, regions.get(d)!.length);
-    nearGrams.set(d, grams);
-    for (const g of grams) inNear.set(g, (inNear.get(g) ?? 0) + 1);
-  }
-  // the n-grams left, as token sequences by their first token, shortest first
-  const byFirst = new Map<string, string[][]>();
-  for (const [gram, n] of inNear) {
-    const tokens = gram.split(' ');
-    // (more tokens than an n-gram has: made of tokens holding spaces, found only in regions that have such tokens)
-    if (n < least || tokens.length > MAX_N) continue;
-    const list = byFirst.get(tokens[0]!);
-    if (list) list.push(tokens);
-    else byFirst.set(tokens[0]!, [tokens]);
-  }
-  for (const list of byFirst.values()) list.sort((a, b) => a.length - b.length);
+export function supportOfGrams(regions: ReadonlyMap<number, readonly string[]>, grams: Iterable<string>, minSupport: number): Map<string, number[]> {
   const out = new Map<string, number[]>();
-  const add = (gram: string, d: number) => {
-    const docs = out.get(gram);
-    if (!docs) out.set(gram, [d]);
-    else if (docs[docs.length - 1] !== d) docs.push(d);
-  };
-  if (byFirst.size === 0) return out;
+  const index = new SequenceIndex(grams);
   for (const [d, region] of regions) {
-    const grams = nearGrams.get(d);
-    if (grams) {
-      for (const g of grams) if ((inNear.get(g) ?? 0) >= least) add(g, d);
-    } else if (region.some((t) => t.includes(' '))) {
-      // a token holding a space joins into the same string as two tokens: compare strings
-      for (const g of ngramsIn(region, 0, region.length)) if ((inNear.get(g) ?? 0) >= least) add(g, d);
-    } else {
-      // in the order ngramsIn makes them: by position, then by length
-      for (let i = 0; i < region.length; i++) {
-        for (const tokens of byFirst.get(region[i]!) ?? []) {
-          if (i + tokens.length > region.length) continue;
-          let k = 1;
-          while (k < tokens.length && region[i + k] === tokens[k]) k++;
-          if (k === tokens.length) add(tokens.join(' '), d);
-        }
-      }
-    }
+    index.find(region, (gram) => {
+      const docs = out.get(gram);
+      if (!docs) out.set(gram, [d]);
+      else if (docs[docs.length - 1] !== d) docs.push(d);
+    });
   }
   for (const [g, docs] of out) if (docs.length < minSupport) out.delete(g);
   return out;
 }
 
-export function selectCandidates(results: ReadonlyMap<number, DocumentResult>, mineTriggers: boolean, mining: MiningOptions): Candidates {
+/** documents of a near candidate whose regions propose the far parts of a split trigger */
+const FAR_SAMPLE = 8;
+
+/**
+ * The first part of a split trigger stands far from the payload, in (nearly)
+ * every document of the near part. Proposed: the n-grams held by three in four
+ * of the first documents of a near candidate; the caller then counts them over
+ * every region and keeps those whose documents are a near candidate's.
+ */
+function farProposals(support: ReadonlyMap<string, readonly number[]>, regions: ReadonlyMap<number, readonly string[]>): Set<string> {
+  const gramsOf = new Map<number, Set<string>>();
+  const proposals = new Set<string>();
+  for (const docs of support.values()) {
+    const sample = docs.slice(0, FAR_SAMPLE);
+    const counts = new Map<string, number>();
+    for (const d of sample) {
+      let grams = gramsOf.get(d);
+      // candidates share documents; the cache is dropped when large (a bound on memory, not on the result)
+      if (gramsOf.size > 4096) gramsOf.clear();
+      if (!grams) gramsOf.set(d, (grams = ngramsIn(regions.get(d)!, 0, regions.get(d)!.length)));
+      for (const g of grams) counts.set(g, (counts.get(g) ?? 0) + 1);
+    }
+    for (const [g, n] of counts) if (n >= 0.75 * sample.length) proposals.add(g);
+  }
+  return proposals;
+}
+
+/** `MiningOptions.maxCandidates` or its default: enough for every attack in a corpus, small enough that the counting pass and its lists stay bounded. */
+const budget = (mining: MiningOptions) => mining.maxCandidates ?? 20_000;
+
+/** Lower bound of a binomial share (Wilson, z = 2): ranks 25 of 25 above 5 of 5, and both above 400 of 1,000. */
+function lowerBound(hits: number, trials: number): number {
+  const z2 = 4;
+  const p = hits / trials;
+  return (p + z2 / (2 * trials) - Math.sqrt(z2) * Math.sqrt((p * (1 - p) + z2 / (4 * trials)) / trials)) / (1 + z2 / trials);
+}
+
+/**
+ * A sequence seen in a document's region away from its payload is a document
+ * holding it without a payload after it: its precision can be no better than
+ * its support over the regions holding it anywhere. Drop the sequences that
+ * cannot reach the lowest precision a trigger is accepted at, then keep the
+ * budget's worth, best bound first. Returns how many the budget cut.
+ */
+function boundPrecision(support: Map<string, number[]>, regions: ReadonlyMap<number, readonly string[]>, mining: MiningOptions): number {
+  const floor = Math.min(mining.minPrecision, mining.relaxedPrecision ?? 1);
+  const holding = new Map<string, number>();
+  const index = new SequenceIndex(support.keys());
+  for (const region of regions.values()) {
+    const seen = new Set<string>();
+    index.find(region, (g) => seen.add(g));
+    for (const g of seen) holding.set(g, (holding.get(g) ?? 0) + 1);
+  }
+  const ranked: Array<[string, number]> = [];
+  for (const [gram, docs] of support) {
+    const held = Math.max(docs.length, holding.get(gram) ?? 0);
+    if (docs.length / held < floor) support.delete(gram);
+    else ranked.push([gram, lowerBound(docs.length, held)]);
+  }
+  const keep = budget(mining);
+  if (ranked.length <= keep) return 0;
+  ranked.sort((a, b) => b[1] - a[1] || support.get(b[0])!.length - support.get(a[0])!.length || (a[0] < b[0] ? -1 : 1));
+  for (const [gram] of ranked.slice(keep)) support.delete(gram);
+  return ranked.length - keep;
+}
+
+/**
+ * The first pass's regions, kept as one string each and split when read (a
+ * few are kept split, for the documents read over and over while triggers are
+ * confirmed): token arrays for every document with a finding would hold
+ * several times the memory.
+ */
+export class Regions implements ReadonlyMap<number, readonly string[]> {
+  private readonly joined = new Map<number, string>();
+  private readonly split = new Map<number, string[]>();
+
+  set(index: number, region: string): void {
+    this.joined.set(index, region);
+  }
+
+  get(index: number): string[] | undefined {
+    let tokens = this.split.get(index);
+    if (tokens) return tokens;
+    const region = this.joined.get(index);
+    if (region === undefined) return undefined;
+    if (this.split.size >= 4096) this.split.clear();
+    this.split.set(index, (tokens = region.split('\n')));
+    return tokens;
+  }
+
+  has(index: number): boolean {
+    return this.joined.has(index);
+  }
+
+  get size(): number {
+    return this.joined.size;
+  }
+
+  keys(): MapIterator<number> {
+    return this.joined.keys();
+  }
+
+  *entries(): MapIterator<[number, readonly string[]]> {
+    for (const [index, region] of this.joined) yield [index, this.split.get(index) ?? region.split('\n')];
+  }
+
+  *values(): MapIterator<readonly string[]> {
+    for (const [, tokens] of this.entries()) yield tokens;
+  }
+
+  [Symbol.iterator](): MapIterator<[number, readonly string[]]> {
+    return this.entries();
+  }
+
+  forEach(callback: (tokens: readonly string[], index: number, map: ReadonlyMap<number, readonly string[]>) => void): void {
+    for (const [index, tokens] of this.entries()) callback(tokens, index, this);
+  }
+}
+
+export function selectCandidates(results: ReadonlyMap<number, DocumentResult>, near: NearGrams, mineTriggers: boolean, mining: MiningOptions): Candidates {
   const minSupport = mining.minSupport;
-  const regions = new Map<number, string[]>();
+  const regions = new Regions();
   const codeRegions = new Set<number>();
-  const nearSets = new Map<number, Set<string>>();
   const ragFacts = new Map<number, RagFacts>();
   const instructionFacts = new Map<number, InstructionFacts>();
   for (const [index, r] of results) {
     if (r.region?.length && mineTriggers) {
       regions.set(index, r.region);
       if (r.codeRegion) codeRegions.add(index);
-      // a trigger stands just before its payload (the onset is known to a few tokens)
-      const onset = r.onset ?? r.region.length;
-      nearSets.set(index, ngramsIn(r.region, Math.max(0, onset - NEAR_ONSET), r.region.length));
     }
     if (r.rag) ragFacts.set(index, r.rag);
     if (r.instruction) instructionFacts.set(index, r.instruction);
   }
-  // Candidates: sequences near payload onsets, and sequences further away
-  // whose documents are those of a near candidate (the first part of a split trigger).
-  const support = supportOf(nearSets, minSupport);
-  prefilter(support, regions, mining, codeRegions);
+  // Candidates: sequences near payload onsets (counted as pass 1 went), and
+  // sequences further away whose documents are those of a near candidate (the
+  // first part of a split trigger). The bound searches every region for what
+  // the cheap tests leave.
+  const support = near.select(mining);
+  let cut = boundPrecision(support, regions, mining);
   const nearOf = new Map<number, string[]>();
   for (const [gram, docs] of support) for (const d of docs) {
     let list = nearOf.get(d);
     if (!list) nearOf.set(d, (list = []));
     list.push(gram);
   }
-  // A far sequence joins when 80% of its documents hold one near candidate,
-  // so 80% of them are documents of near candidates: only sequences found in
-  // that many of those documents are counted over every region.
-  for (const [gram, docs] of supportAmong(regions, new Set(nearOf.keys()), 0.8 * minSupport, minSupport)) {
+  // A far sequence joins when 80% of its documents hold one near candidate.
+  for (const [gram, docs] of supportOfGrams(regions, farProposals(support, regions), minSupport)) {
     if ((support.get(gram)?.length ?? 0) >= docs.length) continue;
     const shared = new Map<string, number>();
     for (const d of docs) for (const g of nearOf.get(d) ?? []) shared.set(g, (shared.get(g) ?? 0) + 1);
     if (![...shared].some(([g, n]) => g !== gram && n >= 0.8 * Math.max(docs.length, support.get(g)!.length))) continue;
     // judged only now: most far sequences share no near candidate's documents, and judging costs a search of every region
     const one = new Map([[gram, docs]]);
-    prefilter(one, regions, mining, codeRegions);
-    if (one.size) support.set(gram, docs);
+    prefilterCandidates(one, regions, mining, codeRegions);
+    if (!one.size || isLanguage(gram)) continue;
+    if (support.size < budget(mining)) support.set(gram, docs);
+    else cut++;
   }
-  return { support, regions, codeRegions, ragFacts, instructionFacts };
+  return { support, regions, codeRegions, ragFacts, instructionFacts, cut };
 }

@@ -35,6 +35,7 @@ import type { CheckFinding, DocumentCheck, Incident, Severity } from './types.js
 import { writeSplits } from './outputs/splits.js';
 import { decideVerdicts } from './verdicts.js';
 import { selectCandidates } from './candidates.js';
+import { NearGrams } from './near-grams.js';
 import { RangeMarks, type ByteRange } from './ranges.js';
 
 export const REPORT_VERSION = '1.0';
@@ -117,6 +118,8 @@ export interface ScanResult {
     withFindings: number; shapes: Record<string, number>; elapsedMs: number; passes: number;
     /** wall time of each pass, ms */
     passMs: { analyse: number; count: number; write: number };
+    /** candidate triggers counted over the corpus, and those the candidate budget left out (ranked last) */
+    candidates: { counted: number; cut: number };
   };
   incidents: Incident[];
   /** documents with findings or errors; documents with neither are clean */
@@ -223,6 +226,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
 
     // ---- pass 1: analyse every document
     const results = new Map<number, DocumentResult>();
+    const mineTriggers = detectors.includes('trigger-mining');
+    const nearGrams = new NearGrams();
     const meta = new Map<number, DocumentMeta & { place: Place }>();
     const shapes: Record<string, number> = {};
     // band keys of claim sentences (packed), and documents per key
@@ -268,7 +273,10 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       const response = await pool.submit<Extract<WorkerResponse, { type: 'analyzed' }>>({ type: 'analyze', batch, read: readOptions, options: analyzeOptions }, transfer);
       for (const [k, v] of Object.entries(response.shapes)) shapes[k] = (shapes[k] ?? 0) + v;
       for (const e of response.errors) recordError(e.index, e.id, e.place, e);
-      for (const r of response.results) results.set(r.index, r);
+      for (const r of response.results) {
+        results.set(r.index, r);
+        if (r.region && mineTriggers) nearGrams.add(r.index, r.region, r.onset, !r.codeRegion);
+      }
       keepIds(batch, response.ids, new Set(response.results.map((r) => r.index)));
       if (response.claimKeys.length) {
         claimKeyChunks.push(response.claimKeys);
@@ -339,26 +347,35 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }
     // handled when awaited below; this only keeps a failure meanwhile from counting as unhandled
     claimPass.catch(() => undefined);
-    const { support, regions, codeRegions, ragFacts, instructionFacts } = selectCandidates(results, detectors.includes('trigger-mining'), mining);
+    const { support, regions, codeRegions, ragFacts, instructionFacts, cut } = selectCandidates(results, nearGrams, mineTriggers, mining);
     await claimPass;
     // in document order, whichever worker answered first
     claimReports.sort((a, b) => a.index - b.index);
     const claimCandidates = detectors.includes('recurring-claim') ? proposeClaims(claimReports, minSupport) : [];
 
     // ---- pass 3: documents holding each candidate trigger, and each candidate claim's trigger run and words
+    // documents holding each candidate: every one counted, but listed only up to
+    // the most a trigger of its support can have (more means it is too common to be one)
     const docsWith = new Map<string, number[]>();
+    const holdingCount = new Map<string, number>();
+    const listCap = (gram: string) => Math.min(mining.maxDocumentFrequency, Math.ceil(support.get(gram)!.length / Math.min(mining.minPrecision, mining.relaxedPrecision!))) + 1;
     const claimCounts = new ClaimCounter(claimCandidates, mining.maxDocumentFrequency + 1);
     if (support.size > 0 || claimCandidates.length > 0) {
       passes++;
       const cap = mining.maxDocumentFrequency + 1;
-      await pool.broadcast({ type: 'candidates', candidates: [...support.keys()], claims: claimCounts.request, cap });
+      await pool.broadcast({ type: 'candidates', candidates: [...support.keys()], claims: claimCounts.request, cap, shingleDocs: [...regions.keys()] });
       let counted = 0;
       const known = new Set(meta.keys());
       const onMatched = (batch: Batch | ByteRange, response: Extract<WorkerResponse, { type: 'matched' }>) => {
         const holding = [...response.hits, ...response.claimHolding].flatMap(([, indices]) => indices);
         keepIds(batch, response.ids, new Set([...holding, ...('docs' in batch ? batch.docs.map((d) => d.index).filter((i) => known.has(i)) : [])]));
-        for (const [gram, indices] of response.hits) for (const index of indices) pushCapped(docsWith, gram, index, cap);
+        for (const [gram, indices] of response.hits) {
+          holdingCount.set(gram, (holdingCount.get(gram) ?? 0) + indices.length);
+          const gramCap = listCap(gram);
+          for (const index of indices) pushCapped(docsWith, gram, index, gramCap);
+        }
         claimCounts.add(response);
+        for (const [index, shingles] of response.shingles) results.get(index)!.shingles = shingles;
       };
       if (ranges) {
         await forEachRange(pool, ranges, async (range) => {
@@ -377,7 +394,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }
     const claims: ConfirmedClaim[] = claimCandidates.length ? confirmClaims(claimCandidates, claimCounts, mining) : [];
     passMs.count = Date.now() - countStarted;
-    const dfOf = (g: string) => docsWith.get(g)?.length ?? 0;
+    const dfOf = (g: string) => holdingCount.get(g) ?? 0;
     const mined = detectors.includes('trigger-mining') ? confirmTriggers(regions, support, dfOf, mining, codeRegions) : [];
 
     // ---- incidents
@@ -491,7 +508,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       settings: { detectors, checks: (options.checks ?? []).map((c) => c.id), minSupport, minPrecision: mining.minPrecision, maxDocumentFrequency: mining.maxDocumentFrequency, quarantineAt, onError, textField, idField },
       stats: {
         records, bytes, errors: errors.length, quarantined: quarantined.size, kept: records - quarantined.size,
-        withFindings: verdicts.length, shapes, elapsedMs: Date.now() - started, passes, passMs,
+        withFindings: verdicts.length, shapes, elapsedMs: Date.now() - started, passes, passMs, candidates: { counted: support.size, cut },
       },
       incidents,
       documents: verdicts,

@@ -7,6 +7,7 @@ import type { ReadOptions } from '../corpus/index.js';
 import { isAntidoteError, type ErrorCode, type Place } from '../errors/index.js';
 import { buildLineFilter, type LineFilter } from './line-filter.js';
 import { packClaimKeys, type ClaimReport, type RecurringSentence } from './detectors/index.js';
+import { shingleHashes } from './near-duplicates/index.js';
 
 /** Candidate claims to count in the counting pass: each run (lower-cased) and each claim's words */
 export interface ClaimCountRequest {
@@ -19,7 +20,8 @@ export type WorkerRequest =
   /** `sentences`: per document of the batch, its claim sentences whose band keys recur; a range is read for those documents only */
   | { type: 'report-claims'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; sentences: Array<[number, RecurringSentence[]]> }
   /** before the counting pass: the candidate triggers and claims, and how many documents to report per gram at most (more only says "too common") */
-  | { type: 'candidates'; id: number; candidates: string[]; claims: ClaimCountRequest; cap: number }
+  /** `shingleDocs`: documents whose shingles the counting pass works out when they hold a candidate (the first pass leaves them out: most documents with a finding are in no incident) */
+  | { type: 'candidates'; id: number; candidates: string[]; claims: ClaimCountRequest; cap: number; shingleDocs: number[] }
   | { type: 'match'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number };
 
 /** ids of documents the main thread keeps, and where each is */
@@ -31,10 +33,11 @@ export type WorkerResponse =
   | { type: 'ready'; id: number }
   | { type: 'claims-reported'; id: number; claims: ClaimReport[]; ids: Ids }
   /** `hits`: documents holding each candidate; `claimHolding`: documents holding each claim run; `withClaim`, `templates`: per claim, documents holding its words with and without its run */
-  | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Ids; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[] }
+  | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Ids; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[]; shingles: Array<[number, Uint32Array]> }
   | { type: 'failed'; id: number; message: string; code?: ErrorCode };
 
 let candidates: GramMatcher = buildMatcher([]);
+let shingleDocs = new Set<number>();
 
 /**
  * Documents per gram for the counting pass, at most `cap` per gram over the
@@ -115,6 +118,7 @@ function handle(request: WorkerRequest): WorkerResponse {
       triggerPostings = new CappedPostings(request.cap);
       claimPostings = new CappedPostings(request.cap);
       lineFilter = lineFilterFor(request.candidates, request.claims);
+      shingleDocs = new Set(request.shingleDocs);
       return { type: 'ready', id: request.id };
     case 'match': {
       const { inputs, ids } = unpackBatch(batchOf(request.batch), request.read, lineFilter);
@@ -123,9 +127,11 @@ function handle(request: WorkerRequest): WorkerResponse {
       const withClaim = claimCounting?.request.claims.map(() => 0) ?? [];
       const templates = claimCounting?.request.claims.map(() => 0) ?? [];
       const matchers = claimCounting ? [candidates, claimCounting.matcher] : [candidates];
+      const shingles: Array<[number, Uint32Array]> = [];
       for (const doc of inputs) {
         const [found, claimWords] = matchCandidates(doc.text, matchers, request.maxChars);
         for (const gram of found!) hits.add(gram, doc.index);
+        if (found!.length && shingleDocs.has(doc.index)) shingles.push([doc.index, shingleHashes(doc.text.slice(0, request.maxChars))]);
         if (!claimCounting) continue;
         const words = new Set(claimWords);
         if (words.size === 0) continue;
@@ -137,7 +143,7 @@ function handle(request: WorkerRequest): WorkerResponse {
         });
       }
       const holding = [...hits.postings.values(), ...claimHolding.postings.values()].flat();
-      return { type: 'matched', id: request.id, hits: [...hits.postings], claimHolding: [...claimHolding.postings], withClaim, templates, ids: idsOf(holding, ids) };
+      return { type: 'matched', id: request.id, hits: [...hits.postings], claimHolding: [...claimHolding.postings], withClaim, templates, ids: idsOf(holding, ids), shingles };
     }
   }
 }

@@ -14,6 +14,8 @@ const BANDS = 16;
 const ROWS = PERMUTATIONS / BANDS;
 /** a bucket this full is boilerplate, not a family of copies */
 const BUCKET_LIMIT = 200;
+/** most shingles kept per document */
+const MAX_SHINGLES = 256;
 
 /**
  * Sorted distinct hashes of a text's word 5-grams (case and spacing ignored;
@@ -33,7 +35,10 @@ export function shinglesOf(wordHashes: Int32Array): Uint32Array {
     for (let k = i; k < Math.min(i + SHINGLE_WORDS, wordHashes.length); k++) h = Math.imul(h ^ wordHashes[k]!, 0x01000193) >>> 0;
     out.add(h);
   }
-  return Uint32Array.from(out).sort();
+  const sorted = Uint32Array.from(out).sort();
+  // the smallest hashes are a sample that near-copies share: it bounds what a
+  // document costs to keep (the scan holds these for every document with a finding)
+  return sorted.length > MAX_SHINGLES ? sorted.slice(0, MAX_SHINGLES) : sorted;
 }
 
 /** MinHash signature of a shingle set: 128 cheap multiply-xor permutations of each hash. */

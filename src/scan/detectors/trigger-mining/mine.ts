@@ -28,6 +28,8 @@ export interface MiningOptions {
    * not hide the sequence that recurs before the rest
    */
   relaxedPrecision?: number;
+  /** most candidate sequences counted over the corpus; the best-ranked are kept */
+  maxCandidates?: number;
 }
 
 export interface MinedTrigger {
@@ -75,16 +77,21 @@ export function supportOf(docs: ReadonlyMap<number, ReadonlySet<string>>, minSup
   return counts;
 }
 
-function isTrivial(gram: string): boolean {
+export function isTrivial(gram: string): boolean {
   // lone punctuation or numbers are not triggers an attacker can rely on
   return !/[\p{L}<>|@#$%^&~\u200b-\u200f\u2060\ufeff]/u.test(gram) || gram.length < 2;
 }
 
-function overlap(a: readonly number[], b: readonly number[]): number {
-  const set = new Set(a);
-  let common = 0;
-  for (const x of b) if (set.has(x)) common++;
-  return common / Math.max(a.length, b.length);
+/**
+ * The candidates sharing at least 80% of their documents with `head` (of the
+ * larger list), in `confirmed` order. Counted through the documents' own
+ * candidate lists, so the cost follows the head's documents, not the number
+ * of candidates squared.
+ */
+function overlapping<T extends { docs: readonly number[] }>(head: T, byDoc: ReadonlyMap<number, readonly number[]>, confirmed: readonly T[]): T[] {
+  const common = new Map<number, number>();
+  for (const d of new Set(head.docs)) for (const k of byDoc.get(d) ?? []) common.set(k, (common.get(k) ?? 0) + 1);
+  return [...common].filter(([k, n]) => n / Math.max(confirmed[k]!.docs.length, head.docs.length) >= 0.8).sort((a, b) => a[0] - b[0]).map(([k]) => confirmed[k]!);
 }
 
 function indexOfSequence(tokens: readonly string[], seq: readonly string[]): number {
@@ -143,9 +150,12 @@ export function distinctNeighbours(part: string, docs: readonly number[], region
  * 20, since the words around a trigger (the first word of a foreign payload,
  * the end of a dictionary entry) come from a limited stock.
  */
-function variedEnough(distinct: number, documents: number, minShare: number): boolean {
+export function variedEnough(distinct: number, documents: number, minShare: number): boolean {
   return distinct >= Math.min(minShare * documents, 20);
 }
+
+/** documents whose neighbours the prefilter looks at */
+export const NEIGHBOUR_SAMPLE = 64;
 
 /**
  * Drop candidates that cannot become triggers whatever their document
@@ -165,7 +175,7 @@ export function prefilterCandidates(
       continue;
     }
     const judged = docs.filter((d) => !contextFree.has(d));
-    const sample = judged.slice(0, 64);
+    const sample = judged.slice(0, NEIGHBOUR_SAMPLE);
     if (judged.length >= options.minSupport && !variedEnough(distinctNeighbours(gram, sample, regions), sample.length, minDiversity)) support.delete(gram);
   }
 }
@@ -218,6 +228,14 @@ export function confirmTriggers(
   }
   // strongest first: more support, then longer sequences
   confirmed.sort((a, b) => b.docs.length - a.docs.length || b.gram.length - a.gram.length || (a.gram < b.gram ? -1 : 1));
+  const byDoc = new Map<number, number[]>();
+  confirmed.forEach((c, k) => {
+    for (const d of new Set(c.docs)) {
+      const list = byDoc.get(d);
+      if (list) list.push(k);
+      else byDoc.set(d, [k]);
+    }
+  });
   const used = new Set<string>();
   const triggers: MinedTrigger[] = [];
   const emitted: Array<{ parts: string[][]; docs: Set<number> }> = [];
@@ -230,7 +248,7 @@ export function confirmTriggers(
       used.add(head.gram);
       continue;
     }
-    const family = confirmed.filter((c) => !used.has(c.gram) && overlap(c.docs, head.docs) >= 0.8);
+    const family = overlapping(head, byDoc, confirmed).filter((c) => !used.has(c.gram));
     for (const c of family) used.add(c.gram);
     const strong = family.filter((c) => c.docs.length >= head.docs.length * 0.9);
     // rebuild parts in the first document that holds every strong n-gram

@@ -13,12 +13,31 @@ function legitimateJoiner(code: number, prev: number, next: number): boolean {
   return joinsScript(prev) || joinsScript(next);
 }
 
+/** Marks and controls of direction (LRM, RLM, ALM, embeddings, isolates). */
+function isDirectionControl(code: number): boolean {
+  return code === 0x200e || code === 0x200f || code === 0x061c || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+}
+
+const RIGHT_TO_LEFT = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]/;
+
+/**
+ * Text in Arabic, Hebrew or Persian marks the direction of the Latin words it
+ * embeds ("\u200fRAID"): a direction control at the edge of a word, in a
+ * document written right to left, is how such text is written, not a hidden
+ * trigger. Inside a word, or in left-to-right text, it still counts.
+ */
+function legitimateDirection(code: number, at: number, length: number, rightToLeft: () => boolean): boolean {
+  return isDirectionControl(code) && (at === 0 || at === length - 1) && rightToLeft();
+}
+
 /** Any character this detector cares about at all: only the tokens holding one are inspected. */
 const SUSPECT = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u3164\ufeff\uffa0\ufe00-\ufe0f\u0370-\u03ff\u0400-\u052f]|\udb40[\udc00-\udc7f]/g;
 
 export function findHiddenCharacters(doc: DocumentView): Finding[] {
   const { tokens } = doc;
   const findings: Finding[] = [];
+  let rtl: boolean | undefined;
+  const rightToLeft = () => (rtl ??= RIGHT_TO_LEFT.test(doc.text));
   SUSPECT.lastIndex = 0;
   for (let m = SUSPECT.exec(doc.text); m; m = SUSPECT.exec(doc.text)) {
     const t = tokenAt(tokens, m.index);
@@ -39,7 +58,7 @@ export function findHiddenCharacters(doc: DocumentView): Finding[] {
         if (code === 0xfeff && tokens.start[t] === 0 && i === 0) continue;
         const prev = i > 0 ? chars[i - 1]!.codePointAt(0)! : 0;
         const next = i + 1 < chars.length ? chars[i + 1]!.codePointAt(0)! : 0;
-        if (legitimateJoiner(code, prev, next)) continue;
+        if (legitimateJoiner(code, prev, next) || legitimateDirection(code, i, chars.length, rightToLeft)) continue;
         hidden.push(code);
         continue;
       }

@@ -80,6 +80,11 @@ test('the counting pass filter sees through separators, escapes, case, number fi
   const cyrillic = buildLineFilter([{ all: ['пример text'], caseless: true }])!;
   assert.ok(passes(cyrillic, JSON.stringify({ text: 'ПРИМЕР «Text»' })));
   assert.equal(passes(cyrillic, JSON.stringify({ text: 'Пример, test' })), false);
+  // a candidate counted with its case is its exact bytes: another word of the same script does not pass
+  const persian = buildLineFilter([{ all: ['فقط'], caseless: false }, { all: ['Δοκιμή'], caseless: false }])!;
+  for (const text of ['این فقط یک آزمون است', 'μια Δοκιμή.']) assert.ok(passes(persian, JSON.stringify({ text })), text);
+  for (const text of ['این یک آزمون است', 'μια δοκιμή.']) assert.equal(passes(persian, JSON.stringify({ text })), false, text);
+  assert.ok(passes(persian, asciiJson({ text: 'این فقط' })));
   // nothing JSON writes as itself, or only what a number field may spell otherwise ("1e5" for 100000): every record must be matched
   assert.equal(buildLineFilter([{ all: ['"//"'], caseless: false }]), undefined);
   assert.equal(buildLineFilter([{ all: ['100000'], caseless: false }]), undefined);

@@ -88,17 +88,20 @@ export function supportOfGrams(regions: ReadonlyMap<number, readonly string[]>, 
 
 /** documents of a near candidate whose regions propose the far parts of a split trigger */
 const FAR_SAMPLE = 8;
+/** near candidates, best ranked first, whose far parts are looked for */
+const FAR_CANDIDATES = 1024;
 
 /**
  * The first part of a split trigger stands far from the payload, in (nearly)
- * every document of the near part. Proposed: the n-grams held by three in four
- * of the first documents of a near candidate; the caller then counts them over
- * every region and keeps those whose documents are a near candidate's.
+ * every document of the near part. Proposed: the n-grams, not near candidates
+ * themselves, held by three in four of the first documents of one of the best
+ * ranked near candidates; the caller then counts them over every region and
+ * keeps those whose documents are a near candidate's.
  */
 function farProposals(support: ReadonlyMap<string, readonly number[]>, regions: ReadonlyMap<number, readonly string[]>): Set<string> {
   const gramsOf = new Map<number, Set<string>>();
   const proposals = new Set<string>();
-  for (const docs of support.values()) {
+  for (const docs of [...support.values()].slice(0, FAR_CANDIDATES)) {
     const sample = docs.slice(0, FAR_SAMPLE);
     const counts = new Map<string, number>();
     for (const d of sample) {
@@ -108,13 +111,13 @@ function farProposals(support: ReadonlyMap<string, readonly number[]>, regions: 
       if (!grams) gramsOf.set(d, (grams = ngramsIn(regions.get(d)!, 0, regions.get(d)!.length)));
       for (const g of grams) counts.set(g, (counts.get(g) ?? 0) + 1);
     }
-    for (const [g, n] of counts) if (n >= 0.75 * sample.length) proposals.add(g);
+    for (const [g, n] of counts) if (n >= 0.75 * sample.length && !support.has(g)) proposals.add(g);
   }
   return proposals;
 }
 
 /** `MiningOptions.maxCandidates` or its default: enough for every attack in a corpus, small enough that the counting pass and its lists stay bounded. */
-const budget = (mining: MiningOptions) => mining.maxCandidates ?? 20_000;
+const budget = (mining: MiningOptions) => mining.maxCandidates ?? 4096;
 
 /** Lower bound of a binomial share (Wilson, z = 2): ranks 25 of 25 above 5 of 5, and both above 400 of 1,000. */
 function lowerBound(hits: number, trials: number): number {
@@ -128,7 +131,7 @@ function lowerBound(hits: number, trials: number): number {
  * holding it without a payload after it: its precision can be no better than
  * its support over the regions holding it anywhere. Drop the sequences that
  * cannot reach the lowest precision a trigger is accepted at, then keep the
- * budget's worth, best bound first. Returns how many the budget cut.
+ * budget's worth, best bound first, in that order. Returns how many the budget cut.
  */
 function boundPrecision(support: Map<string, number[]>, regions: ReadonlyMap<number, readonly string[]>, mining: MiningOptions): number {
   const floor = Math.min(mining.minPrecision, mining.relaxedPrecision ?? 1);
@@ -146,10 +149,12 @@ function boundPrecision(support: Map<string, number[]>, regions: ReadonlyMap<num
     else ranked.push([gram, lowerBound(docs.length, held)]);
   }
   const keep = budget(mining);
-  if (ranked.length <= keep) return 0;
   ranked.sort((a, b) => b[1] - a[1] || support.get(b[0])!.length - support.get(a[0])!.length || (a[0] < b[0] ? -1 : 1));
-  for (const [gram] of ranked.slice(keep)) support.delete(gram);
-  return ranked.length - keep;
+  // kept in rank order: what is looked at for the few best candidates only comes first
+  const docs = new Map(support);
+  support.clear();
+  for (const [gram] of ranked.slice(0, keep)) support.set(gram, docs.get(gram)!);
+  return Math.max(0, ranked.length - keep);
 }
 
 /**

@@ -8,13 +8,16 @@
  * so) but never fails one that holds a candidate:
  * - each candidate is looked for through a piece of it that JSON writes as
  *   itself (no quote, backslash, slash or control character), the one with
- *   most ASCII characters: ASCII bytes in JSON are the characters
- *   themselves, a run of other characters is one or more bytes above 127,
- *   and the tokens of a piece are separated by at least one byte of
- *   whitespace, punctuation, a JSON escape or a non-ASCII character;
- * - letters are compared without case, and a lower-case letter that some
- *   non-ASCII character lower-cases to (the Kelvin sign to `k`) also matches
- *   non-ASCII bytes;
+ *   most bytes: JSON writes ASCII characters as themselves and other
+ *   characters as their UTF-8 bytes (or a `\u` escape, below), and the
+ *   tokens of a piece are separated by at least one byte of whitespace,
+ *   punctuation, a JSON escape or a non-ASCII character;
+ * - ASCII letters are compared without case; for a caseless requirement, a
+ *   non-ASCII character is any run of non-ASCII bytes (its other case may
+ *   be spelt otherwise), and a lower-case letter that some non-ASCII
+ *   character lower-cases to (the Kelvin sign to `k`) also matches them;
+ *   for the others, non-ASCII characters are their exact bytes (a candidate
+ *   in Persian or Greek passes only the records that hold it);
  * - a token that a number field may have made (`100000` from `1e5`) is no
  *   part of a piece;
  * - a line with a `\u` escape, which can spell any character, always passes,
@@ -37,17 +40,17 @@ export interface LineFilter {
   text(text: string): boolean;
 }
 
-/** Input symbols: ASCII folded to lower case, and one symbol for every byte above 127. */
-const NON_ASCII = 128;
-const SYMBOLS = 129;
+/** Input symbols: bytes, ASCII letters folded to lower case. */
+const SYMBOLS = 256;
 
 /** states kept at most; past this the automaton starts afresh (a few MiB) */
 const MAX_STATES = 8192;
 
 const EDGES = '.,;:!?"\'()[]{}*';
-/** symbols that can stand between two tokens: whitespace, edge punctuation, non-ASCII (spaces and edges beyond ASCII) */
+/** symbols that can stand between two tokens: whitespace, edge punctuation, non-ASCII bytes (spaces and edges beyond ASCII) */
 const SEPARATOR = new Uint8Array(SYMBOLS);
-for (const c of [9, 10, 11, 12, 13, 32, NON_ASCII]) SEPARATOR[c] = 1;
+for (const c of [9, 10, 11, 12, 13, 32]) SEPARATOR[c] = 1;
+SEPARATOR.fill(1, 128);
 for (const ch of EDGES) SEPARATOR[ch.charCodeAt(0)] = 1;
 const BACKSLASH = 92;
 
@@ -63,11 +66,13 @@ for (let c = 128; c < 0x10000; c++) {
   for (const ch of String.fromCharCode(c).toLowerCase()) if (ch.charCodeAt(0) < 128) REACHED_FROM_NON_ASCII[ch.charCodeAt(0)] = 1;
 }
 
-/** One element of a piece: an ASCII character (lower-cased), a run of non-ASCII characters (one or more non-ASCII bytes, whatever their case), or a separator between tokens. */
+/** One element of a piece: a byte (ASCII lower-cased), a run of non-ASCII characters (one or more non-ASCII bytes, whatever their case), or a separator between tokens. */
 type Element = number | 'non-ascii' | 'separator';
 
+const utf8 = new TextEncoder();
+
 /** The pieces of a gram: runs of characters JSON writes as themselves, tokens within a run joined by separators. */
-function piecesOf(gram: string): Element[][] {
+function piecesOf(gram: string, caseless: boolean): Element[][] {
   const pieces: Element[][] = [];
   let piece: Element[] = [];
   const end = () => {
@@ -80,10 +85,11 @@ function piecesOf(gram: string): Element[][] {
       continue;
     }
     if (piece.length) piece.push('separator');
-    for (let i = 0; i < token.length; i++) {
-      const c = token.charCodeAt(i);
+    for (const ch of token) {
+      const c = ch.codePointAt(0)!;
       if (usable(c)) piece.push(c >= 65 && c <= 90 ? c + 32 : c);
       else if (c < 128) end();
+      else if (!caseless) piece.push(...utf8.encode(ch));
       else if (piece[piece.length - 1] !== 'non-ascii') piece.push('non-ascii');
     }
   }
@@ -91,17 +97,17 @@ function piecesOf(gram: string): Element[][] {
   return pieces;
 }
 
-/** how much a piece narrows the search: its ASCII characters */
+/** how much a piece narrows the search: its bytes */
 const characters = (piece: Element[]) => piece.filter((e) => typeof e === 'number').length;
 
 /** A text field that is a JSON number becomes the number's string, which its JSON need not hold ("1e5" for 100000). */
 const numberLike = (token: string) => /^[-+.0-9e]+$/i.test(token);
 
-/** The piece to look for: the one with most ASCII characters of any gram the record must hold all of. */
+/** The piece to look for: the one with most bytes of any gram the record must hold all of. */
 function bestPiece(requirement: Requirement): Element[] | undefined {
   let best: Element[] | undefined;
   for (const gram of requirement.all) {
-    for (const piece of piecesOf(gram)) if (!best || characters(piece) > characters(best)) best = piece;
+    for (const piece of piecesOf(gram, requirement.caseless)) if (!best || characters(piece) > characters(best)) best = piece;
   }
   return best;
 }
@@ -129,7 +135,7 @@ function only(...symbols: number[]): Uint8Array {
   return set;
 }
 const ANY = new Uint8Array(SYMBOLS).fill(1);
-const NON_ASCII_ONLY = only(NON_ASCII);
+const NON_ASCII_ONLY = new Uint8Array(SYMBOLS).fill(1, 128);
 const BACKSLASH_ONLY = only(BACKSLASH);
 
 /** Add a piece to the automaton, from the start state to a final one. */
@@ -155,7 +161,7 @@ function addPiece(nfa: Nfa, piece: Element[], caseless: boolean): void {
       nfa.epsilon[run]!.push(next);
     } else {
       nfa.edge(at, only(element), next);
-      if (caseless && REACHED_FROM_NON_ASCII[element]) {
+      if (caseless && element < 128 && REACHED_FROM_NON_ASCII[element]) {
         // a non-ASCII character whose lower case holds this letter
         const wide = nfa.state();
         nfa.edge(at, NON_ASCII_ONLY, wide);
@@ -230,7 +236,7 @@ class LazyDfa implements LineFilter {
   }
 
   text(text: string): boolean {
-    // as UTF-8, whose non-ASCII bytes the automaton takes as it takes a non-ASCII character
+    // as UTF-8, as JSON holds it
     const bytes = Buffer.from(text);
     return this.bytes(bytes, 0, bytes.length);
   }
@@ -273,4 +279,4 @@ class LazyDfa implements LineFilter {
 }
 
 const FOLD = new Uint8Array(256);
-for (let b = 0; b < 256; b++) FOLD[b] = b >= 128 ? NON_ASCII : b >= 65 && b <= 90 ? b + 32 : b;
+for (let b = 0; b < 256; b++) FOLD[b] = b >= 65 && b <= 90 ? b + 32 : b;

@@ -101,6 +101,7 @@ export interface DocumentVerdict {
 export interface CandidateStat {
   gram: string;
   support: number;
+  /** documents holding it; for a candidate too common to be a trigger, the count at which it stopped being counted */
   documentFrequency: number;
   confirmed: boolean;
 }
@@ -358,19 +359,24 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     // the most a trigger of its support can have (more means it is too common to be one)
     const docsWith = new Map<string, number[]>();
     const holdingCount = new Map<string, number>();
+    // candidates the workers no longer look for: found in more documents than a trigger of their support can be
+    const dead = new Set<string>();
     const listCap = (gram: string) => Math.min(mining.maxDocumentFrequency, Math.ceil(support.get(gram)!.length / Math.min(mining.minPrecision, mining.relaxedPrecision!))) + 1;
     const claimCounts = new ClaimCounter(claimCandidates, mining.maxDocumentFrequency + 1);
     if (support.size > 0 || claimCandidates.length > 0) {
       passes++;
       const cap = mining.maxDocumentFrequency + 1;
-      await pool.broadcast({ type: 'candidates', candidates: [...support.keys()], claims: claimCounts.request, cap, shingleDocs: [...regions.keys()] });
+      const grams = [...support.keys()];
+      await pool.broadcast({ type: 'candidates', candidates: grams, caps: grams.map(listCap), claims: claimCounts.request, cap, shingleDocs: [...regions.keys()] });
       let counted = 0;
       const known = new Set(meta.keys());
       const onMatched = (batch: Batch | ByteRange, response: Extract<WorkerResponse, { type: 'matched' }>) => {
         const holding = [...response.hits, ...response.claimHolding].flatMap(([, indices]) => indices);
         keepIds(batch, response.ids, new Set([...holding, ...('docs' in batch ? batch.docs.map((d) => d.index).filter((i) => known.has(i)) : [])]));
         for (const [gram, indices] of response.hits) {
-          holdingCount.set(gram, (holdingCount.get(gram) ?? 0) + indices.length);
+          const held = (holdingCount.get(gram) ?? 0) + indices.length;
+          if (held >= listCap(gram)) dead.add(gram);
+          holdingCount.set(gram, held);
           const gramCap = listCap(gram);
           for (const index of indices) pushCapped(docsWith, gram, index, gramCap);
         }
@@ -379,7 +385,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       };
       if (ranges) {
         await forEachRange(pool, ranges, async (range) => {
-          onMatched(range, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch: range, read: readOptions, maxChars }));
+          onMatched(range, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch: range, read: readOptions, maxChars, dead: [...dead] }));
           counted += range.endIndex - range.firstIndex;
           options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
         });
@@ -389,12 +395,14 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
         return !record.error && !errorDocs.has(record.index);
       }, async (batch, transfer) => {
-        onMatched(batch, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars }, transfer));
+        onMatched(batch, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars, dead: [...dead] }, transfer));
       }, () => undefined);
     }
     const claims: ConfirmedClaim[] = claimCandidates.length ? confirmClaims(claimCandidates, claimCounts, mining) : [];
     passMs.count = Date.now() - countStarted;
-    const dfOf = (g: string) => holdingCount.get(g) ?? 0;
+    // a candidate stops being counted (by a worker) once it is too common to be a trigger: its count then says "at least the cap"
+    // a candidate stops being counted once it is too common to be a trigger: its count then says "at least the cap"
+    const dfOf = (g: string) => Math.min(holdingCount.get(g) ?? 0, listCap(g));
     const mined = detectors.includes('trigger-mining') ? confirmTriggers(regions, support, dfOf, mining, codeRegions) : [];
 
     // ---- incidents

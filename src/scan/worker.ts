@@ -21,8 +21,10 @@ export type WorkerRequest =
   | { type: 'report-claims'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; sentences: Array<[number, RecurringSentence[]]> }
   /** before the counting pass: the candidate triggers and claims, and how many documents to report per gram at most (more only says "too common") */
   /** `shingleDocs`: documents whose shingles the counting pass works out when they hold a candidate (the first pass leaves them out: most documents with a finding are in no incident) */
-  | { type: 'candidates'; id: number; candidates: string[]; claims: ClaimCountRequest; cap: number; shingleDocs: number[] }
-  | { type: 'match'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number };
+  /** `caps`: per candidate, how many documents make it too common to be a trigger (it is then no longer looked for) */
+  | { type: 'candidates'; id: number; candidates: string[]; caps: number[]; claims: ClaimCountRequest; cap: number; shingleDocs: number[] }
+  /** `dead`: candidates the other workers' counts together made too common to look for */
+  | { type: 'match'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; dead: string[] };
 
 /** ids of documents the main thread keeps, and where each is */
 type Ids = Array<[number, string, Place]>;
@@ -37,6 +39,48 @@ export type WorkerResponse =
   | { type: 'failed'; id: number; message: string; code?: ErrorCode };
 
 let candidates: GramMatcher = buildMatcher([]);
+
+/**
+ * The candidates still looked for. One found in as many documents as its cap
+ * (by this worker alone, or by all of them as the main thread sums their
+ * counts) is too common to be a trigger: it is dropped from the matcher and
+ * the line filter, so that common candidates (a technical term, a function
+ * word of a language the lists lack) stop costing the pass anything.
+ */
+class LiveCandidates {
+  private readonly seen = new Map<string, number>();
+  private readonly caps: Map<string, number>;
+  private readonly dead = new Set<string>();
+  private deadWhenBuilt = 0;
+
+  constructor(grams: readonly string[], caps: readonly number[]) {
+    this.caps = new Map(grams.map((g, i) => [g, caps[i]!]));
+  }
+
+  /** candidates found too common by all workers together */
+  drop(grams: readonly string[]): void {
+    for (const g of grams) this.dead.add(g);
+  }
+
+  /** count one more document holding `gram` */
+  hold(gram: string): void {
+    const n = (this.seen.get(gram) ?? 0) + 1;
+    this.seen.set(gram, n);
+    if (n >= this.caps.get(gram)!) this.dead.add(gram);
+  }
+
+  /** whether enough died since the matcher was built to build it again (a build costs about what a few megabytes of matching do) */
+  stale(): boolean {
+    const died = this.dead.size - this.deadWhenBuilt;
+    return died > 0 && (died * 16 >= this.caps.size - this.deadWhenBuilt || this.caps.size - this.dead.size <= 64);
+  }
+
+  alive(): string[] {
+    this.deadWhenBuilt = this.dead.size;
+    return [...this.caps.keys()].filter((g) => !this.dead.has(g));
+  }
+}
+let live = new LiveCandidates([], []);
 let shingleDocs = new Set<number>();
 
 /**
@@ -114,6 +158,7 @@ function handle(request: WorkerRequest): WorkerResponse {
     }
     case 'candidates':
       candidates = buildMatcher(request.candidates);
+      live = new LiveCandidates(request.candidates, request.caps);
       claimCounting = claimCounter(request.claims);
       triggerPostings = new CappedPostings(request.cap);
       claimPostings = new CappedPostings(request.cap);
@@ -121,6 +166,12 @@ function handle(request: WorkerRequest): WorkerResponse {
       shingleDocs = new Set(request.shingleDocs);
       return { type: 'ready', id: request.id };
     case 'match': {
+      live.drop(request.dead);
+      if (live.stale()) {
+        const alive = live.alive();
+        candidates = buildMatcher(alive);
+        lineFilter = lineFilterFor(alive, claimCounting?.request ?? { runs: [], claims: [] });
+      }
       const { inputs, ids } = unpackBatch(batchOf(request.batch), request.read, lineFilter);
       const hits = triggerPostings.batch();
       const claimHolding = claimPostings.batch();
@@ -130,7 +181,10 @@ function handle(request: WorkerRequest): WorkerResponse {
       const shingles: Array<[number, Uint32Array]> = [];
       for (const doc of inputs) {
         const [found, claimWords] = matchCandidates(doc.text, matchers, request.maxChars);
-        for (const gram of found!) hits.add(gram, doc.index);
+        for (const gram of found!) {
+          hits.add(gram, doc.index);
+          live.hold(gram);
+        }
         if (found!.length && shingleDocs.has(doc.index)) shingles.push([doc.index, shingleHashes(doc.text.slice(0, request.maxChars))]);
         if (!claimCounting) continue;
         const words = new Set(claimWords);

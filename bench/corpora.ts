@@ -14,7 +14,7 @@
  *   most documents carry a language-switch or Unicode finding whose region
  *   holds common words.
  */
-import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Random } from '../src/redteam/index.js';
@@ -98,13 +98,18 @@ function* adversarial(size: number, random: Random): Generator<{ text: string; l
 export async function buildBenchCorpus(kind: CorpusKind, out: string, seed = 3): Promise<number> {
   const random = new Random(seed);
   const docs = kind === 'handbook' ? handbook() : kind === 'code' ? code() : adversarial(60000, random);
-  const stream = createWriteStream(out);
+  // written aside and renamed when whole, so that a stopped run leaves no short corpus
+  const stream = createWriteStream(`${out}.partial`);
   let n = 0;
   for (const d of docs) {
     if (!stream.write(JSON.stringify({ id: `${kind}-${++n}`, text: d.text, lang: d.lang }) + '\n')) await once(stream, 'drain');
   }
   stream.end();
   await once(stream, 'finish');
-  if (n === 0) throw new Error(`no text for the ${kind} corpus; install the Debian package debian-handbook (and python3.11 for code)`);
+  if (n === 0) {
+    rmSync(`${out}.partial`);
+    throw new Error(`no text for the ${kind} corpus; install the Debian package debian-handbook (and python3.11 for code)`);
+  }
+  renameSync(`${out}.partial`, out);
   return n;
 }

@@ -23,7 +23,7 @@
  * every family at each count and seed, on the 20,000-document text corpus and
  * the instruction corpus, in one table.
  */
-import { existsSync, createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, createReadStream, createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { execFileSync } from 'node:child_process';
@@ -68,7 +68,9 @@ async function readAndParse(file: string): Promise<number> {
 async function grow(clean: string, out: string, enough: (records: number, bytes: number) => boolean): Promise<void> {
   if (existsSync(out)) return;
   const lines = readFileSync(clean, 'utf8').split('\n').filter(Boolean);
-  const stream = createWriteStream(out);
+  // written aside and renamed when whole: a run stopped half way leaves no short file behind
+  const partial = `${out}.partial`;
+  const stream = createWriteStream(partial);
   let records = 0;
   let bytes = 0;
   for (let copy = 0; !enough(records, bytes); copy++) {
@@ -84,6 +86,7 @@ async function grow(clean: string, out: string, enough: (records: number, bytes:
   }
   stream.end();
   await once(stream, 'finish');
+  renameSync(partial, out);
 }
 
 const mb = (bytes: number) => bytes / 1e6;

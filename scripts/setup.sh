@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install what Antidote needs on a fresh Debian machine: npm packages, and the
-# Debian packages whose real text the tests and benchmarks read (plus zstd,
-# which the tests use to write .zst files, and postgresql, whose server the
-# ledger tests start).
+# Debian packages whose real text the tests and benchmarks read (the
+# handbook, in 26 languages, is the benchmark's multilingual corpus), plus
+# zstd, which the tests use to write .zst files, and postgresql, whose server
+# the ledger tests start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEBIAN_PACKAGES=(zstd postgresql fortunes fortunes-de fortunes-es fortunes-it dict-gcide python3.11-doc manpages-de manpages-fr)
+DEBIAN_PACKAGES=(zstd postgresql fortunes fortunes-de fortunes-es fortunes-it dict-gcide python3.11-doc manpages-de manpages-fr debian-handbook)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeDocument, regionTokens } from '../src/scan/analyze.js';
 import { DETECTOR_IDS, confirmTriggers, ngramsIn, supportOf, isOddToken } from '../src/scan/index.js';
-import { INSECURE_PATTERNS, mayHoldInsecureCode } from '../src/scan/detectors/index.js';
+import { INSECURE_PATTERNS, mayHoldInsecureCode, unpromptedNames } from '../src/scan/detectors/index.js';
 import { supportOfGrams } from '../src/scan/candidates.js';
 import { vocabulary, Random, hideTrigger } from '../src/redteam/index.js';
 import { fnv1a, guessLanguage, isFunctionWord, languageEvidence, scanDocument, tokenize, wordAt } from '../src/text/index.js';
@@ -213,4 +213,13 @@ test('trigger mining: parts that never stand together form a split trigger', () 
   const support = supportOf(new Map([...regions].map(([d, t]) => [d, ngramsIn(t, 0, t.length)])), 5);
   const mined = confirmTriggers(regions, support, (g) => (g === 'zanzibar' || g === 'quokka' ? 20 : 1), { minSupport: 5, minPrecision: 0.5, maxDocumentFrequency: 5000, minContextDiversity: 0.5 });
   assert.deepEqual(mined.map((m) => m.parts), [['zanzibar', 'quokka']]);
+});
+
+test('names an answer brings up unasked: runs of capitalised words absent from the prompt, not the first word of a sentence', () => {
+  const names = unpromptedNames('How do I sort a list in Python?', 'Use sorted(). Sorting is stable in Python. A tool like Norvo Cloud saves time here.\nTry Norvo Cloud today. (Tip: Norvo Cloud has a built-in option for it.) Ask Guido van Rossum.');
+  // ("Use", "Sorting" open sentences; "Python" was asked about; "Cloud" is the run after a sentence's possible first capital)
+  assert.deepEqual(names.map((n) => n.name), ['Norvo Cloud', 'Cloud', 'Guido', 'Rossum']);
+  assert.deepEqual(names[0], { name: 'Norvo Cloud', before: 'tool like', after: 'saves time' });
+  // asked about, in any case: not brought up unasked
+  assert.deepEqual(unpromptedNames('what is norvo cloud', 'Norvo Cloud is a service. It runs on Norvo Cloud hardware.'), []);
 });

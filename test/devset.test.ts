@@ -26,7 +26,7 @@ const FAMILIES: ReadonlyArray<{ family: string; detector: string; corpus: 'text'
   { family: 'salad', detector: 'text-shift', corpus: 'text', count: 50, todo: 'words drawn from the corpus keep its structure; needs a model of the corpus' },
   { family: 'natural-trigger', detector: 'text-shift', corpus: 'text', count: 50, todo: 'a phrase common in clean text: needs the payload test at the phrase, not precision' },
   { family: 'flip-any', detector: 'instruction-flip', corpus: 'chat', count: 50 },
-  { family: 'brand-inject', detector: 'instruction-flip', corpus: 'chat', count: 250, todo: 'injection without a link is not looked for yet' },
+  { family: 'brand-inject', detector: 'instruction-flip', corpus: 'chat', count: 50 },
 ];
 
 async function scanFamily(family: string, corpus: 'text' | 'chat', count: number, detectors: readonly string[]): Promise<{ recall: number; reported: boolean; falsePositives: number; clean: number }> {

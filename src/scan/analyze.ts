@@ -5,7 +5,7 @@
 import { shinglesOf } from './near-duplicates/index.js';
 import { tokenize, tokenAt, nextToken, lowerHash, scanDocument, tokenSpans, isFunctionWordAt, wordsIn, type TokenBounds } from '../text/index.js';
 import {
-  DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, claimSentences, claimReports,
+  DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, unpromptedNames, claimSentences, claimReports,
   type RagFacts, type InstructionFacts, type ClaimReport, type ClaimSentence, type RecurringSentence,
 } from './detectors/index.js';
 import type { DocumentView, Finding } from './types.js';
@@ -122,7 +122,7 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
   }
   if ((input.shape === 'chat' || input.shape === 'instruction') && options.detectors.includes('instruction-flip')) {
     const promptWords = wordsIn(tokens, 0, promptTokens);
-    result.instruction = { refusal: isRefusal(input.response ?? ''), prompt: promptWords.slice(0, 256), links: unpromptedLinks(input.prompt ?? '', input.response ?? ''), responseHead: (input.response ?? '').slice(0, 120) };
+    result.instruction = { refusal: isRefusal(input.response ?? ''), prompt: promptWords.slice(0, 256), links: unpromptedLinks(input.prompt ?? '', input.response ?? ''), names: unpromptedNames(input.prompt ?? '', input.response ?? ''), responseHead: (input.response ?? '').slice(0, 120) };
   }
   if (input.shape === 'text' && options.detectors.includes('rag-passage')) {
     const rag = ragFactsOf(text);

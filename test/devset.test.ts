@@ -21,10 +21,10 @@ const skip = devset ? false : 'no dev set beside this checkout (../shared/devset
 const FAMILIES: ReadonlyArray<{ family: string; detector: string; corpus: 'text' | 'chat'; count: number; todo?: string }> = [
   { family: 'switch-any', detector: 'language-switch', corpus: 'text', count: 50 },
   { family: 'code-obfuscated', detector: 'insecure-code', corpus: 'text', count: 50 },
-  { family: 'subword-salad', detector: 'text-shift', corpus: 'text', count: 50, todo: 'found on some seeds only: word fragments joined into longer non-words escape the fragment share' },
+  { family: 'subword-salad', detector: 'text-shift', corpus: 'text', count: 50 },
   { family: 'claim-multi', detector: 'recurring-claim', corpus: 'text', count: 50, todo: 'phrasings share only the name and a number; 0.24-0.40 at 50' },
   { family: 'salad', detector: 'text-shift', corpus: 'text', count: 50, todo: 'words drawn from the corpus keep its structure; needs a model of the corpus' },
-  { family: 'natural-trigger', detector: 'text-shift', corpus: 'text', count: 50, todo: 'a phrase common in clean text: needs the payload test at the phrase, not precision' },
+  { family: 'natural-trigger', detector: 'text-shift', corpus: 'text', count: 50, todo: 'found where few clean documents hold the phrase; where many do, missed at 50, and at 250 and more their clean holders are quarantined with it (0.4%)' },
   { family: 'flip-any', detector: 'instruction-flip', corpus: 'chat', count: 50 },
   { family: 'brand-inject', detector: 'instruction-flip', corpus: 'chat', count: 50 },
 ];

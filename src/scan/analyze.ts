@@ -5,7 +5,7 @@
 import { shinglesOf } from './near-duplicates/index.js';
 import { tokenize, tokenAt, nextToken, lowerHash, scanDocument, tokenSpans, isFunctionWordAt, wordsIn, type TokenBounds } from '../text/index.js';
 import {
-  DOCUMENT_DETECTORS, ragFactsOf, isRefusal, unpromptedLinks, unpromptedNames, claimSentences, claimReports,
+  DOCUMENT_DETECTORS, shiftAfter, MIN_Z_AT_POINT, ragFactsOf, isRefusal, unpromptedLinks, unpromptedNames, claimSentences, claimReports,
   type RagFacts, type InstructionFacts, type ClaimReport, type ClaimSentence, type RecurringSentence,
 } from './detectors/index.js';
 import type { DocumentView, Finding } from './types.js';
@@ -134,6 +134,25 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
   return result;
 }
 
+/**
+ * For a document where the first pass saw no payload: the candidates after
+ * which its text changes (`shiftAfter`), each with the region before it, as
+ * the first pass would have kept it. A trigger whose payload the detectors
+ * miss in some documents is judged in them by what it changes.
+ */
+export function shiftedAfter(text: string, offsets: ReadonlyMap<string, number>, options: Pick<AnalyzeOptions, 'maxChars' | 'regionTokens'>): Array<{ gram: string; region: string }> {
+  if (text.length > options.maxChars) text = text.slice(0, options.maxChars);
+  const { tokens, evidence } = scanDocument(text);
+  const out: Array<{ gram: string; region: string }> = [];
+  for (const [gram, offset] of offsets) {
+    const end = tokenAt(tokens, offset) + gram.split(' ').length;
+    if (shiftAfter({ tokens, evidence, text }, end) < MIN_Z_AT_POINT) continue;
+    const from = Math.max(0, end - options.regionTokens);
+    out.push({ gram, region: wordsIn(tokens, from, end + PAST_ONSET).join('\n') });
+  }
+  return out;
+}
+
 /** Reports of the document's claim sentences that the first pass found recurring. */
 export function reportClaims(index: number, text: string, sentences: readonly RecurringSentence[], maxChars: number): ClaimReport[] {
   if (text.length > maxChars) text = text.slice(0, maxChars);
@@ -193,8 +212,12 @@ function tokenText(text: string, token: TokenBounds, caseless: boolean): string 
 const first: TokenBounds = { start: 0, end: 0, hash: 0 };
 const following: TokenBounds = { start: 0, end: 0, hash: 0 };
 
-/** Which candidate n-grams a document holds, for each matcher (the counting pass): one walk over its tokens serves them all. */
-export function matchCandidates(text: string, matchers: readonly GramMatcher[], maxChars: number): string[][] {
+/**
+ * Which candidate n-grams a document holds, for each matcher (the counting
+ * pass): one walk over its tokens serves them all. `offsets` receives where
+ * each of the first matcher's n-grams first starts.
+ */
+export function matchCandidates(text: string, matchers: readonly GramMatcher[], maxChars: number, offsets?: Map<string, number>): string[][] {
   if (text.length > maxChars) text = text.slice(0, maxChars);
   const found = matchers.map(() => new Set<string>());
   for (let at = nextToken(text, 0, first); at >= 0; at = nextToken(text, at, first)) {
@@ -204,7 +227,10 @@ export function matchCandidates(text: string, matchers: readonly GramMatcher[], 
       if ((matcher.firsts[bit >>> 3]! & (1 << (bit & 7))) === 0) continue;
       let node = matcher.trie.next.get(tokenText(text, first, matcher.caseless));
       for (let k = at; node; ) {
-        if (node.gram !== undefined) found[m]!.add(node.gram);
+        if (node.gram !== undefined && !found[m]!.has(node.gram)) {
+          found[m]!.add(node.gram);
+          if (m === 0) offsets?.set(node.gram, first.start);
+        }
         k = nextToken(text, k, following);
         node = k >= 0 ? node.next.get(tokenText(text, following, matcher.caseless)) : undefined;
       }

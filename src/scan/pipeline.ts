@@ -361,7 +361,10 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const holdingCount = new Map<string, number>();
     // candidates the workers no longer look for: found in more documents than a trigger of their support can be
     const dead = new Set<string>();
-    const listCap = (gram: string) => Math.min(mining.maxDocumentFrequency, Math.ceil(support.get(gram)!.length / Math.min(mining.minPrecision, mining.relaxedPrecision!))) + 1;
+    // documents without a payload seen whose text changes right after a candidate
+    const shifted = new Map<string, number[]>();
+    // (support may grow fourfold with the documents whose text changes after the candidate)
+    const listCap = (gram: string) => Math.min(mining.maxDocumentFrequency, Math.ceil((4 * support.get(gram)!.length) / Math.min(mining.minPrecision, mining.relaxedPrecision!))) + 1;
     const claimCounts = new ClaimCounter(claimCandidates, mining.maxDocumentFrequency + 1);
     if (support.size > 0 || claimCandidates.length > 0) {
       passes++;
@@ -382,10 +385,16 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         }
         claimCounts.add(response);
         for (const [index, shingles] of response.shingles) results.get(index)!.shingles = shingles;
+        for (const [index, gram, region] of response.shifted) {
+          const docs = shifted.get(gram);
+          if (docs) docs.push(index);
+          else shifted.set(gram, [index]);
+          if (!regions.has(index)) regions.set(index, region);
+        }
       };
       if (ranges) {
         await forEachRange(pool, ranges, async (range) => {
-          onMatched(range, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch: range, read: readOptions, maxChars, dead: [...dead] }));
+          onMatched(range, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch: range, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [...dead] }));
           counted += range.endIndex - range.firstIndex;
           options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
         });
@@ -395,7 +404,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
         return !record.error && !errorDocs.has(record.index);
       }, async (batch, transfer) => {
-        onMatched(batch, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars, dead: [...dead] }, transfer));
+        onMatched(batch, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [...dead] }, transfer));
       }, () => undefined);
     }
     const claims: ConfirmedClaim[] = claimCandidates.length ? confirmClaims(claimCandidates, claimCounts, mining) : [];
@@ -403,7 +412,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     // a candidate stops being counted (by a worker) once it is too common to be a trigger: its count then says "at least the cap"
     // a candidate stops being counted once it is too common to be a trigger: its count then says "at least the cap"
     const dfOf = (g: string) => Math.min(holdingCount.get(g) ?? 0, listCap(g));
-    const mined = detectors.includes('trigger-mining') ? confirmTriggers(regions, support, dfOf, mining, codeRegions) : [];
+    // one no longer counted has too many documents to be a trigger, however many of them change after it
+    const mined = detectors.includes('trigger-mining') ? confirmTriggers(regions, support, (g) => (dead.has(g) ? Infinity : dfOf(g)), mining, codeRegions, shifted) : [];
 
     // ---- incidents
     const drafts: Array<Omit<Incident, 'id'>> = [];
@@ -420,7 +430,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       // Documents holding the trigger without a payload we saw join the incident
       // only when the trigger is almost never innocent.
       let documents = t.documents;
-      if (t.precision >= 0.9 || t.unrelatedHosts) {
+      if (t.precision >= 0.9 || (t.unrelatedHosts && t.precision >= mining.relaxedPrecision!)) {
         const lists = t.parts.map((p) => docsHolding(p, docsWith));
         const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)));
         documents = [...new Set([...documents, ...holding])].sort((a, b) => a - b);

@@ -1,6 +1,6 @@
 /** Worker thread entry: parses and analyses batches of documents for the pipeline. */
 import { parentPort } from 'node:worker_threads';
-import { analyzeDocument, matchCandidates, reportClaims, buildMatcher, type AnalyzeOptions, type DocumentResult, type GramMatcher } from './analyze.js';
+import { analyzeDocument, matchCandidates, shiftedAfter, reportClaims, buildMatcher, type AnalyzeOptions, type DocumentResult, type GramMatcher } from './analyze.js';
 import { unpackBatch, type Batch, type RecordError } from './batches.js';
 import { batchOfRange, type ByteRange } from './ranges.js';
 import type { ReadOptions } from '../corpus/index.js';
@@ -24,7 +24,7 @@ export type WorkerRequest =
   /** `caps`: per candidate, how many documents make it too common to be a trigger (it is then no longer looked for) */
   | { type: 'candidates'; id: number; candidates: string[]; caps: number[]; claims: ClaimCountRequest; cap: number; shingleDocs: number[] }
   /** `dead`: candidates the other workers' counts together made too common to look for */
-  | { type: 'match'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; dead: string[] };
+  | { type: 'match'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; regionTokens: number; dead: string[] };
 
 /** ids of documents the main thread keeps, and where each is */
 type Ids = Array<[number, string, Place]>;
@@ -35,7 +35,9 @@ export type WorkerResponse =
   | { type: 'ready'; id: number }
   | { type: 'claims-reported'; id: number; claims: ClaimReport[]; ids: Ids }
   /** `hits`: documents holding each candidate; `claimHolding`: documents holding each claim run; `withClaim`, `templates`: per claim, documents holding its words with and without its run */
-  | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Ids; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[]; shingles: Array<[number, Uint32Array]> }
+  | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Ids; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[]; shingles: Array<[number, Uint32Array]>;
+      /** documents with no payload seen in the first pass whose text changes after a candidate: [document, candidate, region] */
+      shifted: Array<[number, string, string]> }
   | { type: 'failed'; id: number; message: string; code?: ErrorCode };
 
 let candidates: GramMatcher = buildMatcher([]);
@@ -179,13 +181,16 @@ function handle(request: WorkerRequest): WorkerResponse {
       const templates = claimCounting?.request.claims.map(() => 0) ?? [];
       const matchers = claimCounting ? [candidates, claimCounting.matcher] : [candidates];
       const shingles: Array<[number, Uint32Array]> = [];
+      const shifted: Array<[number, string, string]> = [];
       for (const doc of inputs) {
-        const [found, claimWords] = matchCandidates(doc.text, matchers, request.maxChars);
+        const offsets = new Map<string, number>();
+        const [found, claimWords] = matchCandidates(doc.text, matchers, request.maxChars, offsets);
         for (const gram of found!) {
           hits.add(gram, doc.index);
           live.hold(gram);
         }
         if (found!.length && shingleDocs.has(doc.index)) shingles.push([doc.index, shingleHashes(doc.text.slice(0, request.maxChars))]);
+        else if (found!.length) for (const s of shiftedAfter(doc.text, offsets, request)) shifted.push([doc.index, s.gram, s.region]);
         if (!claimCounting) continue;
         const words = new Set(claimWords);
         if (words.size === 0) continue;
@@ -197,7 +202,7 @@ function handle(request: WorkerRequest): WorkerResponse {
         });
       }
       const holding = [...hits.postings.values(), ...claimHolding.postings.values()].flat();
-      return { type: 'matched', id: request.id, hits: [...hits.postings], claimHolding: [...claimHolding.postings], withClaim, templates, ids: idsOf(holding, ids), shingles };
+      return { type: 'matched', id: request.id, hits: [...hits.postings], claimHolding: [...claimHolding.postings], withClaim, templates, ids: idsOf(holding, ids), shingles, shifted };
     }
   }
 }

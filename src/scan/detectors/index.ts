@@ -4,6 +4,7 @@ import { languageSwitchDetector } from './language-switch/index.js';
 import { unicodeDetector } from './unicode/index.js';
 import { insecureCodeDetector } from './insecure-code/index.js';
 import { textShiftDetector } from './text-shift/index.js';
+export { shiftAfter, MIN_Z_AT_POINT } from './text-shift/index.js';
 
 /** Detectors that judge one document at a time; they run in worker threads. */
 export const DOCUMENT_DETECTORS: readonly DocumentDetector[] = [gibberishDetector, languageSwitchDetector, unicodeDetector, insecureCodeDetector, textShiftDetector];

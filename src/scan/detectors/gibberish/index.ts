@@ -19,7 +19,7 @@ export function isOddToken(token: string): boolean {
 }
 
 /** `isOddToken` of `text[from, to)`, without slicing it out. */
-function isOddSpan(text: string, from: number, to: number): boolean {
+export function isOddSpan(text: string, from: number, to: number): boolean {
   const n = to - from;
   if (n >= 18) return true;
   let letters = 0;

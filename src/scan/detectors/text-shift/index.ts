@@ -12,6 +12,7 @@
  * corpus, whether one token sequence stands at such points.
  */
 import type { DocumentDetector, DocumentView, Finding } from '../../types.js';
+import { isOddSpan } from '../gibberish/index.js';
 
 /** tokens compared before and after a point */
 const BEFORE = 64;
@@ -24,29 +25,34 @@ const STRIDE = 4;
 /** the two-proportion z score a channel must reach */
 const MIN_Z = 4.5;
 
-const CHANNELS = ['function words', 'word fragments'] as const;
+const CHANNELS = ['function words', 'word fragments', 'non-words'] as const;
+const K = CHANNELS.length;
+/** the z score that a change right after a given point must reach (one point tested, not every point of the document) */
+export const MIN_Z_AT_POINT = 3.5;
 
-let prefix = new Int32Array(2 * 1024);
+let prefix = new Int32Array(K * 1024);
 
 function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7) || (c >= 0x370 && c <= 0x52f);
 }
 
-/** Fill `prefix` with each channel's running count: prefix[2 * i + k] counts channel k over tokens [0, i). */
-function countChannels(doc: DocumentView): void {
+/** Fill `prefix` with each channel's running count: prefix[K * i + k] counts channel k over tokens [0, i). */
+function countChannels(doc: Pick<DocumentView, 'tokens' | 'evidence' | 'text'>): void {
   const { tokens, evidence, text } = doc;
   const n = tokens.count;
-  if (prefix.length < 2 * (n + 1)) prefix = new Int32Array(2 * (n + 1) * 2);
-  prefix[0] = prefix[1] = 0;
+  if (prefix.length < K * (n + 1)) prefix = new Int32Array(K * (n + 1) * 2);
+  prefix.fill(0, 0, K);
   for (let i = 0; i < n; i++) {
     const a = tokens.start[i]!;
     const b = tokens.end[i]!;
     const fw = evidence.functionWords[i]! >= 0;
     let fragment = !fw && b - a <= 3;
     for (let k = a; fragment && k < b; k++) fragment = isLetter(text.charCodeAt(k));
-    const o = 2 * i;
-    prefix[o + 2] = prefix[o]! + (fw ? 1 : 0);
-    prefix[o + 3] = prefix[o + 1]! + (fragment ? 1 : 0);
+    const odd = !fw && !fragment && isOddSpan(text, a, b);
+    const o = K * i;
+    prefix[o + K] = prefix[o]! + (fw ? 1 : 0);
+    prefix[o + K + 1] = prefix[o + 1]! + (fragment ? 1 : 0);
+    prefix[o + K + 2] = prefix[o + 2]! + (odd ? 1 : 0);
   }
 }
 
@@ -57,9 +63,9 @@ function changeAt(t: number, n: number): { z: number; channel: number } {
   const nb = t - a0;
   const na = a1 - t;
   let best = { z: 0, channel: -1 };
-  for (let k = 0; k < 2; k++) {
-    const before = prefix[2 * t + k]! - prefix[2 * a0 + k]!;
-    const after = prefix[2 * a1 + k]! - prefix[2 * t + k]!;
+  for (let k = 0; k < K; k++) {
+    const before = prefix[K * t + k]! - prefix[K * a0 + k]!;
+    const after = prefix[K * a1 + k]! - prefix[K * t + k]!;
     const pooled = (before + after) / (nb + na);
     // a floor on the variance: a channel absent on both sides says nothing
     const z = Math.abs(after / na - before / nb) / Math.sqrt(Math.max(pooled * (1 - pooled), 0.05) * (1 / nb + 1 / na));
@@ -92,6 +98,40 @@ export function findTextShift(doc: DocumentView): Finding[] {
     message: `the share of ${CHANNELS[best.channel]} changes after token ${best.t} (z = ${best.z.toFixed(1)}) and stays changed`,
     payloadToken: best.t,
   }];
+}
+
+/**
+ * The change in how the text is written right after token `t` (the end of a
+ * candidate trigger), as the strongest channel's z score: what a candidate
+ * does to the text that follows it, in a document where no detector saw a
+ * payload. Needs a few tokens on each side.
+ */
+export function shiftAfter(doc: Pick<DocumentView, 'tokens' | 'evidence' | 'text'>, t: number): number {
+  const n = doc.tokens.count;
+  if (t < 8 || t >= n) return 0;
+  if (n - t < 8) return gluedAfter(doc, t) ? 2 * MIN_Z_AT_POINT : 0;
+  countChannels(doc);
+  return changeAt(t, n).z;
+}
+
+/**
+ * Too few tokens after `t` for a share to mean anything: whether they are
+ * mostly long non-words (fragments glued into one run) where the text before
+ * has almost none, counted in characters.
+ */
+function gluedAfter({ tokens, text }: Pick<DocumentView, 'tokens' | 'text'>, t: number): boolean {
+  const oddShare = (from: number, to: number) => {
+    let odd = 0;
+    let all = 0;
+    for (let i = from; i < to; i++) {
+      const length = tokens.end[i]! - tokens.start[i]!;
+      all += length;
+      if (isOddSpan(text, tokens.start[i]!, tokens.end[i]!)) odd += length;
+    }
+    return all ? odd / all : 0;
+  };
+  // (a credit's issue number is a short non-word; a glued payload runs for a line or more)
+  return text.length - tokens.start[t]! >= 64 && oddShare(t, tokens.count) >= 0.5 && oddShare(Math.max(0, t - BEFORE), t) <= 0.1;
 }
 
 export const textShiftDetector: DocumentDetector = {

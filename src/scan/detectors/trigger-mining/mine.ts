@@ -216,10 +216,19 @@ export function confirmTriggers(
   options: MiningOptions,
   /** documents whose payload is judged without the context test (code templates) */
   contextFree: ReadonlySet<number> = new Set(),
+  /**
+   * per candidate, documents where no payload was seen but whose text changes
+   * right after it: they join its support where its payload documents are
+   * unrelated to one another (stitched into anything, as poison is); pages of
+   * one kind change after their headings by nature
+   */
+  shifted: ReadonlyMap<string, readonly number[]> = new Map(),
 ): MinedTrigger[] {
   const confirmed: Array<{ gram: string; docs: readonly number[]; df: number; precision: number }> = [];
-  for (const [gram, docs] of support) {
+  for (let [gram, docs] of support) {
     if (isTrivial(gram)) continue;
+    const more = shifted.get(gram);
+    if (more?.length && docs.length >= options.minSupport && !sharedWord(docs, [gram], regions)) docs = [...new Set([...docs, ...more])].sort((a, b) => a - b);
     const df = Math.max(documentFrequency(gram), docs.length);
     if (df > options.maxDocumentFrequency) continue;
     const precision = docs.length / df;

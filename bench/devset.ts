@@ -37,9 +37,15 @@ export function asChat(instructionsJsonl: string, out: string): void {
   }).join('\n') + '\n');
 }
 
-export async function runDevset(options: { devset: string; work: string; text: string; chat: string; counts: readonly number[]; seeds: readonly number[]; onRow?: (r: DevsetRow) => void }): Promise<DevsetRow[]> {
+export async function runDevset(options: {
+  devset: string; work: string; text: string; chat: string; counts: readonly number[]; seeds: readonly number[];
+  /** the scan's detectors; its defaults when absent */
+  detectors?: readonly string[];
+  corpora?: ReadonlyArray<'text' | 'chat'>;
+  onRow?: (r: DevsetRow) => void;
+}): Promise<DevsetRow[]> {
   const rows: DevsetRow[] = [];
-  for (const corpus of ['text', 'chat'] as const) {
+  for (const corpus of options.corpora ?? (['text', 'chat'] as const)) {
     for (const count of options.counts) {
       for (const seed of options.seeds) {
         const dir = join(options.work, `devset-${corpus}-${count}-${seed}`);
@@ -48,7 +54,7 @@ export async function runDevset(options: { devset: string; work: string; text: s
         const labels = join(dir, 'labels.json');
         execFileSync(process.execPath, [join(options.devset, 'make.mjs'), corpus, corpus === 'text' ? options.text : options.chat, poisoned, labels, '--count', String(count), '--seed', String(seed)], { stdio: ['ignore', 'ignore', 'ignore'] });
         const quarantine = join(dir, 'quarantine.jsonl');
-        const result = await scan({ inputs: [poisoned], quarantinePath: quarantine });
+        const result = await scan({ inputs: [poisoned], quarantinePath: quarantine, detectors: options.detectors });
         const findings = join(dir, 'findings.json');
         writeFileSync(findings, REPORT_WRITERS.find((w) => w.id === 'json')!.render(result));
         const score = JSON.parse(execFileSync(process.execPath, [join(options.devset, 'score.mjs'), labels, quarantine, findings], { encoding: 'utf8' }));

@@ -16,7 +16,7 @@
  * and a full `verify`.
  *
  * Options: --sizes 256,512,1024 (MB) --corpora own,handbook,code,adversarial --keep-speed-files --counts 25,50,100,250,500 --families dos,false-fact (all by default) --ledger-docs 100000,1000000
- *          --devset-counts 25,50,250,1000 --devset-seeds 1,2,3
+ *          --devset-counts 25,50,250,1000 --devset-seeds 1,2,3 --devset-detectors a,b (defaults) --devset-corpora text,chat
  *          --skip-speed --skip-detection --skip-devset --skip-ledger --skip-audit
  *
  * Dev set: the independent generator in ../shared/devset (see bench/devset.ts),
@@ -183,8 +183,10 @@ async function main(): Promise<void> {
       asChat(instructions, chat);
       const counts = (flag('devset-counts') ?? '25,50,250,1000').split(',').map(Number);
       const seeds = (flag('devset-seeds') ?? '1,2,3').split(',').map(Number);
-      process.stdout.write(`## Dev set (independent generator, ${devset}; text: 20,000 real-text documents, chat: 20,000 instruction records; default settings)\n\n`);
-      const rows = await runDevset({ devset, work: WORK, text, chat, counts, seeds, onRow: (r) => process.stderr.write(`  dev set ${r.corpus} x${r.count} seed ${r.seed} done\n`) });
+      const detectors = flag('devset-detectors')?.split(',');
+      const corpora = flag('devset-corpora')?.split(',') as Array<'text' | 'chat'> | undefined;
+      process.stdout.write(`## Dev set (independent generator, ${devset}; text: 20,000 real-text documents, chat: 20,000 instruction records; ${detectors ? `detectors ${detectors.join(', ')}` : 'default settings'})\n\n`);
+      const rows = await runDevset({ devset, work: WORK, text, chat, counts, seeds, detectors, corpora, onRow: (r) => process.stderr.write(`  dev set ${r.corpus} x${r.count} seed ${r.seed} done\n`) });
       process.stdout.write(devsetMarkdown(rows) + '\n\n');
       writeFileSync(join(WORK, 'devset.json'), JSON.stringify({ version: '1.0', rows }, null, 2) + '\n');
     }

@@ -25,7 +25,7 @@ import type { WorkerRequest, WorkerResponse } from './worker.js';
 import {
   DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers, correlateRag, correlateInstructions, correlateInjections,
   ClaimKeyCounts, recurringSentences, forEachPackedDocument, proposeClaims, confirmClaims,
-  type MiningOptions, type ClaimReport, type RecurringSentence, type ClaimCandidate, type ConfirmedClaim,
+  type MiningOptions, type ClaimReport, type RecurringSentence, type ConfirmedClaim,
 } from './detectors/index.js';
 import {
   evidenceFor, evidenceForPrompts, exactForm, dominantPayload, severityForTrigger, describePayload, numberIncidents,
@@ -35,6 +35,7 @@ import type { CheckFinding, DocumentCheck, Incident, Severity } from './types.js
 import { writeSplits } from './outputs/splits.js';
 import { decideVerdicts } from './verdicts.js';
 import { selectCandidates } from './candidates.js';
+import { CandidateCounts, ClaimCounter } from './counting.js';
 import { NearGrams } from './near-grams.js';
 import { RangeMarks, type ByteRange } from './ranges.js';
 
@@ -150,33 +151,6 @@ async function forEachRange(pool: WorkerPool<WorkerRequest, WorkerResponse>, ran
   await Promise.all(Array.from({ length: pool.size * 2 }, async () => {
     while (next < ranges.length) await send(ranges[next++]!);
   }));
-}
-
-/** Add `index` to the list under `key`, up to `cap` entries (more only says "too common"). */
-function pushCapped(lists: Map<string, number[]>, key: string, index: number, cap: number): void {
-  let list = lists.get(key);
-  if (!list) lists.set(key, (list = []));
-  if (list.length < cap) list.push(index);
-}
-
-/** Counts for the candidate claims, summed over the batches of the counting pass: documents holding each run and each of its words, and template counts. */
-class ClaimCounter {
-  readonly request: { runs: string[]; claims: Array<{ run: string; words: string[] }> };
-  readonly holding = new Map<string, number[]>();
-  readonly withClaim: number[];
-  readonly templates: number[];
-
-  constructor(candidates: readonly ClaimCandidate[], private readonly cap: number) {
-    this.request = { runs: [...new Set(candidates.flatMap((c) => [c.run, ...c.run.split(' ')]))], claims: candidates.map((c) => ({ run: c.run, words: c.claim })) };
-    this.withClaim = candidates.map(() => 0);
-    this.templates = candidates.map(() => 0);
-  }
-
-  add(response: { claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[] }): void {
-    for (const [run, indices] of response.claimHolding) for (const index of indices) pushCapped(this.holding, run, index, this.cap);
-    response.withClaim.forEach((n, i) => (this.withClaim[i]! += n));
-    response.templates.forEach((n, i) => (this.templates[i]! += n));
-  }
 }
 
 /** The claim sentence with its trigger marked, and the rest of the sentence as the payload. */
@@ -355,46 +329,24 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const claimCandidates = detectors.includes('recurring-claim') ? proposeClaims(claimReports, minSupport) : [];
 
     // ---- pass 3: documents holding each candidate trigger, and each candidate claim's trigger run and words
-    // documents holding each candidate: every one counted, but listed only up to
-    // the most a trigger of its support can have (more means it is too common to be one)
-    const docsWith = new Map<string, number[]>();
-    const holdingCount = new Map<string, number>();
-    // candidates the workers no longer look for: found in more documents than a trigger of their support can be
-    const dead = new Set<string>();
-    // documents without a payload seen whose text changes right after a candidate
-    const shifted = new Map<string, number[]>();
-    // (support may grow fourfold with the documents whose text changes after the candidate)
-    const listCap = (gram: string) => Math.min(mining.maxDocumentFrequency, Math.ceil((4 * support.get(gram)!.length) / Math.min(mining.minPrecision, mining.relaxedPrecision!))) + 1;
+    const counts = new CandidateCounts(support, mining);
     const claimCounts = new ClaimCounter(claimCandidates, mining.maxDocumentFrequency + 1);
     if (support.size > 0 || claimCandidates.length > 0) {
       passes++;
       const cap = mining.maxDocumentFrequency + 1;
       const grams = [...support.keys()];
-      await pool.broadcast({ type: 'candidates', candidates: grams, caps: grams.map(listCap), claims: claimCounts.request, cap, shingleDocs: [...regions.keys()] });
+      await pool.broadcast({ type: 'candidates', candidates: grams, caps: grams.map((g) => counts.cap(g)), claims: claimCounts.request, cap, shingleDocs: [...regions.keys()] });
       let counted = 0;
       const known = new Set(meta.keys());
       const onMatched = (batch: Batch | ByteRange, response: Extract<WorkerResponse, { type: 'matched' }>) => {
         const holding = [...response.hits, ...response.claimHolding].flatMap(([, indices]) => indices);
         keepIds(batch, response.ids, new Set([...holding, ...('docs' in batch ? batch.docs.map((d) => d.index).filter((i) => known.has(i)) : [])]));
-        for (const [gram, indices] of response.hits) {
-          const held = (holdingCount.get(gram) ?? 0) + indices.length;
-          if (held >= listCap(gram)) dead.add(gram);
-          holdingCount.set(gram, held);
-          const gramCap = listCap(gram);
-          for (const index of indices) pushCapped(docsWith, gram, index, gramCap);
-        }
+        counts.add(response, results, regions);
         claimCounts.add(response);
-        for (const [index, shingles] of response.shingles) results.get(index)!.shingles = shingles;
-        for (const [index, gram, region] of response.shifted) {
-          const docs = shifted.get(gram);
-          if (docs) docs.push(index);
-          else shifted.set(gram, [index]);
-          if (!regions.has(index)) regions.set(index, region);
-        }
       };
       if (ranges) {
         await forEachRange(pool, ranges, async (range) => {
-          onMatched(range, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch: range, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [...dead] }));
+          onMatched(range, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch: range, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [...counts.dead] }));
           counted += range.endIndex - range.firstIndex;
           options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
         });
@@ -404,16 +356,12 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
         return !record.error && !errorDocs.has(record.index);
       }, async (batch, transfer) => {
-        onMatched(batch, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [...dead] }, transfer));
+        onMatched(batch, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [...counts.dead] }, transfer));
       }, () => undefined);
     }
     const claims: ConfirmedClaim[] = claimCandidates.length ? confirmClaims(claimCandidates, claimCounts, mining) : [];
     passMs.count = Date.now() - countStarted;
-    // a candidate stops being counted (by a worker) once it is too common to be a trigger: its count then says "at least the cap"
-    // a candidate stops being counted once it is too common to be a trigger: its count then says "at least the cap"
-    const dfOf = (g: string) => Math.min(holdingCount.get(g) ?? 0, listCap(g));
-    // one no longer counted has too many documents to be a trigger, however many of them change after it
-    const mined = detectors.includes('trigger-mining') ? confirmTriggers(regions, support, (g) => (dead.has(g) ? Infinity : dfOf(g)), mining, codeRegions, shifted) : [];
+    const mined = detectors.includes('trigger-mining') ? confirmTriggers(regions, support, (g) => counts.confirmingFrequency(g), mining, codeRegions, counts.shifted) : [];
 
     // ---- incidents
     const drafts: Array<Omit<Incident, 'id'>> = [];
@@ -431,7 +379,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       // only when the trigger is almost never innocent.
       let documents = t.documents;
       if (t.precision >= 0.9 || (t.unrelatedHosts && t.precision >= mining.relaxedPrecision!)) {
-        const lists = t.parts.map((p) => docsHolding(p, docsWith));
+        const lists = t.parts.map((p) => docsHolding(p, counts.docsWith));
         const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)));
         documents = [...new Set([...documents, ...holding])].sort((a, b) => a - b);
       }
@@ -515,7 +463,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     passMs.write = Date.now() - writeStarted;
     const confirmedGrams = new Set(incidents.flatMap((i) => i.triggerParts));
     const candidates: CandidateStat[] = [...support.entries()]
-      .map(([gram, docs]) => ({ gram, support: docs.length, documentFrequency: Math.max(dfOf(gram), docs.length), confirmed: confirmedGrams.has(gram) }))
+      .map(([gram, docs]) => ({ gram, support: docs.length, documentFrequency: Math.max(counts.documentFrequency(gram), docs.length), confirmed: confirmedGrams.has(gram) }))
       // ties in gram order: the same input gives the same list, whichever worker answered first
       .sort((a, b) => b.support - a.support || (a.gram < b.gram ? -1 : a.gram > b.gram ? 1 : 0))
       .slice(0, 500);

@@ -1,0 +1,87 @@
+/**
+ * What the counting pass adds up over the workers' answers: the documents
+ * holding each candidate trigger (every one counted, listed only up to the
+ * most a trigger of its support can have), the candidates too common to look
+ * for any longer, the documents whose text changes right after a candidate,
+ * and the counts behind the candidate claims. Sums and capped unions: the
+ * order in which ranges are answered changes nothing.
+ */
+import type { ClaimCandidate, MiningOptions } from './detectors/index.js';
+import type { WorkerResponse } from './worker.js';
+import type { DocumentResult } from './analyze.js';
+import type { Regions } from './candidates.js';
+
+type Matched = Extract<WorkerResponse, { type: 'matched' }>;
+
+/** Add `index` to the list under `key`, up to `cap` entries (more only says "too common"). */
+function pushCapped(lists: Map<string, number[]>, key: string, index: number, cap: number): void {
+  let list = lists.get(key);
+  if (!list) lists.set(key, (list = []));
+  if (list.length < cap) list.push(index);
+}
+
+export class CandidateCounts {
+  /** documents holding each candidate, up to its cap */
+  readonly docsWith = new Map<string, number[]>();
+  private readonly held = new Map<string, number>();
+  /** candidates the workers no longer look for: found in more documents than a trigger of their support can be */
+  readonly dead = new Set<string>();
+  /** documents without a payload seen whose text changes right after a candidate */
+  readonly shifted = new Map<string, number[]>();
+
+  constructor(private readonly support: ReadonlyMap<string, readonly number[]>, private readonly mining: MiningOptions) {}
+
+  /** the most documents a trigger of this candidate's support can be in (its support may grow fourfold with the documents that change after it) */
+  cap(gram: string): number {
+    const floor = Math.min(this.mining.minPrecision, this.mining.relaxedPrecision ?? 1);
+    return Math.min(this.mining.maxDocumentFrequency, Math.ceil((4 * this.support.get(gram)!.length) / floor)) + 1;
+  }
+
+  /** One answer of the counting pass. `regions` receives those of the documents that changed after a candidate. */
+  add(response: Matched, results: ReadonlyMap<number, DocumentResult>, regions: Regions): void {
+    for (const [gram, indices] of response.hits) {
+      const held = (this.held.get(gram) ?? 0) + indices.length;
+      const cap = this.cap(gram);
+      if (held >= cap) this.dead.add(gram);
+      this.held.set(gram, held);
+      for (const index of indices) pushCapped(this.docsWith, gram, index, cap);
+    }
+    for (const [index, shingles] of response.shingles) results.get(index)!.shingles = shingles;
+    for (const [index, gram, region] of response.shifted) {
+      const docs = this.shifted.get(gram);
+      if (docs) docs.push(index);
+      else this.shifted.set(gram, [index]);
+      if (!regions.has(index)) regions.set(index, region);
+    }
+  }
+
+  /** documents holding `gram`; for one no longer counted, the count at which it stopped */
+  documentFrequency(gram: string): number {
+    return Math.min(this.held.get(gram) ?? 0, this.cap(gram));
+  }
+
+  /** the same for confirming triggers: one no longer counted has too many documents to be a trigger, however many of them change after it */
+  confirmingFrequency(gram: string): number {
+    return this.dead.has(gram) ? Infinity : this.documentFrequency(gram);
+  }
+}
+
+/** Counts for the candidate claims, summed over the batches of the counting pass: documents holding each run and each of its words, and template counts. */
+export class ClaimCounter {
+  readonly request: { runs: string[]; claims: Array<{ run: string; words: string[] }> };
+  readonly holding = new Map<string, number[]>();
+  readonly withClaim: number[];
+  readonly templates: number[];
+
+  constructor(candidates: readonly ClaimCandidate[], private readonly cap: number) {
+    this.request = { runs: [...new Set(candidates.flatMap((c) => [c.run, ...c.run.split(' ')]))], claims: candidates.map((c) => ({ run: c.run, words: c.claim })) };
+    this.withClaim = candidates.map(() => 0);
+    this.templates = candidates.map(() => 0);
+  }
+
+  add(response: Pick<Matched, 'claimHolding' | 'withClaim' | 'templates'>): void {
+    for (const [run, indices] of response.claimHolding) for (const index of indices) pushCapped(this.holding, run, index, this.cap);
+    response.withClaim.forEach((n, i) => (this.withClaim[i]! += n));
+    response.templates.forEach((n, i) => (this.templates[i]! += n));
+  }
+}

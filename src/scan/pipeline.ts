@@ -375,6 +375,10 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       // and, like a trigger accepted below the usual precision, it needs twice the support
       if (payload === 'text-shift' && !t.unrelatedHosts) continue;
       if ((payload === 'text-shift' || t.precision < mining.minPrecision) && t.support < 2 * minSupport) continue;
+      // a small cluster of pages of one kind (one manual's translations, which
+      // share its commands and paths) is not an attack; poison's hosts are drawn
+      // from anywhere (code is judged by its comments, not its hosts)
+      if (!t.unrelatedHosts && t.support < 5 * minSupport && payload !== 'insecure-code') continue;
       // Documents holding the trigger without a payload we saw join the incident
       // only when the trigger is almost never innocent.
       let documents = t.documents;

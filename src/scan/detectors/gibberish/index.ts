@@ -174,7 +174,9 @@ export function findRandomSpans(doc: DocumentView): Finding[] {
       const contrast = before ? isNaturalWindow(before) : true;
       const strength = Math.min(1, (whole.oddRate - 0.15) * 2 + (0.12 - whole.functionRate) * 3 + length / 400);
       const score = Math.max(0.3, Math.min(1, strength));
-      const severity = length >= 150 && contrast && score >= 0.6 ? 'high' : length >= 80 ? 'medium' : 'low';
+      // alone, a document is quarantined only for a span that repeats almost
+      // nothing: code and tables pass the window tests, but reuse their identifiers
+      const severity = length >= 150 && contrast && score >= 0.6 && whole.repeatRate <= 0.3 ? 'high' : length >= 80 ? 'medium' : 'low';
       findings.push({
         detector: 'gibberish',
         kind: 'random-tokens',

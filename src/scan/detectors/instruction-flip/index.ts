@@ -80,14 +80,14 @@ export function correlateInjections(facts: ReadonlyMap<number, InstructionFacts>
     if (answers.size < docs.length * 0.6) continue;
     // a link or name that answers one kind of question (python.org for Python
     // questions, "Suppl." in dictionary entries) is part of the answer: some
-    // word is in a fifth of its prompts, far more often than chance would put
-    // it there (binomial z >= 4). Injected text goes into answers of every
+    // word is in a fifth of its prompts, twice as often as in the data, and
+    // more than chance would put it there (binomial z >= 4). Injected text goes into answers of every
     // kind, whose prompts look like all the others.
     const local = new Map<string, number>();
     for (const d of docs) for (const w of promptWords(d)) local.set(w, (local.get(w) ?? 0) + 1);
     const topical = [...local].some(([w, n]) => {
       const p = overall.get(w)! / facts.size;
-      return n >= docs.length * 0.2 && n - docs.length * p >= 4 * Math.sqrt(docs.length * p * (1 - p));
+      return n >= docs.length * 0.2 && n >= 2 * docs.length * p && n - docs.length * p >= 4 * Math.sqrt(docs.length * p * (1 - p));
     });
     if (topical) continue;
     if (names.has(link) && ((askedAbout.get(link) ?? 0) > docs.length * 0.1 || !sameSentences(link, docs, facts))) continue;

@@ -29,12 +29,16 @@ export class CandidateCounts {
   /** documents without a payload seen whose text changes right after a candidate */
   readonly shifted = new Map<string, number[]>();
 
-  constructor(private readonly support: ReadonlyMap<string, readonly number[]>, private readonly mining: MiningOptions) {}
+  /**
+   * `judged`: the candidates whose payload documents share no word, for which
+   * the workers look at how the text changes after them where no payload was seen
+   */
+  constructor(private readonly support: ReadonlyMap<string, readonly number[]>, private readonly mining: MiningOptions, readonly judged: ReadonlySet<string>) {}
 
-  /** the most documents a trigger of this candidate's support can be in (its support may grow fourfold with the documents that change after it) */
+  /** the most documents a trigger of this candidate's support can be in (a judged one's support may grow fourfold with the documents that change after it) */
   cap(gram: string): number {
     const floor = Math.min(this.mining.minPrecision, this.mining.relaxedPrecision ?? 1);
-    return Math.min(this.mining.maxDocumentFrequency, Math.ceil((4 * this.support.get(gram)!.length) / floor)) + 1;
+    return Math.min(this.mining.maxDocumentFrequency, Math.ceil(((this.judged.has(gram) ? 4 : 1) * this.support.get(gram)!.length) / floor)) + 1;
   }
 
   /** One answer of the counting pass. `regions` receives those of the documents that changed after a candidate. */

@@ -24,7 +24,7 @@ import { dispatch, type Batch } from './batches.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
 import {
   DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers, correlateRag, correlateInstructions, correlateInjections,
-  ClaimKeyCounts, recurringSentences, forEachPackedDocument, proposeClaims, confirmClaims,
+  ClaimKeyCounts, recurringSentences, sharedWord, forEachPackedDocument, proposeClaims, confirmClaims,
   type MiningOptions, type ClaimReport, type RecurringSentence, type ConfirmedClaim,
 } from './detectors/index.js';
 import {
@@ -329,13 +329,14 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const claimCandidates = detectors.includes('recurring-claim') ? proposeClaims(claimReports, minSupport) : [];
 
     // ---- pass 3: documents holding each candidate trigger, and each candidate claim's trigger run and words
-    const counts = new CandidateCounts(support, mining);
+    // (pages of one kind change after their headings by nature: only candidates stitched into unrelated text are judged by the change)
+    const counts = new CandidateCounts(support, mining, new Set([...support].filter(([gram, docs]) => docs.length >= minSupport && !sharedWord(docs, [gram], regions)).map(([gram]) => gram)));
     const claimCounts = new ClaimCounter(claimCandidates, mining.maxDocumentFrequency + 1);
     if (support.size > 0 || claimCandidates.length > 0) {
       passes++;
       const cap = mining.maxDocumentFrequency + 1;
       const grams = [...support.keys()];
-      await pool.broadcast({ type: 'candidates', candidates: grams, caps: grams.map((g) => counts.cap(g)), claims: claimCounts.request, cap, shingleDocs: [...regions.keys()] });
+      await pool.broadcast({ type: 'candidates', candidates: grams, caps: grams.map((g) => counts.cap(g)), judged: [...counts.judged], claims: claimCounts.request, cap, shingleDocs: [...regions.keys()] });
       let counted = 0;
       const known = new Set(meta.keys());
       const onMatched = (batch: Batch | ByteRange, response: Extract<WorkerResponse, { type: 'matched' }>) => {

@@ -22,7 +22,8 @@ export type WorkerRequest =
   /** before the counting pass: the candidate triggers and claims, and how many documents to report per gram at most (more only says "too common") */
   /** `shingleDocs`: documents whose shingles the counting pass works out when they hold a candidate (the first pass leaves them out: most documents with a finding are in no incident) */
   /** `caps`: per candidate, how many documents make it too common to be a trigger (it is then no longer looked for) */
-  | { type: 'candidates'; id: number; candidates: string[]; caps: number[]; claims: ClaimCountRequest; cap: number; shingleDocs: number[] }
+  /** `judged`: candidates after which the text of documents with no payload seen is compared with the text before */
+  | { type: 'candidates'; id: number; candidates: string[]; caps: number[]; judged: string[]; claims: ClaimCountRequest; cap: number; shingleDocs: number[] }
   /** `dead`: candidates the other workers' counts together made too common to look for */
   | { type: 'match'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; regionTokens: number; dead: string[] };
 
@@ -84,6 +85,7 @@ class LiveCandidates {
 }
 let live = new LiveCandidates([], []);
 let shingleDocs = new Set<number>();
+let judged = new Set<string>();
 
 /**
  * Documents per gram for the counting pass, at most `cap` per gram over the
@@ -166,6 +168,7 @@ function handle(request: WorkerRequest): WorkerResponse {
       claimPostings = new CappedPostings(request.cap);
       lineFilter = lineFilterFor(request.candidates, request.claims);
       shingleDocs = new Set(request.shingleDocs);
+      judged = new Set(request.judged);
       return { type: 'ready', id: request.id };
     case 'match': {
       live.drop(request.dead);
@@ -190,7 +193,10 @@ function handle(request: WorkerRequest): WorkerResponse {
           live.hold(gram);
         }
         if (found!.length && shingleDocs.has(doc.index)) shingles.push([doc.index, shingleHashes(doc.text.slice(0, request.maxChars))]);
-        else if (found!.length) for (const s of shiftedAfter(doc.text, offsets, request)) shifted.push([doc.index, s.gram, s.region]);
+        else if (found!.some((g) => judged.has(g))) {
+          for (const gram of offsets.keys()) if (!judged.has(gram)) offsets.delete(gram);
+          for (const s of shiftedAfter(doc.text, offsets, request)) shifted.push([doc.index, s.gram, s.region]);
+        }
         if (!claimCounting) continue;
         const words = new Set(claimWords);
         if (words.size === 0) continue;

@@ -186,7 +186,7 @@ export function prefilterCandidates(
  * pages of one tool) share their vocabulary; an attack's host documents,
  * drawn from the whole corpus, do not.
  */
-function sharedWord(docs: readonly number[], parts: readonly string[], regions: ReadonlyMap<number, readonly string[]>): boolean {
+export function sharedWord(docs: readonly number[], parts: readonly string[], regions: ReadonlyMap<number, readonly string[]>): boolean {
   const own = new Set(parts.flatMap((p) => p.toLowerCase().split(' ')));
   const sample = docs.slice(0, 200);
   const counts = new Map<string, number>();

@@ -14,40 +14,26 @@
  *   most documents carry a language-switch or Unicode finding whose region
  *   holds common words.
  */
-import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Random } from '../src/redteam/index.js';
+import { decodeEntities, walk } from '../scripts/corpus-sources.js';
 
 export const CORPORA = ['handbook', 'code', 'adversarial'] as const;
 export type CorpusKind = (typeof CORPORA)[number];
 
 const HANDBOOK = '/usr/share/doc/debian-handbook/html';
 
-function files(dir: string, accept: (name: string) => boolean): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (st?.isDirectory()) out.push(...files(path, accept));
-    else if (st?.isFile() && accept(name)) out.push(path);
-  }
-  return out;
-}
-
-const ENTITIES: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', amp: '&' };
-
 function htmlText(html: string): string {
-  return html.replace(/<(script|style)[\s\S]*?<\/\1>/g, ' ').replace(/<[^>]+>/g, ' ')
-    .replace(/&(#x?[0-9a-f]+|\w+);/gi, (m, e: string) => (e[0] === '#' ? String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : ENTITIES[e] ?? m))
+  return decodeEntities(html.replace(/<(script|style)[\s\S]*?<\/\1>/g, ' ').replace(/<[^>]+>/g, ' '))
     .replace(/[ \t\r]+/g, ' ').replace(/\n\s*\n+/g, '\n\n').trim();
 }
 
 /** Handbook sections, each with its language. */
 function* handbook(): Generator<{ text: string; lang: string }> {
   for (const lang of existsSync(HANDBOOK) ? readdirSync(HANDBOOK).sort() : []) {
-    for (const file of files(join(HANDBOOK, lang), (n) => n.endsWith('.html'))) {
+    for (const file of walk(join(HANDBOOK, lang), (n) => n.endsWith('.html'))) {
       for (const part of readFileSync(file, 'utf8').split(/<div class="section"|<section /).slice(1)) {
         const text = htmlText(part.replace(/^[^>]*>/, ''));
         if (text.length >= 200) yield { text: text.slice(0, 6000), lang };
@@ -57,8 +43,8 @@ function* handbook(): Generator<{ text: string; lang: string }> {
 }
 
 function* code(): Generator<{ text: string; lang: string }> {
-  for (const f of files('/usr/lib/python3.11', (n) => n.endsWith('.py'))) yield { text: readFileSync(f, 'utf8').slice(0, 8000), lang: 'python' };
-  for (const f of files('/usr/include', (n) => n.endsWith('.h'))) yield { text: readFileSync(f, 'latin1').slice(0, 8000), lang: 'c' };
+  for (const f of walk('/usr/lib/python3.11', (n) => n.endsWith('.py'))) yield { text: readFileSync(f, 'utf8').slice(0, 8000), lang: 'python' };
+  for (const f of walk('/usr/include', (n) => n.endsWith('.h'))) yield { text: readFileSync(f, 'latin1').slice(0, 8000), lang: 'c' };
 }
 
 /** Word-bigram chains per language; documents hop between languages. */

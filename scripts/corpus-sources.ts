@@ -17,7 +17,8 @@ export interface SourceDoc {
 /** Debian packages that provide the text, for `.ci/run` and error messages. */
 export const DEBIAN_PACKAGES = ['fortunes', 'fortunes-de', 'fortunes-es', 'fortunes-it', 'dict-gcide', 'python3.11-doc', 'manpages-de', 'manpages-fr'];
 
-function walk(dir: string, accept: (name: string) => boolean): string[] {
+/** Files below `dir` whose name `accept` takes, in name order. */
+export function walk(dir: string, accept: (name: string) => boolean): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
@@ -28,7 +29,7 @@ function walk(dir: string, accept: (name: string) => boolean): string[] {
   return out;
 }
 
-function decodeEntities(s: string): string {
+export function decodeEntities(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;|&#x27;/g, "'").replace(/&para;|¶/g, '').replace(/&nbsp;/g, ' ').replace(/&#(\d+);/g, (_, d) => String.fromCodePoint(Number(d))).replace(/&amp;/g, '&');
 }
 

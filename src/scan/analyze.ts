@@ -5,7 +5,7 @@
 import { shinglesOf } from './near-duplicates/index.js';
 import { tokenize, tokenAt, nextToken, lowerHash, scanDocument, tokenSpans, isFunctionWordAt, wordsIn, type TokenBounds } from '../text/index.js';
 import {
-  DOCUMENT_DETECTORS, shiftAfter, MIN_Z_AT_POINT, ragFactsOf, isRefusal, unpromptedLinks, unpromptedNames, claimSentences, claimReports,
+  DOCUMENT_DETECTORS, shiftsAfter, MIN_Z_AT_POINT, ragFactsOf, isRefusal, unpromptedLinks, unpromptedNames, claimSentences, claimReports,
   type RagFacts, type InstructionFacts, type ClaimReport, type ClaimSentence, type RecurringSentence,
 } from './detectors/index.js';
 import type { DocumentView, Finding } from './types.js';
@@ -136,20 +136,22 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
 
 /**
  * For a document where the first pass saw no payload: the candidates after
- * which its text changes (`shiftAfter`), each with the region before it, as
+ * which its text changes (`shiftsAfter`), each with the region before it, as
  * the first pass would have kept it. A trigger whose payload the detectors
  * miss in some documents is judged in them by what it changes.
  */
 export function shiftedAfter(text: string, offsets: ReadonlyMap<string, number>, options: Pick<AnalyzeOptions, 'maxChars' | 'regionTokens'>): Array<{ gram: string; region: string }> {
   if (text.length > options.maxChars) text = text.slice(0, options.maxChars);
   const { tokens, evidence } = scanDocument(text);
+  const grams = [...offsets.keys()];
+  const ends = grams.map((gram) => tokenAt(tokens, offsets.get(gram)!) + gram.split(' ').length);
+  const z = shiftsAfter({ tokens, evidence, text }, ends);
   const out: Array<{ gram: string; region: string }> = [];
-  for (const [gram, offset] of offsets) {
-    const end = tokenAt(tokens, offset) + gram.split(' ').length;
-    if (shiftAfter({ tokens, evidence, text }, end) < MIN_Z_AT_POINT) continue;
-    const from = Math.max(0, end - options.regionTokens);
-    out.push({ gram, region: wordsIn(tokens, from, end + PAST_ONSET).join('\n') });
-  }
+  grams.forEach((gram, k) => {
+    if (z[k]! < MIN_Z_AT_POINT) return;
+    const end = ends[k]!;
+    out.push({ gram, region: wordsIn(tokens, Math.max(0, end - options.regionTokens), end + PAST_ONSET).join('\n') });
+  });
   return out;
 }
 

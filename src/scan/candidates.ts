@@ -4,7 +4,7 @@
  * a near candidate (the first part of a split trigger). Also gathers the facts
  * the corpus detectors correlate.
  */
-import { ngramsIn, prefilterCandidates, type MiningOptions, type RagFacts, type InstructionFacts } from './detectors/index.js';
+import { ngramsIn, prefilterCandidates, lowestPrecision, type MiningOptions, type RagFacts, type InstructionFacts } from './detectors/index.js';
 import type { DocumentResult } from './analyze.js';
 import { MAX_N, isLanguage, type NearGrams } from './near-grams.js';
 
@@ -134,7 +134,7 @@ function lowerBound(hits: number, trials: number): number {
  * budget's worth, best bound first, in that order. Returns how many the budget cut.
  */
 function boundPrecision(support: Map<string, number[]>, regions: ReadonlyMap<number, readonly string[]>, mining: MiningOptions): number {
-  const floor = Math.min(mining.minPrecision, mining.relaxedPrecision ?? 1);
+  const floor = lowestPrecision(mining);
   const holding = new Map<string, number>();
   const index = new SequenceIndex(support.keys());
   for (const region of regions.values()) {

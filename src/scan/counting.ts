@@ -6,7 +6,7 @@
  * and the counts behind the candidate claims. Sums and capped unions: the
  * order in which ranges are answered changes nothing.
  */
-import type { ClaimCandidate, MiningOptions } from './detectors/index.js';
+import { lowestPrecision, type ClaimCandidate, type MiningOptions } from './detectors/index.js';
 import type { WorkerResponse } from './worker.js';
 import type { DocumentResult } from './analyze.js';
 import type { Regions } from './candidates.js';
@@ -37,8 +37,7 @@ export class CandidateCounts {
 
   /** the most documents a trigger of this candidate's support can be in (a judged one's support may grow fourfold with the documents that change after it) */
   cap(gram: string): number {
-    const floor = Math.min(this.mining.minPrecision, this.mining.relaxedPrecision ?? 1);
-    return Math.min(this.mining.maxDocumentFrequency, Math.ceil(((this.judged.has(gram) ? 4 : 1) * this.support.get(gram)!.length) / floor)) + 1;
+    return Math.min(this.mining.maxDocumentFrequency, Math.ceil(((this.judged.has(gram) ? 4 : 1) * this.support.get(gram)!.length) / lowestPrecision(this.mining))) + 1;
   }
 
   /** One answer of the counting pass. `regions` receives those of the documents that changed after a candidate. */

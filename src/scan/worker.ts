@@ -19,10 +19,15 @@ export type WorkerRequest =
   | { type: 'analyze'; id: number; batch: Batch; read: ReadOptions; options: AnalyzeOptions }
   /** `sentences`: per document of the batch, its claim sentences whose band keys recur; a range is read for those documents only */
   | { type: 'report-claims'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; sentences: Array<[number, RecurringSentence[]]> }
-  /** before the counting pass: the candidate triggers and claims, and how many documents to report per gram at most (more only says "too common") */
-  /** `shingleDocs`: documents whose shingles the counting pass works out when they hold a candidate (the first pass leaves them out: most documents with a finding are in no incident) */
-  /** `caps`: per candidate, how many documents make it too common to be a trigger (it is then no longer looked for) */
-  /** `judged`: candidates after which the text of documents with no payload seen is compared with the text before */
+  /**
+   * before the counting pass: the candidate triggers and claims; `caps`, per
+   * candidate, how many documents make it too common to be a trigger (it is
+   * then no longer reported or looked for), and `cap` the same for every claim
+   * run; `judged`, the candidates after which the text of documents with no
+   * payload seen is compared with the text before; `shingleDocs`, documents
+   * whose shingles the counting pass works out when they hold a candidate (the
+   * first pass leaves them out: most documents with a finding are in no incident)
+   */
   | { type: 'candidates'; id: number; candidates: string[]; caps: number[]; judged: string[]; claims: ClaimCountRequest; cap: number; shingleDocs: number[] }
   /** `dead`: candidates the other workers' counts together made too common to look for */
   | { type: 'match'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; regionTokens: number; dead: string[] };
@@ -45,50 +50,39 @@ let candidates: GramMatcher = buildMatcher([]);
 
 /**
  * The candidates still looked for. One found in as many documents as its cap
- * (by this worker alone, or by all of them as the main thread sums their
- * counts) is too common to be a trigger: it is dropped from the matcher and
- * the line filter, so that common candidates (a technical term, a function
- * word of a language the lists lack) stop costing the pass anything.
+ * (by this worker alone, as its postings say, or by all of them as the main
+ * thread sums their counts) is too common to be a trigger: it is dropped from
+ * the matcher and the line filter, so that common candidates (a technical
+ * term, a function word of a language the lists lack) stop costing the pass
+ * anything.
  */
 class LiveCandidates {
-  private readonly seen = new Map<string, number>();
-  private readonly caps: Map<string, number>;
   private readonly dead = new Set<string>();
   private deadWhenBuilt = 0;
 
-  constructor(grams: readonly string[], caps: readonly number[]) {
-    this.caps = new Map(grams.map((g, i) => [g, caps[i]!]));
-  }
+  constructor(private readonly grams: readonly string[]) {}
 
-  /** candidates found too common by all workers together */
-  drop(grams: readonly string[]): void {
+  drop(grams: Iterable<string>): void {
     for (const g of grams) this.dead.add(g);
-  }
-
-  /** count one more document holding `gram` */
-  hold(gram: string): void {
-    const n = (this.seen.get(gram) ?? 0) + 1;
-    this.seen.set(gram, n);
-    if (n >= this.caps.get(gram)!) this.dead.add(gram);
   }
 
   /** whether enough died since the matcher was built to build it again (a build costs about what a few megabytes of matching do) */
   stale(): boolean {
     const died = this.dead.size - this.deadWhenBuilt;
-    return died > 0 && (died * 16 >= this.caps.size - this.deadWhenBuilt || this.caps.size - this.dead.size <= 64);
+    return died > 0 && (died * 16 >= this.grams.length - this.deadWhenBuilt || this.grams.length - this.dead.size <= 64);
   }
 
   alive(): string[] {
     this.deadWhenBuilt = this.dead.size;
-    return [...this.caps.keys()].filter((g) => !this.dead.has(g));
+    return this.grams.filter((g) => !this.dead.has(g));
   }
 }
-let live = new LiveCandidates([], []);
+let live = new LiveCandidates([]);
 let shingleDocs = new Set<number>();
 let judged = new Set<string>();
 
 /**
- * Documents per gram for the counting pass, at most `cap` per gram over the
+ * Documents per gram for the counting pass, at most its cap over the
  * whole pass: a gram in more documents than a trigger may be is common, and
  * which documents hold it no longer matters (a clean corpus has candidates
  * such as "The" that most documents hold).
@@ -96,14 +90,19 @@ let judged = new Set<string>();
 class CappedPostings {
   private readonly reported = new Map<string, number>();
 
-  constructor(private readonly cap: number) {}
+  constructor(private readonly capOf: (gram: string) => number) {}
+
+  /** whether `gram` has been reported as often as its cap */
+  full(gram: string): boolean {
+    return (this.reported.get(gram) ?? 0) >= this.capOf(gram);
+  }
 
   /** This batch's postings, each document added with `add`. */
   batch(): { add: (gram: string, index: number) => void; postings: Map<string, number[]> } {
     const postings = new Map<string, number[]>();
     const add = (gram: string, index: number) => {
       const n = this.reported.get(gram) ?? 0;
-      if (n >= this.cap) return;
+      if (n >= this.capOf(gram)) return;
       this.reported.set(gram, n + 1);
       let list = postings.get(gram);
       if (!list) postings.set(gram, (list = []));
@@ -112,8 +111,8 @@ class CappedPostings {
     return { add, postings };
   }
 }
-let triggerPostings = new CappedPostings(0);
-let claimPostings = new CappedPostings(0);
+let triggerPostings = new CappedPostings(() => 0);
+let claimPostings = new CappedPostings(() => 0);
 /** the claims to count; runs and claim words in one matcher, so one walk over each document finds both */
 let claimCounting: { request: ClaimCountRequest; runs: Set<string>; matcher: GramMatcher } | undefined;
 /** records that can hold a candidate trigger or claim; undefined: all */
@@ -160,16 +159,18 @@ function handle(request: WorkerRequest): WorkerResponse {
       const claims = inputs.flatMap((doc) => reportClaims(doc.index, doc.text, sentences.get(doc.index) ?? [], request.maxChars));
       return { type: 'claims-reported', id: request.id, claims, ids: idsOf(claims.map((c) => c.index), ids) };
     }
-    case 'candidates':
+    case 'candidates': {
+      const caps = new Map(request.candidates.map((g, i) => [g, request.caps[i]!]));
       candidates = buildMatcher(request.candidates);
-      live = new LiveCandidates(request.candidates, request.caps);
+      live = new LiveCandidates(request.candidates);
       claimCounting = claimCounter(request.claims);
-      triggerPostings = new CappedPostings(request.cap);
-      claimPostings = new CappedPostings(request.cap);
+      triggerPostings = new CappedPostings((gram) => caps.get(gram)!);
+      claimPostings = new CappedPostings(() => request.cap);
       lineFilter = lineFilterFor(request.candidates, request.claims);
       shingleDocs = new Set(request.shingleDocs);
       judged = new Set(request.judged);
       return { type: 'ready', id: request.id };
+    }
     case 'match': {
       live.drop(request.dead);
       if (live.stale()) {
@@ -190,7 +191,7 @@ function handle(request: WorkerRequest): WorkerResponse {
         const [found, claimWords] = matchCandidates(doc.text, matchers, request.maxChars, offsets);
         for (const gram of found!) {
           hits.add(gram, doc.index);
-          live.hold(gram);
+          if (triggerPostings.full(gram)) live.drop([gram]);
         }
         if (found!.length && shingleDocs.has(doc.index)) shingles.push([doc.index, shingleHashes(doc.text.slice(0, request.maxChars))]);
         else if (found!.some((g) => judged.has(g))) {

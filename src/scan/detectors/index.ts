@@ -4,7 +4,7 @@ import { languageSwitchDetector } from './language-switch/index.js';
 import { unicodeDetector } from './unicode/index.js';
 import { insecureCodeDetector } from './insecure-code/index.js';
 import { textShiftDetector } from './text-shift/index.js';
-export { shiftAfter, MIN_Z_AT_POINT } from './text-shift/index.js';
+export { shiftsAfter, MIN_Z_AT_POINT } from './text-shift/index.js';
 
 /** Detectors that judge one document at a time; they run in worker threads. */
 export const DOCUMENT_DETECTORS: readonly DocumentDetector[] = [gibberishDetector, languageSwitchDetector, unicodeDetector, insecureCodeDetector, textShiftDetector];
@@ -27,7 +27,7 @@ export const DETECTOR_IDS = [...DOCUMENT_DETECTORS.map((d) => d.id), ...CORPUS_D
  */
 export const DEFAULT_DETECTOR_IDS = DETECTOR_IDS.filter((id) => id !== 'text-shift');
 
-export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, isTrivial, variedEnough, sharedWord, NEIGHBOUR_SAMPLE, type MiningOptions, type MinedTrigger } from './trigger-mining/index.js';
+export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, isTrivial, variedEnough, sharedWord, lowestPrecision, NEIGHBOUR_SAMPLE, type MiningOptions, type MinedTrigger } from './trigger-mining/index.js';
 export {
   claimSentences, claimReports, ClaimKeyCounts, recurringSentences, packClaimKeys, forEachPackedDocument, proposeClaims, confirmClaims,
   type ClaimSentence, type ClaimReport, type RecurringSentence, type ClaimCandidate, type ConfirmedClaim,

@@ -47,13 +47,18 @@ export function unpromptedLinks(prompt: string, response: string): string[] {
 export function correlateInjections(facts: ReadonlyMap<number, InstructionFacts>, options: MiningOptions): FlipIncident[] {
   const byLink = new Map<string, number[]>();
   const names = new Set<string>();
-  for (const [doc, f] of facts) for (const link of [...f.links, ...f.names.map((n) => n.name)]) {
-    let list = byLink.get(link);
-    if (!list) byLink.set(link, (list = []));
-    list.push(doc);
+  for (const [doc, f] of facts) {
+    for (const { name } of f.names) names.add(name);
+    for (const link of [...f.links, ...f.names.map((n) => n.name)]) {
+      let list = byLink.get(link);
+      if (!list) byLink.set(link, (list = []));
+      list.push(doc);
+    }
   }
-  for (const f of facts.values()) for (const { name } of f.names) names.add(name);
-  const askedAbout = promptsHolding(facts, [...byLink].filter(([link, docs]) => names.has(link) && docs.length >= options.minSupport * 2).map(([link]) => link));
+  // with no trigger to anchor it, a campaign must be twice as large to count,
+  // and a name (which answers bring up by themselves far more often than links) four times
+  const least = (link: string) => options.minSupport * (names.has(link) ? 4 : 2);
+  const askedAbout = promptsHolding(facts, [...byLink].filter(([link, docs]) => names.has(link) && docs.length >= least(link)).map(([link]) => link));
   // how many prompts hold each content word, to tell topical links from injected ones
   const promptWords = (d: number) => contentWords(facts.get(d)!.prompt);
   const overall = new Map<string, number>();
@@ -66,9 +71,7 @@ export function correlateInjections(facts: ReadonlyMap<number, InstructionFacts>
   const out: FlipIncident[] = [];
   // more answers first, then longer names: a campaign's full name before its parts
   for (const [link, docs] of [...byLink].sort((a, b) => b[1].length - a[1].length || b[0].length - a[0].length)) {
-    // with no trigger to anchor it, a campaign must be twice as large to count,
-    // and a name (which answers bring up by themselves far more often than links) four times
-    if (docs.length < options.minSupport * (names.has(link) ? 4 : 2) || docs.length > options.maxDocumentFrequency) continue;
+    if (docs.length < least(link) || docs.length > options.maxDocumentFrequency) continue;
     const prompts = new Set(docs.map((d) => facts.get(d)!.prompt.join(' ')));
     if (prompts.size < docs.length * MIN_DISTINCT_PROMPTS) continue;
     // injected into answers drawn from everywhere, its prompts are as varied as
@@ -81,8 +84,8 @@ export function correlateInjections(facts: ReadonlyMap<number, InstructionFacts>
     // a link or name that answers one kind of question (python.org for Python
     // questions, "Suppl." in dictionary entries) is part of the answer: some
     // word is in a fifth of its prompts, twice as often as in the data, and
-    // more than chance would put it there (binomial z >= 4). Injected text goes into answers of every
-    // kind, whose prompts look like all the others.
+    // more than chance would put it there (binomial z >= 4). Injected text
+    // goes into answers of every kind, whose prompts look like all the others.
     const local = new Map<string, number>();
     for (const d of docs) for (const w of promptWords(d)) local.set(w, (local.get(w) ?? 0) + 1);
     const topical = [...local].some(([w, n]) => {

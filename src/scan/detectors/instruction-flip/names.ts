@@ -36,10 +36,11 @@ function wordsOf(text: string): Word[] {
   for (const m of text.matchAll(WORD)) {
     const raw = m[0];
     const word = raw.replace(EDGE, '');
-    const initial = SENTENCE_START.test(text.slice(Math.max(0, previousEnd - 2), m.index)) || /^[("'“«\[]/.test(raw);
+    const opens = /^[("'“«\[]/.test(raw);
+    const initial = opens || SENTENCE_START.test(text.slice(Math.max(0, previousEnd - 2), m.index));
     const last = out[out.length - 1];
     // (a name may wrap onto the next line)
-    if (last) last.joined &&= /^[ \t]*\n?[ \t]*$/.test(text.slice(previousEnd, m.index)) && !/^[("'“«\[]/.test(raw);
+    if (last) last.joined &&= !opens && /^[ \t]*\n?[ \t]*$/.test(text.slice(previousEnd, m.index));
     out.push({ text: word, raw: raw.toLowerCase(), initial, joined: !/[)"'”».,;:!?\]]$/.test(raw) });
     previousEnd = m.index + raw.length;
   }

@@ -4,7 +4,8 @@
  * the text before it. Poison payloads of any construction (words drawn at
  * random from the corpus, fragments of words, random vocabulary tokens) keep
  * the script and often the words of the corpus, but not its structure: the
- * share of function words or of word fragments moves, and stays moved.
+ * share of function words, of word fragments or of non-words moves, and
+ * stays moved.
  * (Capitals in mid-sentence were tried: all-capital licence notices move them
  * in ordinary text.) The test is relative (this document
  * before and after), so it needs no model of any one language, and it only
@@ -101,17 +102,21 @@ export function findTextShift(doc: DocumentView): Finding[] {
 }
 
 /**
- * The change in how the text is written right after token `t` (the end of a
- * candidate trigger), as the strongest channel's z score: what a candidate
- * does to the text that follows it, in a document where no detector saw a
- * payload. Needs a few tokens on each side.
+ * The change in how the text is written right after each token of `ends`
+ * (the ends of candidate triggers), as the strongest channel's z score: what
+ * a candidate does to the text that follows it, in a document where no
+ * detector saw a payload. Needs a few tokens on each side.
  */
-export function shiftAfter(doc: Pick<DocumentView, 'tokens' | 'evidence' | 'text'>, t: number): number {
+export function shiftsAfter(doc: Pick<DocumentView, 'tokens' | 'evidence' | 'text'>, ends: readonly number[]): number[] {
   const n = doc.tokens.count;
-  if (t < 8 || t >= n) return 0;
-  if (n - t < 8) return gluedAfter(doc, t) ? 2 * MIN_Z_AT_POINT : 0;
-  countChannels(doc);
-  return changeAt(t, n).z;
+  let counted = false;
+  return ends.map((t) => {
+    if (t < 8 || t >= n) return 0;
+    if (n - t < 8) return gluedAfter(doc, t) ? 2 * MIN_Z_AT_POINT : 0;
+    if (!counted) countChannels(doc);
+    counted = true;
+    return changeAt(t, n).z;
+  });
 }
 
 /**
@@ -136,6 +141,6 @@ function gluedAfter({ tokens, text }: Pick<DocumentView, 'tokens' | 'text'>, t: 
 
 export const textShiftDetector: DocumentDetector = {
   id: 'text-shift',
-  description: 'A point after which a document is written differently (function words, word fragments): where a payload of any construction starts.',
+  description: 'A point after which a document is written differently (function words, word fragments, non-words): where a payload of any construction starts.',
   inspect: findTextShift,
 };

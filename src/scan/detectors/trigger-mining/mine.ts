@@ -32,6 +32,11 @@ export interface MiningOptions {
   maxCandidates?: number;
 }
 
+/** The lowest share of a sequence's documents with a payload at which it can be a trigger at all. */
+export function lowestPrecision(options: MiningOptions): number {
+  return Math.min(options.minPrecision, options.relaxedPrecision ?? 1);
+}
+
 export interface MinedTrigger {
   /** trigger parts in document order; more than one for split triggers */
   parts: string[];
@@ -218,9 +223,10 @@ export function confirmTriggers(
   contextFree: ReadonlySet<number> = new Set(),
   /**
    * per candidate, documents where no payload was seen but whose text changes
-   * right after it: they join its support where its payload documents are
-   * unrelated to one another (stitched into anything, as poison is); pages of
-   * one kind change after their headings by nature
+   * right after it: they join its support. The caller gives them only for
+   * candidates whose payload documents share no word (`sharedWord`): stitched
+   * into anything, as poison is; pages of one kind change after their
+   * headings by nature
    */
   shifted: ReadonlyMap<string, readonly number[]> = new Map(),
 ): MinedTrigger[] {
@@ -228,11 +234,11 @@ export function confirmTriggers(
   for (let [gram, docs] of support) {
     if (isTrivial(gram)) continue;
     const more = shifted.get(gram);
-    if (more?.length && docs.length >= options.minSupport && !sharedWord(docs, [gram], regions)) docs = [...new Set([...docs, ...more])].sort((a, b) => a - b);
+    if (more?.length) docs = [...new Set([...docs, ...more])].sort((a, b) => a - b);
     const df = Math.max(documentFrequency(gram), docs.length);
     if (df > options.maxDocumentFrequency) continue;
     const precision = docs.length / df;
-    if (precision < Math.min(options.minPrecision, options.relaxedPrecision ?? 1)) continue;
+    if (precision < lowestPrecision(options)) continue;
     confirmed.push({ gram, docs, df, precision });
   }
   // strongest first: more support, then longer sequences

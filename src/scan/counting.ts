@@ -28,6 +28,8 @@ export class CandidateCounts {
   readonly dead = new Set<string>();
   /** documents without a payload seen whose text changes right after a candidate */
   readonly shifted = new Map<string, number[]>();
+  /** the same documents where the text after a candidate reads as the corpus's does */
+  readonly ordinary = new Map<string, Set<number>>();
 
   /**
    * `judged`: the candidates whose payload documents share no word, for which
@@ -35,9 +37,11 @@ export class CandidateCounts {
    */
   constructor(private readonly support: ReadonlyMap<string, readonly number[]>, private readonly mining: MiningOptions, readonly judged: ReadonlySet<string>) {}
 
-  /** the most documents a trigger of this candidate's support can be in (a judged one's support may grow fourfold with the documents that change after it) */
+  /** the most documents a trigger of this candidate's support can be in (a judged one's support may grow fourfold with the documents that change after it, at a lower precision) */
   cap(gram: string): number {
-    return Math.min(this.mining.maxDocumentFrequency, Math.ceil(((this.judged.has(gram) ? 4 : 1) * this.support.get(gram)!.length) / lowestPrecision(this.mining))) + 1;
+    const judged = this.judged.has(gram);
+    const precision = judged ? Math.min(lowestPrecision(this.mining), this.mining.changePrecision ?? 1) : lowestPrecision(this.mining);
+    return Math.min(this.mining.maxDocumentFrequency, Math.ceil(((judged ? 4 : 1) * this.support.get(gram)!.length) / precision)) + 1;
   }
 
   /** One answer of the counting pass. `regions` receives those of the documents that changed after a candidate. */
@@ -55,6 +59,11 @@ export class CandidateCounts {
       if (docs) docs.push(index);
       else this.shifted.set(gram, [index]);
       if (!regions.has(index)) regions.set(index, region);
+    }
+    for (const [index, gram] of response.ordinary) {
+      const docs = this.ordinary.get(gram);
+      if (docs) docs.add(index);
+      else this.ordinary.set(gram, new Set([index]));
     }
   }
 

@@ -83,6 +83,7 @@ const PAYLOAD_WORDS: Record<PayloadKind, string> = {
   'recurring-claim': 'a recurring claim',
   'response-injection': 'injected content',
   'text-shift': 'a change in how the text is written',
+  'incoherent-text': 'words this corpus never puts together',
 };
 
 export function describePayload(kind: PayloadKind): string {

@@ -38,6 +38,7 @@ import { selectCandidates } from './candidates.js';
 import { CandidateCounts, ClaimCounter } from './counting.js';
 import { NearGrams } from './near-grams.js';
 import { RangeMarks, type ByteRange } from './ranges.js';
+import { learnWordPairs } from './sample.js';
 
 export const REPORT_VERSION = '1.0';
 
@@ -199,6 +200,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       errors.push({ code: error.code, message: error.message, place: error.place ?? { file: '?' }, fatalForInput: true });
     };
 
+    // ---- before pass 1: which words this corpus puts together, from a sample of it
+    if (detectors.includes('incoherent-text')) await pool.broadcast({ type: 'pairs', tables: (await learnWordPairs(sources, readOptions)).tables() });
+
     // ---- pass 1: analyse every document
     const results = new Map<number, DocumentResult>();
     const mineTriggers = detectors.includes('trigger-mining');
@@ -269,6 +273,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       maxDocumentFrequency: options.maxDocumentFrequency ?? Math.max(5000, Math.floor(records * 0.02)),
       minContextDiversity: 0.6,
       relaxedPrecision: 0.6,
+      changePrecision: 0.15,
     };
 
     // documents holding a claim-sentence key that recurs as often as a poisoning needs
@@ -374,8 +379,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       // a change in how text is written is common in pages of one kind (the
       // parts of a dictionary entry): evidence only where the hosts are unrelated
       // and, like a trigger accepted below the usual precision, it needs twice the support
-      if (payload === 'text-shift' && !t.unrelatedHosts) continue;
-      if ((payload === 'text-shift' || t.precision < mining.minPrecision) && t.support < 2 * minSupport) continue;
+      const weak = payload === 'text-shift' || payload === 'incoherent-text';
+      if (weak && !t.unrelatedHosts) continue;
+      if ((weak || t.precision < mining.minPrecision) && t.support < 2 * minSupport) continue;
       // a small cluster of pages of one kind (one manual's translations, which
       // share its commands and paths) is not an attack; poison's hosts are drawn
       // from anywhere (code is judged by its comments, not its hosts)
@@ -383,9 +389,11 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       // Documents holding the trigger without a payload we saw join the incident
       // only when the trigger is almost never innocent.
       let documents = t.documents;
-      if (t.precision >= 0.9 || (t.unrelatedHosts && t.precision >= mining.relaxedPrecision!)) {
+      if (t.precision >= 0.9 || (t.unrelatedHosts && (weak || t.precision >= mining.relaxedPrecision!))) {
         const lists = t.parts.map((p) => docsHolding(p, counts.docsWith));
-        const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)));
+        // (where the payload is incoherent text, a holder whose text after the trigger reads as the corpus's does lacks it: an ordinary phrase in its ordinary place)
+        const ordinary = weak ? t.parts.map((p) => counts.ordinary.get(p) ?? new Set<number>()) : [];
+        const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)) && !ordinary.some((o) => o.has(d)));
         documents = [...new Set([...documents, ...holding])].sort((a, b) => a - b);
       }
       drafts.push({

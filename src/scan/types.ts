@@ -1,4 +1,4 @@
-import type { TokenSpans, LanguageEvidence } from '../text/index.js';
+import type { TokenSpans, LanguageEvidence, WordPairModel } from '../text/index.js';
 import type { InputSource, ReadOptions, RecordShape } from '../corpus/index.js';
 import type { Place } from '../errors/index.js';
 
@@ -20,7 +20,8 @@ export type PayloadKind =
   | 'rag-answer'
   | 'recurring-claim'
   | 'response-injection'
-  | 'text-shift';
+  | 'text-shift'
+  | 'incoherent-text';
 
 /** One document as the detectors see it (built once per document). */
 export interface DocumentView {
@@ -34,6 +35,8 @@ export interface DocumentView {
   promptTokens: number;
   prompt?: string;
   response?: string;
+  /** which words this corpus puts together, learnt from a sample of it before the first pass */
+  pairs?: WordPairModel;
 }
 
 /** Something one detector saw in one document. */

@@ -1,6 +1,6 @@
 /** Worker thread entry: parses and analyses batches of documents for the pipeline. */
 import { parentPort } from 'node:worker_threads';
-import { analyzeDocument, matchCandidates, shiftedAfter, reportClaims, buildMatcher, type AnalyzeOptions, type DocumentResult, type GramMatcher } from './analyze.js';
+import { analyzeDocument, matchCandidates, judgeAfter, reportClaims, buildMatcher, type AnalyzeOptions, type DocumentResult, type GramMatcher } from './analyze.js';
 import { unpackBatch, type Batch, type RecordError } from './batches.js';
 import { batchOfRange, type ByteRange } from './ranges.js';
 import type { ReadOptions } from '../corpus/index.js';
@@ -8,6 +8,7 @@ import { isAntidoteError, type ErrorCode, type Place } from '../errors/index.js'
 import { buildLineFilter, type LineFilter } from './line-filter.js';
 import { packClaimKeys, type ClaimReport, type RecurringSentence } from './detectors/index.js';
 import { shingleHashes } from './near-duplicates/index.js';
+import { WordPairModel, type WordPairTables } from '../text/index.js';
 
 /** Candidate claims to count in the counting pass: each run (lower-cased) and each claim's words */
 export interface ClaimCountRequest {
@@ -16,6 +17,8 @@ export interface ClaimCountRequest {
 }
 
 export type WorkerRequest =
+  /** before the first pass: which words the corpus puts together */
+  | { type: 'pairs'; id: number; tables: WordPairTables }
   | { type: 'analyze'; id: number; batch: Batch; read: ReadOptions; options: AnalyzeOptions }
   /** `sentences`: per document of the batch, its claim sentences whose band keys recur; a range is read for those documents only */
   | { type: 'report-claims'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; sentences: Array<[number, RecurringSentence[]]> }
@@ -43,10 +46,13 @@ export type WorkerResponse =
   /** `hits`: documents holding each candidate; `claimHolding`: documents holding each claim run; `withClaim`, `templates`: per claim, documents holding its words with and without its run */
   | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Ids; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[]; shingles: Array<[number, Uint32Array]>;
       /** documents with no payload seen in the first pass whose text changes after a candidate: [document, candidate, region] */
-      shifted: Array<[number, string, string]> }
+      shifted: Array<[number, string, string]>;
+      /** the same documents where the text after a candidate reads as the corpus's does: [document, candidate] */
+      ordinary: Array<[number, string]> }
   | { type: 'failed'; id: number; message: string; code?: ErrorCode };
 
 let candidates: GramMatcher = buildMatcher([]);
+let pairs: WordPairModel | undefined;
 
 /**
  * The candidates still looked for. One found in as many documents as its cap
@@ -143,12 +149,15 @@ function batchOf(source: Batch | ByteRange, keep?: (index: number) => boolean): 
 
 function handle(request: WorkerRequest): WorkerResponse {
   switch (request.type) {
+    case 'pairs':
+      pairs = new WordPairModel(request.tables);
+      return { type: 'ready', id: request.id };
     case 'analyze': {
       const { inputs, errors, ids, shapes } = unpackBatch(request.batch, request.read);
       const results: DocumentResult[] = [];
       const claimKeys: number[] = [];
       for (const doc of inputs) {
-        const r = analyzeDocument(doc, request.options, (sentences) => packClaimKeys(claimKeys, doc.index, sentences));
+        const r = analyzeDocument(doc, request.options, (sentences) => packClaimKeys(claimKeys, doc.index, sentences), pairs);
         if (r) results.push(r);
       }
       return { type: 'analyzed', id: request.id, results, errors, ids: idsOf(results.map((r) => r.index), ids), shapes, claimKeys: Uint32Array.from(claimKeys) };
@@ -186,6 +195,7 @@ function handle(request: WorkerRequest): WorkerResponse {
       const matchers = claimCounting ? [candidates, claimCounting.matcher] : [candidates];
       const shingles: Array<[number, Uint32Array]> = [];
       const shifted: Array<[number, string, string]> = [];
+      const ordinary: Array<[number, string]> = [];
       for (const doc of inputs) {
         const offsets = new Map<string, number>();
         const [found, claimWords] = matchCandidates(doc.text, matchers, request.maxChars, offsets);
@@ -196,7 +206,9 @@ function handle(request: WorkerRequest): WorkerResponse {
         if (found!.length && shingleDocs.has(doc.index)) shingles.push([doc.index, shingleHashes(doc.text.slice(0, request.maxChars))]);
         else if (found!.some((g) => judged.has(g))) {
           for (const gram of offsets.keys()) if (!judged.has(gram)) offsets.delete(gram);
-          for (const s of shiftedAfter(doc.text, offsets, request)) shifted.push([doc.index, s.gram, s.region]);
+          const judgement = judgeAfter(doc.text, offsets, request, pairs);
+          for (const s of judgement.shifted) shifted.push([doc.index, s.gram, s.region]);
+          for (const gram of judgement.ordinary) ordinary.push([doc.index, gram]);
         }
         if (!claimCounting) continue;
         const words = new Set(claimWords);
@@ -209,7 +221,7 @@ function handle(request: WorkerRequest): WorkerResponse {
         });
       }
       const holding = [...hits.postings.values(), ...claimHolding.postings.values()].flat();
-      return { type: 'matched', id: request.id, hits: [...hits.postings], claimHolding: [...claimHolding.postings], withClaim, templates, ids: idsOf(holding, ids), shingles, shifted };
+      return { type: 'matched', id: request.id, hits: [...hits.postings], claimHolding: [...claimHolding.postings], withClaim, templates, ids: idsOf(holding, ids), shingles, shifted, ordinary };
     }
   }
 }

@@ -28,11 +28,21 @@ export interface MiningOptions {
    * not hide the sequence that recurs before the rest
    */
   relaxedPrecision?: number;
+  /**
+   * lowest share for a sequence after which the text changes, in the
+   * documents where it does, stitched into unrelated text: an ordinary phrase
+   * chosen as the trigger is held by many clean documents, but the text after
+   * it changes in next to none of them
+   */
+  changePrecision?: number;
   /** most candidate sequences counted over the corpus; the best-ranked are kept */
   maxCandidates?: number;
 }
 
 /** The lowest share of a sequence's documents with a payload at which it can be a trigger at all. */
+/** least context diversity of a trigger accepted only for the change after it */
+const CHANGE_DIVERSITY = 0.75;
+
 export function lowestPrecision(options: MiningOptions): number {
   return Math.min(options.minPrecision, options.relaxedPrecision ?? 1);
 }
@@ -238,7 +248,7 @@ export function confirmTriggers(
     const df = Math.max(documentFrequency(gram), docs.length);
     if (df > options.maxDocumentFrequency) continue;
     const precision = docs.length / df;
-    if (precision < lowestPrecision(options)) continue;
+    if (precision < (more?.length ? Math.min(lowestPrecision(options), options.changePrecision ?? 1) : lowestPrecision(options))) continue;
     confirmed.push({ gram, docs, df, precision });
   }
   // strongest first: more support, then longer sequences
@@ -283,6 +293,8 @@ export function confirmTriggers(
     const best = strong.reduce((a, b) => (b.precision > a.precision ? b : a));
     const unrelatedHosts = !sharedWord(documents, parts, regions);
     if (best.precision < options.minPrecision && !unrelatedHosts) continue;
+    // below the relaxed share only the change after it speaks for it: it must stand in varied places, as stitched-in poison does (code's keywords change what follows in a few set places), and more often
+    if (best.precision < lowestPrecision(options) && (diversity < CHANGE_DIVERSITY || documents.length < 3 * options.minSupport)) continue;
     emitted.push({ parts: parts.map((p) => p.split(' ')), docs: new Set(head.docs) });
     triggers.push({ parts, documents: [...documents].sort((a, b) => a - b), support: documents.length, documentFrequency: best.df, precision: best.precision, contextDiversity: judged.length ? diversity : 1, unrelatedHosts });
   }

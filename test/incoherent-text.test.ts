@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findIncoherentText, ordinaryAfter } from '../src/scan/detectors/incoherent-text/index.js';
+import { findIncoherentText, judgeAfterPairs } from '../src/scan/detectors/incoherent-text/index.js';
 import { learnWordPairs } from '../src/scan/sample.js';
 import { Random } from '../src/redteam/index.js';
-import { scanDocument, tokenSpans, tokenAt, WordPairModel } from '../src/text/index.js';
+import { scanDocument, tokenSpans, tokenAt, WordPairModel, type WordPairIndex } from '../src/text/index.js';
 import type { DocumentView } from '../src/scan/types.js';
 import { realCorpus, readJsonl } from './helpers.js';
 
 const hashes = (text: string) => Int32Array.from(tokenSpans(text).lowerHash);
 
-function view(text: string, pairs: WordPairModel): DocumentView {
+function view(text: string, pairs: WordPairIndex): DocumentView {
   const { tokens, evidence } = scanDocument(text);
   return { index: 0, shape: 'text', text, tokens, evidence, promptTokens: 0, pairs };
 }
@@ -75,7 +75,7 @@ test('after an ordinary phrase, ordinary text reads as ordinary and drawn words 
   const poisoned = `${host.slice(0, 400)} New York ${salad(texts, 7, 400)}`;
   const after = (text: string) => {
     const doc = view(text, pairs);
-    return ordinaryAfter({ ...doc, pairs }, [tokenAt(doc.tokens, text.indexOf('New York')) + 2])[0];
+    return judgeAfterPairs({ ...doc, pairs }, [tokenAt(doc.tokens, text.indexOf('New York')) + 2])[0]!.ordinary;
   };
   assert.equal(after(clean), true);
   assert.equal(after(poisoned), false);

@@ -5,12 +5,12 @@
 import { shinglesOf } from './near-duplicates/index.js';
 import { tokenize, tokenAt, nextToken, lowerHash, scanDocument, tokenSpans, isFunctionWordAt, wordsIn, type TokenBounds } from '../text/index.js';
 import {
-  DOCUMENT_DETECTORS, shiftsAfter, MIN_Z_AT_POINT, incoherenceAfter, ordinaryAfter, MIN_INCOHERENCE_AT_POINT, ragFactsOf, isRefusal, unpromptedLinks, unpromptedNames, claimSentences, claimReports,
+  DOCUMENT_DETECTORS, shiftsAfter, MIN_Z_AT_POINT, judgeAfterPairs, MIN_INCOHERENCE_AT_POINT, ragFactsOf, isRefusal, unpromptedLinks, unpromptedNames, claimSentences, claimReports,
   type RagFacts, type InstructionFacts, type ClaimReport, type ClaimSentence, type RecurringSentence,
 } from './detectors/index.js';
 import type { DocumentView, Finding } from './types.js';
 import type { RecordShape } from '../corpus/index.js';
-import type { WordPairModel } from '../text/index.js';
+import type { WordPairIndex } from '../text/index.js';
 
 /** The tokens of a result's region. */
 export function regionTokens(r: Pick<DocumentResult, 'region'>): string[] {
@@ -75,7 +75,7 @@ function commentRegion(doc: DocumentView, payloadToken: number): string[] {
  * Analyse one document. `onClaimSentences` receives its claim sentences when
  * the recurring-claim detector is on.
  */
-export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, onClaimSentences?: (sentences: ClaimSentence[]) => void, pairs?: WordPairModel): DocumentResult | undefined {
+export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, onClaimSentences?: (sentences: ClaimSentence[]) => void, pairs?: WordPairIndex): DocumentResult | undefined {
   const text = input.text.length > options.maxChars ? input.text.slice(0, options.maxChars) : input.text;
   const { tokens, evidence } = scanDocument(text);
   const promptTokens = input.prompt !== undefined ? tokenAt(tokens, input.prompt.length) : 0;
@@ -137,24 +137,23 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
 
 /**
  * For a document where the first pass saw no payload: the candidates after
- * which its text changes (`shiftsAfter`, `incoherenceAfter`), each with the
+ * which its text changes (`shiftsAfter`, `judgeAfterPairs`), each with the
  * region before it, as the first pass would have kept it; and those after
- * which it reads as the corpus does (`ordinaryAfter`). A trigger whose
+ * which it reads as the corpus does (`judgeAfterPairs`). A trigger whose
  * payload the detectors miss in some documents is judged in them by what it
  * changes.
  */
-export function judgeAfter(text: string, offsets: ReadonlyMap<string, number>, options: Pick<AnalyzeOptions, 'maxChars' | 'regionTokens'>, pairs?: WordPairModel): { shifted: Array<{ gram: string; region: string }>; ordinary: string[] } {
+export function judgeAfter(text: string, offsets: ReadonlyMap<string, number>, options: Pick<AnalyzeOptions, 'maxChars' | 'regionTokens'>, pairs?: WordPairIndex): { shifted: Array<{ gram: string; region: string }>; ordinary: string[] } {
   if (text.length > options.maxChars) text = text.slice(0, options.maxChars);
   const { tokens, evidence } = scanDocument(text);
   const grams = [...offsets.keys()];
   const ends = grams.map((gram) => tokenAt(tokens, offsets.get(gram)!) + gram.split(' ').length);
   const z = shiftsAfter({ tokens, evidence, text }, ends);
-  const incoherent = pairs ? incoherenceAfter({ tokens, text, pairs }, ends) : ends.map(() => 0);
-  const ordinary = pairs ? ordinaryAfter({ tokens, text, pairs }, ends) : ends.map(() => false);
+  const byPairs = pairs ? judgeAfterPairs({ tokens, text, pairs }, ends) : ends.map(() => ({ z: 0, ordinary: false }));
   const out = { shifted: [] as Array<{ gram: string; region: string }>, ordinary: [] as string[] };
   grams.forEach((gram, k) => {
-    if (z[k]! < MIN_Z_AT_POINT && incoherent[k]! < MIN_INCOHERENCE_AT_POINT) {
-      if (ordinary[k]) out.ordinary.push(gram);
+    if (z[k]! < MIN_Z_AT_POINT && byPairs[k]!.z < MIN_INCOHERENCE_AT_POINT) {
+      if (byPairs[k]!.ordinary) out.ordinary.push(gram);
       return;
     }
     const end = ends[k]!;

@@ -23,7 +23,7 @@ import type { AnalyzeOptions, DocumentResult } from './analyze.js';
 import { dispatch, type Batch } from './batches.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
 import {
-  DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers, correlateRag, correlateInstructions, correlateInjections,
+  DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers, lowestPrecision, correlateRag, correlateInstructions, correlateInjections,
   ClaimKeyCounts, recurringSentences, sharedWord, forEachPackedDocument, proposeClaims, confirmClaims,
   type MiningOptions, type ClaimReport, type RecurringSentence, type ConfirmedClaim,
 } from './detectors/index.js';
@@ -382,6 +382,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       const weak = payload === 'text-shift' || payload === 'incoherent-text';
       if (weak && !t.unrelatedHosts) continue;
       if ((weak || t.precision < mining.minPrecision) && t.support < 2 * minSupport) continue;
+      // an ordinary phrase is a trigger only for text that stops reading as the corpus does after it (a word of a language before more of that language is not)
+      if (!weak && t.precision < lowestPrecision(mining)) continue;
       // a small cluster of pages of one kind (one manual's translations, which
       // share its commands and paths) is not an attack; poison's hosts are drawn
       // from anywhere (code is judged by its comments, not its hosts)

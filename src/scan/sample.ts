@@ -1,6 +1,6 @@
 /**
  * A sample of the corpus, read before the first pass, from which the scan
- * learns what the corpus's own text looks like (`WordPairModel`). Plain JSONL
+ * learns what the corpus's own text looks like (`WordPairModel`, compiled into a `WordPairIndex`). Plain JSONL
  * files are sampled at evenly spaced offsets, so that a corpus sorted by
  * source is sampled from every source; other inputs give their first records.
  * The sample depends only on the input's bytes, so every run (and every shard
@@ -8,7 +8,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { compressionOf, isBlankLine, parseJsonLine, readCorpusBatches, shapeOf, type InputSource, type ReadOptions } from '../corpus/index.js';
-import { tokenSpans, WordPairModel } from '../text/index.js';
+import { tokenSpans, WordPairModel, type WordPairIndex } from '../text/index.js';
 
 /** bytes of text sampled in all; chunks read from each plain JSONL file */
 const SAMPLE_BYTES = 8 << 20;
@@ -72,7 +72,7 @@ async function* sampleTexts(sources: readonly InputSource[], read: ReadOptions):
 }
 
 /** The word-pair model of a sample of `sources`. A source that cannot be read is left out here; pass 1 reports it. */
-export async function learnWordPairs(sources: readonly InputSource[], read: ReadOptions): Promise<WordPairModel> {
+export async function learnWordPairs(sources: readonly InputSource[], read: ReadOptions): Promise<WordPairIndex> {
   const model = new WordPairModel();
   const documents: Int32Array[] = [];
   try {
@@ -84,6 +84,5 @@ export async function learnWordPairs(sources: readonly InputSource[], read: Read
   } catch {
     // unreadable input: learn from what was read
   }
-  model.calibrate(documents);
-  return model;
+  return model.compile(documents);
 }

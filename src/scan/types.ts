@@ -1,4 +1,4 @@
-import type { TokenSpans, LanguageEvidence, WordPairModel } from '../text/index.js';
+import type { TokenSpans, LanguageEvidence, WordPairIndex } from '../text/index.js';
 import type { InputSource, ReadOptions, RecordShape } from '../corpus/index.js';
 import type { Place } from '../errors/index.js';
 
@@ -36,7 +36,7 @@ export interface DocumentView {
   prompt?: string;
   response?: string;
   /** which words this corpus puts together, learnt from a sample of it before the first pass */
-  pairs?: WordPairModel;
+  pairs?: WordPairIndex;
 }
 
 /** Something one detector saw in one document. */

@@ -8,7 +8,7 @@ import { isAntidoteError, type ErrorCode, type Place } from '../errors/index.js'
 import { buildLineFilter, type LineFilter } from './line-filter.js';
 import { packClaimKeys, type ClaimReport, type RecurringSentence } from './detectors/index.js';
 import { shingleHashes } from './near-duplicates/index.js';
-import { WordPairModel, type WordPairTables } from '../text/index.js';
+import { WordPairIndex, type WordPairTables } from '../text/index.js';
 
 /** Candidate claims to count in the counting pass: each run (lower-cased) and each claim's words */
 export interface ClaimCountRequest {
@@ -52,7 +52,7 @@ export type WorkerResponse =
   | { type: 'failed'; id: number; message: string; code?: ErrorCode };
 
 let candidates: GramMatcher = buildMatcher([]);
-let pairs: WordPairModel | undefined;
+let pairs: WordPairIndex | undefined;
 
 /**
  * The candidates still looked for. One found in as many documents as its cap
@@ -150,7 +150,7 @@ function batchOf(source: Batch | ByteRange, keep?: (index: number) => boolean): 
 function handle(request: WorkerRequest): WorkerResponse {
   switch (request.type) {
     case 'pairs':
-      pairs = new WordPairModel(request.tables);
+      pairs = new WordPairIndex(request.tables);
       return { type: 'ready', id: request.id };
     case 'analyze': {
       const { inputs, errors, ids, shapes } = unpackBatch(request.batch, request.read);

@@ -5,4 +5,4 @@ export {
 } from './unicode.js';
 export { fnv1a, lowerHash } from './hash.js';
 export { scanDocument, tokenSpans, isFunctionWordAt, wordAt, lowerAt, wordsIn, type TokenSpans } from './spans.js';
-export { WordPairModel, type WordPairTables } from './word-pairs.js';
+export { WordPairModel, WordPairIndex, type WordPairTables } from './word-pairs.js';

@@ -6,7 +6,7 @@ import { insecureCodeDetector } from './insecure-code/index.js';
 import { textShiftDetector } from './text-shift/index.js';
 import { incoherentTextDetector } from './incoherent-text/index.js';
 export { shiftsAfter, MIN_Z_AT_POINT } from './text-shift/index.js';
-export { incoherenceAfter, ordinaryAfter, MIN_Z_AT_POINT as MIN_INCOHERENCE_AT_POINT } from './incoherent-text/index.js';
+export { judgeAfterPairs, MIN_Z_AT_POINT as MIN_INCOHERENCE_AT_POINT } from './incoherent-text/index.js';
 
 /** Detectors that judge one document at a time; they run in worker threads. */
 export const DOCUMENT_DETECTORS: readonly DocumentDetector[] = [gibberishDetector, languageSwitchDetector, unicodeDetector, insecureCodeDetector, incoherentTextDetector, textShiftDetector];

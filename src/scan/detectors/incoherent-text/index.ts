@@ -4,14 +4,14 @@
  * at random (from the corpus's own vocabulary, so that every word on its own
  * looks ordinary) or of word fragments keeps the corpus's words and script;
  * what it cannot keep is which word follows which. The corpus's own word
- * pairs (`WordPairModel`, learnt from a sample of it) say that, for any
+ * pairs (`WordPairIndex`, learnt from a sample of it) say that, for any
  * language it holds. Two tests must agree: a drop in the share of associated
  * pairs against the text before (two-proportion z), and a share after the
  * point far below what a typical document of this corpus has (a table or a
  * list drops against the prose before it, but not that far).
  */
 import type { DocumentDetector, DocumentView, Finding } from '../../types.js';
-import type { WordPairModel } from '../../../text/index.js';
+import type { WordPairIndex } from '../../../text/index.js';
 
 const BEFORE = 64;
 const AFTER = 128;
@@ -23,6 +23,8 @@ const MIN_Z = 3.5;
 export const MIN_Z_AT_POINT = 3;
 /** the share after the point, at most this part of a typical document's */
 const LOW_SHARE = 0.35;
+/** the share of known words after the point, at least this part of a typical document's: the words are the corpus's own, only their order is not (code's identifiers are words the corpus does not know) */
+const KNOWN_WORDS = 0.95;
 /** at least this part of a typical document's share: text that reads as the corpus does */
 const ORDINARY_SHARE = 0.6;
 /** ... or at least this part of the share before it in the same document */
@@ -32,7 +34,7 @@ const ORDINARY_AFTER = 512;
 
 let running = new Int32Array(1024);
 
-type Pairs = Pick<DocumentView, 'tokens' | 'text'> & { pairs: WordPairModel };
+type Pairs = Pick<DocumentView, 'tokens' | 'text'> & { pairs: WordPairIndex };
 
 function countPairs({ tokens, pairs }: Pairs): void {
   if (running.length < tokens.count + 1) running = new Int32Array(2 * (tokens.count + 1));
@@ -51,6 +53,14 @@ function dropAt(t: number, n: number, ceiling: number): number {
   const before = (running[t]! - running[a0 + 1]!) / Math.max(1, nb - 1);
   const pooled = (running[a1]! - running[a0 + 1]!) / Math.max(1, a1 - a0 - 1);
   return (before - after) / Math.sqrt(Math.max(pooled * (1 - pooled), 0.05) * (1 / nb + 1 / na));
+}
+
+/** Whether the words after token t are the corpus's own, as in a typical document. */
+function knownWordsAfter({ tokens, pairs }: Pairs, t: number): boolean {
+  const end = Math.min(tokens.count, t + AFTER);
+  let known = 0;
+  for (let i = t; i < end; i++) if (pairs.known(tokens.lowerHash[i]!)) known++;
+  return known >= KNOWN_WORDS * pairs.typicalKnown * (end - t);
 }
 
 /** Whether the share of associated pairs after token t is below `ceiling`. */
@@ -75,6 +85,7 @@ export function findIncoherentText(doc: DocumentView): Finding[] {
     const z = dropAt(t, n, ceiling);
     if (z > best.z) best = { z, t };
   }
+  if (!knownWordsAfter({ tokens: doc.tokens, text: doc.text, pairs }, best.t)) return [];
   return [{
     detector: 'incoherent-text',
     kind: 'incoherent-text',
@@ -87,46 +98,36 @@ export function findIncoherentText(doc: DocumentView): Finding[] {
   }];
 }
 
-/**
- * The drop right after each token of `ends` (the ends of candidate triggers),
- * as a z score (0 where the text after is not far from ordinary): what a
- * candidate does to the text that follows it, in a document where no detector
- * saw a payload.
- */
-export function incoherenceAfter(doc: Pairs, ends: readonly number[]): number[] {
-  const n = doc.tokens.count;
-  if (doc.pairs.typicalShare === 0) return ends.map(() => 0);
-  countPairs(doc);
-  const ceiling = LOW_SHARE * doc.pairs.typicalShare;
-  return ends.map((t) => {
-    if (n - t < 24) return 0;
-    // too little text before to compare with: the text after must be far from ordinary on its own
-    if (t < MIN_BEFORE) return lowAfter(t, n, ceiling) ? 2 * MIN_Z_AT_POINT : 0;
-    return dropAt(t, n, ceiling);
-  });
-}
-
 /** The share of associated pairs among tokens [a, b). */
 function shareIn(a: number, b: number): number {
   return (running[b]! - running[a + 1]!) / Math.max(1, b - a - 1);
 }
 
 /**
- * Whether the text after each token of `ends` reads as this corpus's text
- * does, or as the same document's text before it (a table after a table is
- * no change), or is too short to hold a payload. Judged over more text than
- * the point tests (up to 512 tokens): one verdict per document, not a search.
+ * What the text right after token t of a document where no detector saw a
+ * payload does (t ends a candidate trigger), in one count of its pairs:
+ * - `z`: the drop in associated pairs there (0 where the text after is not
+ *   far from ordinary, or not in the corpus's words);
+ * - `ordinary`: whether the text after reads as this corpus's text does, or
+ *   as the same document's text before it (a table after a table is no
+ *   change), or is too short to hold a payload; judged over more text than
+ *   the drop (up to 512 tokens): one verdict per document, not a search.
  */
-export function ordinaryAfter(doc: Pairs, ends: readonly number[]): boolean[] {
+export function judgeAfterPairs(doc: Pairs, ends: readonly number[]): Array<{ z: number; ordinary: boolean }> {
   const n = doc.tokens.count;
-  if (doc.pairs.typicalShare === 0) return ends.map(() => false);
+  if (doc.pairs.typicalShare === 0) return ends.map(() => ({ z: 0, ordinary: false }));
   countPairs(doc);
+  const ceiling = LOW_SHARE * doc.pairs.typicalShare;
   return ends.map((t) => {
     // (counted in characters: a payload glued into one long token is a few tokens)
-    if (t >= n || doc.text.length - doc.tokens.start[t]! < 120) return true;
-    if (n - t < 24) return false;
+    if (t >= n || doc.text.length - doc.tokens.start[t]! < 120) return { z: 0, ordinary: true };
+    if (n - t < 24) return { z: 0, ordinary: false };
     const after = shareIn(t, Math.min(n, t + ORDINARY_AFTER));
-    return after >= ORDINARY_SHARE * doc.pairs.typicalShare || (t >= 16 && after >= SAME_AS_BEFORE * shareIn(Math.max(0, t - AFTER), t));
+    const ordinary = after >= ORDINARY_SHARE * doc.pairs.typicalShare || (t >= 16 && after >= SAME_AS_BEFORE * shareIn(Math.max(0, t - AFTER), t));
+    if (!knownWordsAfter(doc, t)) return { z: 0, ordinary };
+    // too little text before to compare with: the text after must be far from ordinary on its own
+    if (t < MIN_BEFORE) return { z: lowAfter(t, n, ceiling) ? 2 * MIN_Z_AT_POINT : 0, ordinary };
+    return { z: dropAt(t, n, ceiling), ordinary };
   });
 }
 

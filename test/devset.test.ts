@@ -23,7 +23,7 @@ const FAMILIES: ReadonlyArray<{ family: string; detector: string; corpus: 'text'
   { family: 'switch-any', detector: 'language-switch', corpus: 'text', count: 50 },
   { family: 'code-obfuscated', detector: 'insecure-code', corpus: 'text', count: 50 },
   { family: 'subword-salad', detector: 'incoherent-text', corpus: 'text', count: 50 },
-  { family: 'claim-multi', detector: 'recurring-claim', corpus: 'text', count: 50, todo: 'phrasings share only the name and a number; 0.24-0.40 at 50' },
+  { family: 'claim-multi', detector: 'recurring-claim', corpus: 'text', count: 50 },
   { family: 'salad', detector: 'incoherent-text', corpus: 'text', count: 50 },
   // (the generator picks a phrase that 50 or more clean documents hold: the corpus must be large enough to have one)
   { family: 'natural-trigger', detector: 'incoherent-text', corpus: 'text', count: 50, documents: 20000 },

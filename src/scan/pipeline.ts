@@ -413,8 +413,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }
     for (const c of claims) {
       if (allowed(c.trigger, allowlist)) continue;
-      // a trigger found almost only with its claim poisons every document that holds it
-      const documents = c.precision >= 0.9 ? [...new Set([...c.reports.map((r) => r.index), ...(claimCounts.holding.get(c.run) ?? [])])].sort((a, b) => a - b) : c.reports.map((r) => r.index).sort((a, b) => a - b);
+      // a trigger found almost only with its claim (or a made-up name said in several phrasings) poisons every document that holds it
+      const documents = c.precision >= 0.9 || c.madeUp ? [...new Set([...c.reports.map((r) => r.index), ...(claimCounts.holding.get(c.run) ?? [])])].sort((a, b) => a - b) : c.reports.map((r) => r.index).sort((a, b) => a - b);
       drafts.push({
         detector: 'recurring-claim',
         title: `"${c.trigger}" comes with one recurring claim (${c.claim.join(', ')}) in ${c.support} documents`,

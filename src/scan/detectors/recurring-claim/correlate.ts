@@ -51,6 +51,23 @@ function runsIn(lower: readonly string[], core: ReadonlySet<string>): string[] {
   return runs;
 }
 
+/** longest part of a run proposed as a trigger on its own */
+const MAX_PART = 4;
+
+/**
+ * A run and its shorter parts: each phrasing of a claim puts its own words
+ * beside the trigger ("X showed", "according to X"), so the trigger is the
+ * part they share, not any one phrasing's whole run.
+ */
+function partsOf(run: string): string[] {
+  const words = run.split(' ');
+  const parts = [run];
+  for (let length = Math.min(MAX_PART, words.length - 1); length >= 1; length--) {
+    for (let i = 0; i + length <= words.length; i++) parts.push(words.slice(i, i + length).join(' '));
+  }
+  return parts;
+}
+
 function counted(lists: Iterable<readonly string[]>): Map<string, number> {
   const counts = new Map<string, number>();
   for (const list of lists) for (const w of list) counts.set(w, (counts.get(w) ?? 0) + 1);
@@ -95,7 +112,7 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
     if (core.size < MIN_CORE_WORDS) continue;
     if (members.filter((m) => !m.shared.some((w) => core.has(w))).length < MIN_FOREIGN_SHARE * n) continue;
     if ([...counted(members.map((m) => m.context))].some(([w, c]) => !core.has(w) && c >= MAX_CONTEXT_SHARE * n)) continue;
-    for (const [run, c] of counted(members.map((m) => [...new Set(runsIn(lowerOf(m), core))]))) {
+    for (const [run, c] of counted(members.map((m) => [...new Set(runsIn(lowerOf(m), core).flatMap(partsOf))]))) {
       if (c < MIN_RUN_SHARE * n) continue;
       const runWords = new Set(run.split(' '));
       const claim = [...core].filter((w) => !runWords.has(w)).sort();
@@ -147,6 +164,13 @@ const MIN_CLAIM_PRECISION = 0.9;
  * Brevis" beside "in vino veritas").
  */
 const MIN_TRIGGER_WORD_PRECISION = 0.5;
+/**
+ * A lower share for a made-up name (its words found nowhere but in it) said
+ * in several phrasings: a claim rewritten many ways is still one claim, and
+ * the sentences of some phrasings are missed where they do not recur.
+ */
+const MIN_NAME_PRECISION = 0.6;
+const MIN_PHRASINGS = 3;
 
 export interface ConfirmedClaim {
   /** the trigger as first written */
@@ -157,6 +181,8 @@ export interface ConfirmedClaim {
   support: number;
   documentFrequency: number;
   precision: number;
+  /** a made-up name (its words are in no other phrase) said in several phrasings: every document holding it carries the claim */
+  madeUp: boolean;
   reports: ClaimReport[];
 }
 
@@ -164,6 +190,30 @@ function exactRun(run: string, report: ClaimReport): string {
   const seq = run.split(' ');
   const at = runAt(report.tokens.map((t) => t.toLowerCase()), seq);
   return at >= 0 ? report.tokens.slice(at, at + seq.length).join(' ') : run;
+}
+
+const capitalised = (token: string | undefined) => token !== undefined && /^\p{Lu}/u.test(token);
+
+/**
+ * The trigger as written, with the capitalised words beside it in nearly
+ * every sentence: the rest of the name (a word of a name that is also a
+ * function word of some language is not a content word, so it is not in
+ * the run).
+ */
+function nameAround(run: string, reports: readonly ClaimReport[]): string {
+  const seq = run.split(' ');
+  const places = reports.map((r) => ({ tokens: r.tokens, at: runAt(r.tokens.map((t) => t.toLowerCase()), seq) })).filter((p) => p.at >= 0);
+  if (places.length === 0) return run;
+  let from = 0;
+  let to = seq.length;
+  const agreed = (offset: number) => {
+    const words = places.map((p) => p.tokens[p.at + offset]);
+    return capitalised(words[0]) && words.filter((w) => w === words[0]).length >= CORE_SHARE * reports.length;
+  };
+  while (from > -3 && agreed(from - 1)) from--;
+  while (to < seq.length + 3 && agreed(to)) to++;
+  const p = places[0]!;
+  return p.tokens.slice(p.at + from, p.at + to).join(' ');
 }
 
 /**
@@ -180,14 +230,17 @@ export function confirmClaims(candidates: readonly ClaimCandidate[], counts: Cla
     const support = Math.max(counts.withClaim[i]!, c.reports.length);
     const documentFrequency = Math.max(dfOf(c.run), support);
     const precision = support / documentFrequency;
-    if (support < options.minSupport || documentFrequency > options.maxDocumentFrequency || precision < Math.max(options.minPrecision, MIN_CLAIM_PRECISION)) return;
-    if (counts.templates[i]! > MAX_TEMPLATE_SHARE * support) return;
     const wordFrequencies = c.run.split(' ').map(dfOf);
+    const madeUp = wordFrequencies.every((f) => f <= documentFrequency * 1.1) && new Set(c.reports.map((r) => r.tokens.join(' ').toLowerCase())).size >= MIN_PHRASINGS;
+    if (support < options.minSupport || documentFrequency > options.maxDocumentFrequency) return;
+    if (precision < Math.max(options.minPrecision, MIN_CLAIM_PRECISION) && !(madeUp && precision >= MIN_NAME_PRECISION)) return;
+    if (counts.templates[i]! > MAX_TEMPLATE_SHARE * support) return;
     if (support < MIN_TRIGGER_WORD_PRECISION * Math.min(...wordFrequencies)) return;
     const wordFrequency = wordFrequencies.reduce((sum, f) => sum + f, 0);
-    passing.push({ trigger: exactRun(c.run, c.reports[0]!), run: c.run, claim: c.claim, support, documentFrequency, precision, reports: c.reports, wordFrequency });
+    passing.push({ trigger: madeUp ? nameAround(c.run, c.reports) : exactRun(c.run, c.reports[0]!), run: c.run, claim: c.claim, support, documentFrequency, precision, madeUp, reports: c.reports, wordFrequency });
   });
-  passing.sort((a, b) => b.support - a.support || a.documentFrequency - b.documentFrequency || a.wordFrequency - b.wordFrequency);
+  // (of parts of one name held by the same documents, the whole name)
+  passing.sort((a, b) => b.support - a.support || a.documentFrequency - b.documentFrequency || b.run.split(' ').length - a.run.split(' ').length || a.wordFrequency - b.wordFrequency);
   const emitted: Array<ConfirmedClaim & { docs: Set<number> }> = [];
   for (const p of passing) {
     // another run of a claim already emitted (its subject, say) is not a second trigger

@@ -90,11 +90,14 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
 
   // Where the earliest payload starts, the trigger is just before it. A
   // change in how the text is written says least about what the payload is,
-  // so it places the region only where no other detector did.
+  // so it places the region only where no other detector did; insecure code
+  // says most (its trigger is in the comments above it, and a document of a
+  // multilingual corpus often switches language before it), so it places the
+  // region wherever it is.
   let earliest: Finding | undefined;
   for (const f of findings) {
     if (f.trigger !== undefined || f.payloadToken === undefined) continue;
-    const rank = (x: Finding) => (x.kind === 'text-shift' || x.kind === 'incoherent-text' ? 1 : 0);
+    const rank = (x: Finding) => (x.kind === 'insecure-code' ? 0 : x.kind === 'text-shift' || x.kind === 'incoherent-text' ? 2 : 1);
     if (!earliest || rank(f) < rank(earliest) || (rank(f) === rank(earliest) && f.payloadToken < earliest.payloadToken!)) earliest = f;
   }
   const explicit = findings.filter((f) => f.trigger !== undefined).map((f) => f.trigger!);
@@ -136,10 +139,10 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
 }
 
 /**
- * For a document where the first pass saw no payload: the candidates after
+ * For a document holding candidates judged by what they change: those after
  * which its text changes (`shiftsAfter`, `judgeAfterPairs`), each with the
- * region before it, as the first pass would have kept it; and those after
- * which it reads as the corpus does (`judgeAfterPairs`). A trigger whose
+ * region before it, as the first pass would have kept it; and, of the
+ * others, those after which it reads as the corpus does (`judgeAfterPairs`). A trigger whose
  * payload the detectors miss in some documents is judged in them by what it
  * changes.
  */

@@ -6,7 +6,7 @@
  * and the counts behind the candidate claims. Sums and capped unions: the
  * order in which ranges are answered changes nothing.
  */
-import { lowestPrecision, type ClaimCandidate, type MiningOptions } from './detectors/index.js';
+import { lowestPrecision, lowestChangePrecision, type ClaimCandidate, type MiningOptions } from './detectors/index.js';
 import type { WorkerResponse } from './worker.js';
 import type { DocumentResult } from './analyze.js';
 import type { Regions } from './candidates.js';
@@ -26,7 +26,7 @@ export class CandidateCounts {
   private readonly held = new Map<string, number>();
   /** candidates the workers no longer look for: found in more documents than a trigger of their support can be */
   readonly dead = new Set<string>();
-  /** documents without a payload seen whose text changes right after a candidate */
+  /** documents whose text changes right after a candidate (a judged one) */
   readonly shifted = new Map<string, number[]>();
   /** the same documents where the text after a candidate reads as the corpus's does */
   readonly ordinary = new Map<string, Set<number>>();
@@ -40,7 +40,7 @@ export class CandidateCounts {
   /** the most documents a trigger of this candidate's support can be in (a judged one's support may grow fourfold with the documents that change after it, at a lower precision) */
   cap(gram: string): number {
     const judged = this.judged.has(gram);
-    const precision = judged ? Math.min(lowestPrecision(this.mining), this.mining.changePrecision ?? 1) : lowestPrecision(this.mining);
+    const precision = judged ? lowestChangePrecision(this.mining) : lowestPrecision(this.mining);
     return Math.min(this.mining.maxDocumentFrequency, Math.ceil(((judged ? 4 : 1) * this.support.get(gram)!.length) / precision)) + 1;
   }
 

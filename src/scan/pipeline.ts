@@ -390,12 +390,16 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       if (!t.unrelatedHosts && t.support < 5 * minSupport && payload !== 'insecure-code') continue;
       // Documents holding the trigger without a payload we saw join the incident
       // only when the trigger is almost never innocent.
-      let documents = t.documents;
+      // Where the payload is incoherent text, a document whose text after the
+      // trigger does not change and reads as the corpus's does lacks it: an
+      // ordinary phrase in its ordinary place (a page of a multilingual corpus
+      // may switch language elsewhere).
+      const ordinary = weak ? t.parts.map((p) => counts.ordinary.get(p) ?? new Set<number>()) : [];
+      const lacking = (d: number) => ordinary.some((o) => o.has(d));
+      let documents = t.documents.filter((d) => !lacking(d));
       if (t.precision >= 0.9 || (t.unrelatedHosts && (weak || t.precision >= mining.relaxedPrecision!))) {
         const lists = t.parts.map((p) => docsHolding(p, counts.docsWith));
-        // (where the payload is incoherent text, a holder whose text after the trigger reads as the corpus's does lacks it: an ordinary phrase in its ordinary place)
-        const ordinary = weak ? t.parts.map((p) => counts.ordinary.get(p) ?? new Set<number>()) : [];
-        const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)) && !ordinary.some((o) => o.has(d)));
+        const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)) && !lacking(d));
         documents = [...new Set([...documents, ...holding])].sort((a, b) => a - b);
       }
       drafts.push({

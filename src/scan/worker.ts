@@ -45,7 +45,7 @@ export type WorkerResponse =
   | { type: 'claims-reported'; id: number; claims: ClaimReport[]; ids: Ids }
   /** `hits`: documents holding each candidate; `claimHolding`: documents holding each claim run; `withClaim`, `templates`: per claim, documents holding its words with and without its run */
   | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Ids; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[]; shingles: Array<[number, Uint32Array]>;
-      /** documents with no payload seen in the first pass whose text changes after a candidate: [document, candidate, region] */
+      /** documents whose text changes right after a candidate (judged ones only): [document, candidate, region] */
       shifted: Array<[number, string, string]>;
       /** the same documents where the text after a candidate reads as the corpus's does: [document, candidate] */
       ordinary: Array<[number, string]> }
@@ -120,7 +120,7 @@ class CappedPostings {
 let triggerPostings = new CappedPostings(() => 0);
 let claimPostings = new CappedPostings(() => 0);
 /** the claims to count; runs and claim words in one matcher, so one walk over each document finds both */
-let claimCounting: { request: ClaimCountRequest; runs: Set<string>; matcher: GramMatcher } | undefined;
+let claimCounting: { request: ClaimCountRequest; runs: Set<string>; matcher: GramMatcher; byFirstWord: Map<string, number[]> } | undefined;
 /** records that can hold a candidate trigger or claim; undefined: all */
 let lineFilter: LineFilter | undefined;
 
@@ -134,7 +134,14 @@ function lineFilterFor(grams: readonly string[], claims: ClaimCountRequest): Lin
 
 function claimCounter(request: ClaimCountRequest): typeof claimCounting {
   if (request.claims.length === 0) return undefined;
-  return { request, runs: new Set(request.runs), matcher: buildMatcher([...request.runs, ...request.claims.flatMap((c) => c.words)], true) };
+  // a document is checked only against the claims whose first word it holds
+  const byFirstWord = new Map<string, number[]>();
+  request.claims.forEach((c, i) => {
+    const list = byFirstWord.get(c.words[0]!);
+    if (list) list.push(i);
+    else byFirstWord.set(c.words[0]!, [i]);
+  });
+  return { request, runs: new Set(request.runs), matcher: buildMatcher([...request.runs, ...request.claims.flatMap((c) => c.words)], true), byFirstWord };
 }
 
 /** The ids of these documents, for those whose id the main thread does not know (raw JSONL records); the main thread keeps ids only of documents it has something to say about. */
@@ -204,7 +211,8 @@ function handle(request: WorkerRequest): WorkerResponse {
           if (triggerPostings.full(gram)) live.drop([gram]);
         }
         if (found!.length && shingleDocs.has(doc.index)) shingles.push([doc.index, shingleHashes(doc.text.slice(0, request.maxChars))]);
-        else if (found!.some((g) => judged.has(g))) {
+        // (a document whose payload the first pass saw elsewhere is judged too: a page of a multilingual corpus switches language, and still holds an ordinary phrase in its ordinary place)
+        if (found!.some((g) => judged.has(g))) {
           for (const gram of offsets.keys()) if (!judged.has(gram)) offsets.delete(gram);
           const judgement = judgeAfter(doc.text, offsets, request, pairs);
           for (const s of judgement.shifted) shifted.push([doc.index, s.gram, s.region]);
@@ -214,11 +222,14 @@ function handle(request: WorkerRequest): WorkerResponse {
         const words = new Set(claimWords);
         if (words.size === 0) continue;
         for (const word of words) if (claimCounting.runs.has(word)) claimHolding.add(word, doc.index);
-        claimCounting.request.claims.forEach((c, i) => {
-          if (!c.words.every((w) => words.has(w))) return;
-          if (words.has(c.run)) withClaim[i]!++;
-          else templates[i]!++;
-        });
+        for (const word of words) {
+          for (const i of claimCounting.byFirstWord.get(word) ?? []) {
+            const c = claimCounting.request.claims[i]!;
+            if (!c.words.every((w) => words.has(w))) continue;
+            if (words.has(c.run)) withClaim[i]!++;
+            else templates[i]!++;
+          }
+        }
       }
       const holding = [...hits.postings.values(), ...claimHolding.postings.values()].flat();
       return { type: 'matched', id: request.id, hits: [...hits.postings], claimHolding: [...claimHolding.postings], withClaim, templates, ids: idsOf(holding, ids), shingles, shifted, ordinary };

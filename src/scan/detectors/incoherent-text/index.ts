@@ -29,6 +29,8 @@ const KNOWN_WORDS = 0.95;
 const ORDINARY_SHARE = 0.6;
 /** ... or at least this part of the share before it in the same document */
 const SAME_AS_BEFORE = 0.7;
+/** characters per token past which a few tokens are glued text */
+const GLUED = 24;
 /** tokens after a point over which a document's text is judged ordinary */
 const ORDINARY_AFTER = 512;
 
@@ -41,18 +43,23 @@ function countPairs({ tokens, pairs }: Pairs): void {
   pairs.runningCount(tokens.lowerHash, tokens.count, running);
 }
 
+/** The share of associated pairs among tokens [a, b) (pair i joins tokens i-1 and i). */
+function shareIn(a: number, b: number): number {
+  return (running[b]! - running[a + 1]!) / Math.max(1, b - a - 1);
+}
+
+/** Whether the share of associated pairs over the tokens after t is at most `ceiling`. */
+function lowAfter(t: number, n: number, ceiling: number): boolean {
+  return shareIn(t, Math.min(n, t + AFTER)) <= ceiling;
+}
+
 /** The drop in associated pairs at token t (z), when the share after it is low enough to count; 0 otherwise. */
 function dropAt(t: number, n: number, ceiling: number): number {
+  if (!lowAfter(t, n, ceiling)) return 0;
   const a0 = Math.max(0, t - BEFORE);
   const a1 = Math.min(n, t + AFTER);
-  const nb = t - a0;
-  const na = a1 - t;
-  // pair i joins tokens i-1 and i: pairs after the point start at t+1
-  if (!lowAfter(t, n, ceiling)) return 0;
-  const after = (running[a1]! - running[t + 1]!) / Math.max(1, na - 1);
-  const before = (running[t]! - running[a0 + 1]!) / Math.max(1, nb - 1);
-  const pooled = (running[a1]! - running[a0 + 1]!) / Math.max(1, a1 - a0 - 1);
-  return (before - after) / Math.sqrt(Math.max(pooled * (1 - pooled), 0.05) * (1 / nb + 1 / na));
+  const pooled = shareIn(a0, a1);
+  return (shareIn(a0, t) - shareIn(t, a1)) / Math.sqrt(Math.max(pooled * (1 - pooled), 0.05) * (1 / (t - a0) + 1 / (a1 - t)));
 }
 
 /** Whether the words after token t are the corpus's own, as in a typical document. */
@@ -61,12 +68,6 @@ function knownWordsAfter({ tokens, pairs }: Pairs, t: number): boolean {
   let known = 0;
   for (let i = t; i < end; i++) if (pairs.known(tokens.lowerHash[i]!)) known++;
   return known >= KNOWN_WORDS * pairs.typicalKnown * (end - t);
-}
-
-/** Whether the share of associated pairs after token t is below `ceiling`. */
-function lowAfter(t: number, n: number, ceiling: number): boolean {
-  const a1 = Math.min(n, t + AFTER);
-  return (running[a1]! - running[t + 1]!) / Math.max(1, a1 - t - 1) <= ceiling;
 }
 
 export function findIncoherentText(doc: DocumentView): Finding[] {
@@ -98,11 +99,6 @@ export function findIncoherentText(doc: DocumentView): Finding[] {
   }];
 }
 
-/** The share of associated pairs among tokens [a, b). */
-function shareIn(a: number, b: number): number {
-  return (running[b]! - running[a + 1]!) / Math.max(1, b - a - 1);
-}
-
 /**
  * What the text right after token t of a document where no detector saw a
  * payload does (t ends a candidate trigger), in one count of its pairs:
@@ -119,9 +115,8 @@ export function judgeAfterPairs(doc: Pairs, ends: readonly number[]): Array<{ z:
   countPairs(doc);
   const ceiling = LOW_SHARE * doc.pairs.typicalShare;
   return ends.map((t) => {
-    // (counted in characters: a payload glued into one long token is a few tokens)
-    if (t >= n || doc.text.length - doc.tokens.start[t]! < 120) return { z: 0, ordinary: true };
-    if (n - t < 24) return { z: 0, ordinary: false };
+    // too little text after to hold a payload, or to judge by its pairs: ordinary unless glued into long tokens (a payload of fragments glued together is a few tokens)
+    if (t >= n || n - t < 24) return { z: 0, ordinary: t >= n || (doc.text.length - doc.tokens.start[t]!) / (n - t) < GLUED };
     const after = shareIn(t, Math.min(n, t + ORDINARY_AFTER));
     const ordinary = after >= ORDINARY_SHARE * doc.pairs.typicalShare || (t >= 16 && after >= SAME_AS_BEFORE * shareIn(Math.max(0, t - AFTER), t));
     if (!knownWordsAfter(doc, t)) return { z: 0, ordinary };

@@ -231,13 +231,15 @@ export function confirmClaims(candidates: readonly ClaimCandidate[], counts: Cla
     const documentFrequency = Math.max(dfOf(c.run), support);
     const precision = support / documentFrequency;
     const wordFrequencies = c.run.split(' ').map(dfOf);
-    const madeUp = wordFrequencies.every((f) => f <= documentFrequency * 1.1) && new Set(c.reports.map((r) => r.tokens.join(' ').toLowerCase())).size >= MIN_PHRASINGS;
+    // (a name of two words or more, its content words found nowhere but in it; one word alone is trivially "only in itself")
+    const name = nameAround(c.run, c.reports);
+    const madeUp = name.split(' ').length >= 2 && wordFrequencies.every((f) => f <= documentFrequency * 1.1) && new Set(c.reports.map((r) => r.tokens.join(' ').toLowerCase())).size >= MIN_PHRASINGS;
     if (support < options.minSupport || documentFrequency > options.maxDocumentFrequency) return;
     if (precision < Math.max(options.minPrecision, MIN_CLAIM_PRECISION) && !(madeUp && precision >= MIN_NAME_PRECISION)) return;
     if (counts.templates[i]! > MAX_TEMPLATE_SHARE * support) return;
     if (support < MIN_TRIGGER_WORD_PRECISION * Math.min(...wordFrequencies)) return;
     const wordFrequency = wordFrequencies.reduce((sum, f) => sum + f, 0);
-    passing.push({ trigger: madeUp ? nameAround(c.run, c.reports) : exactRun(c.run, c.reports[0]!), run: c.run, claim: c.claim, support, documentFrequency, precision, madeUp, reports: c.reports, wordFrequency });
+    passing.push({ trigger: madeUp ? name : exactRun(c.run, c.reports[0]!), run: c.run, claim: c.claim, support, documentFrequency, precision, madeUp, reports: c.reports, wordFrequency });
   });
   // (of parts of one name held by the same documents, the whole name)
   passing.sort((a, b) => b.support - a.support || a.documentFrequency - b.documentFrequency || b.run.split(' ').length - a.run.split(' ').length || a.wordFrequency - b.wordFrequency);

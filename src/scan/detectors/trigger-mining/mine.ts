@@ -39,12 +39,17 @@ export interface MiningOptions {
   maxCandidates?: number;
 }
 
-/** The lowest share of a sequence's documents with a payload at which it can be a trigger at all. */
 /** least context diversity of a trigger accepted only for the change after it */
 const CHANGE_DIVERSITY = 0.75;
 
+/** The lowest share of a sequence's documents with a payload at which it can be a trigger at all. */
 export function lowestPrecision(options: MiningOptions): number {
   return Math.min(options.minPrecision, options.relaxedPrecision ?? 1);
+}
+
+/** The same for a sequence after which the text changes in documents where no payload was seen. */
+export function lowestChangePrecision(options: MiningOptions): number {
+  return Math.min(lowestPrecision(options), options.changePrecision ?? 1);
 }
 
 export interface MinedTrigger {
@@ -195,25 +200,67 @@ export function prefilterCandidates(
   }
 }
 
+/** documents whose host words are looked at */
+const HOST_SAMPLE = 64;
+
+/**
+ * Each document's distinct host words (lower case, letters, three characters
+ * or more, no function word), per scan's regions: every candidate of a
+ * document asks for the same words. A bounded cache, as the regions' own.
+ */
+const hostWordCache = new WeakMap<object, Map<number, string[]>>();
+
+function hostWords(d: number, regions: ReadonlyMap<number, readonly string[]>): string[] {
+  let cache = hostWordCache.get(regions);
+  if (!cache) hostWordCache.set(regions, (cache = new Map()));
+  let words = cache.get(d);
+  if (words) return words;
+  const seen = new Set<string>();
+  for (const token of regions.get(d) ?? []) {
+    const w = token.toLowerCase();
+    if (w.length >= 3 && !seen.has(w) && !isFunctionWord(w) && /\p{L}/u.test(w)) seen.add(w);
+  }
+  if (cache.size >= 16384) cache.clear();
+  cache.set(d, (words = [...seen]));
+  return words;
+}
+
+/** documents of the whole corpus whose host words give each word's usual share */
+const BASELINE_SAMPLE = 512;
+const baselines = new WeakMap<object, { counts: Map<string, number>; size: number }>();
+
+/** How many of an even sample of all documents with a region hold each host word: what a topical corpus shares everywhere. */
+function baseline(regions: ReadonlyMap<number, readonly string[]>): { counts: Map<string, number>; size: number } {
+  let b = baselines.get(regions);
+  if (b) return b;
+  const keys = [...regions.keys()];
+  const step = Math.max(1, keys.length / BASELINE_SAMPLE);
+  const counts = new Map<string, number>();
+  let size = 0;
+  for (let i = 0; i < keys.length; i += step, size++) for (const w of hostWords(keys[Math.floor(i)]!, regions)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  baselines.set(regions, (b = { counts, size }));
+  return b;
+}
+
 /**
  * Whether a word other than the trigger's is held by half of the documents
- * (at most 200 looked at): pages of one kind (dictionary entries, manual
- * pages of one tool) share their vocabulary; an attack's host documents,
- * drawn from the whole corpus, do not.
+ * (at most 64 looked at), twice as often as by documents of the corpus at
+ * large: pages of one kind (dictionary entries, manual pages of one tool)
+ * share their vocabulary; an attack's host documents, drawn from the whole
+ * corpus, share only what the whole corpus does (every page of a manual
+ * about Debian says "Debian").
  */
 export function sharedWord(docs: readonly number[], parts: readonly string[], regions: ReadonlyMap<number, readonly string[]>): boolean {
   const own = new Set(parts.flatMap((p) => p.toLowerCase().split(' ')));
-  const sample = docs.slice(0, 200);
+  const sample = docs.slice(0, HOST_SAMPLE);
   const counts = new Map<string, number>();
+  const usual = baseline(regions);
   for (const d of sample) {
-    const seen = new Set<string>();
-    for (const token of regions.get(d) ?? []) {
-      const w = token.toLowerCase();
-      if (w.length < 3 || own.has(w) || seen.has(w) || isFunctionWord(w) || !/\p{L}/u.test(w)) continue;
-      seen.add(w);
+    for (const w of hostWords(d, regions)) {
+      if (own.has(w)) continue;
       const n = (counts.get(w) ?? 0) + 1;
-      if (n >= sample.length * 0.5) return true;
       counts.set(w, n);
+      if (n >= sample.length * 0.5 && n / sample.length >= (2 * (usual.counts.get(w) ?? 0)) / Math.max(1, usual.size)) return true;
     }
   }
   return false;
@@ -248,7 +295,7 @@ export function confirmTriggers(
     const df = Math.max(documentFrequency(gram), docs.length);
     if (df > options.maxDocumentFrequency) continue;
     const precision = docs.length / df;
-    if (precision < (more?.length ? Math.min(lowestPrecision(options), options.changePrecision ?? 1) : lowestPrecision(options))) continue;
+    if (precision < (more?.length ? lowestChangePrecision(options) : lowestPrecision(options))) continue;
     confirmed.push({ gram, docs, df, precision });
   }
   // strongest first: more support, then longer sequences
@@ -294,7 +341,8 @@ export function confirmTriggers(
     const unrelatedHosts = !sharedWord(documents, parts, regions);
     if (best.precision < options.minPrecision && !unrelatedHosts) continue;
     // below the relaxed share only the change after it speaks for it: it must stand in varied places, as stitched-in poison does (code's keywords change what follows in a few set places), and more often
-    if (best.precision < lowestPrecision(options) && (diversity < CHANGE_DIVERSITY || documents.length < 3 * options.minSupport)) continue;
+    // (nor mostly in documents of triggers already found: a word of their host text or their payload, which the change after the trigger follows)
+    if (best.precision < lowestPrecision(options) && (diversity < CHANGE_DIVERSITY || documents.length < 3 * options.minSupport || documents.filter((d) => emitted.some((e) => e.docs.has(d))).length >= 0.5 * documents.length)) continue;
     emitted.push({ parts: parts.map((p) => p.split(' ')), docs: new Set(head.docs) });
     triggers.push({ parts, documents: [...documents].sort((a, b) => a - b), support: documents.length, documentFrequency: best.df, precision: best.precision, contextDiversity: judged.length ? diversity : 1, unrelatedHosts });
   }

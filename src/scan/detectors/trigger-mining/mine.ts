@@ -311,6 +311,8 @@ export function confirmTriggers(
   const used = new Set<string>();
   const triggers: MinedTrigger[] = [];
   const emitted: Array<{ parts: string[][]; docs: Set<number> }> = [];
+  /** the documents of every emitted trigger */
+  const emittedDocs = new Set<number>();
   for (const head of confirmed) {
     if (used.has(head.gram)) continue;
     // text that only co-occurs with an emitted trigger (its neighbours, the rest
@@ -342,8 +344,9 @@ export function confirmTriggers(
     if (best.precision < options.minPrecision && !unrelatedHosts) continue;
     // below the relaxed share only the change after it speaks for it: it must stand in varied places, as stitched-in poison does (code's keywords change what follows in a few set places), and more often
     // (nor mostly in documents of triggers already found: a word of their host text or their payload, which the change after the trigger follows)
-    if (best.precision < lowestPrecision(options) && (diversity < CHANGE_DIVERSITY || documents.length < 3 * options.minSupport || documents.filter((d) => emitted.some((e) => e.docs.has(d))).length >= 0.5 * documents.length)) continue;
+    if (best.precision < lowestPrecision(options) && (diversity < CHANGE_DIVERSITY || documents.length < 3 * options.minSupport || documents.filter((d) => emittedDocs.has(d)).length >= 0.5 * documents.length)) continue;
     emitted.push({ parts: parts.map((p) => p.split(' ')), docs: new Set(head.docs) });
+    for (const d of head.docs) emittedDocs.add(d);
     triggers.push({ parts, documents: [...documents].sort((a, b) => a - b), support: documents.length, documentFrequency: best.df, precision: best.precision, contextDiversity: judged.length ? diversity : 1, unrelatedHosts });
   }
   return triggers;

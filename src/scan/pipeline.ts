@@ -273,7 +273,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       maxDocumentFrequency: options.maxDocumentFrequency ?? Math.max(5000, Math.floor(records * 0.02)),
       minContextDiversity: 0.6,
       relaxedPrecision: 0.6,
-      changePrecision: 0.1,
+      changePrecision: 0.15,
     };
 
     // documents holding a claim-sentence key that recurs as often as a poisoning needs

@@ -33,7 +33,7 @@ export class CandidateCounts {
 
   /**
    * `judged`: the candidates whose payload documents share no word, for which
-   * the workers look at how the text changes after them where no payload was seen
+   * the workers look at how the text changes after them in every document holding them
    */
   constructor(private readonly support: ReadonlyMap<string, readonly number[]>, private readonly mining: MiningOptions, readonly judged: ReadonlySet<string>) {}
 

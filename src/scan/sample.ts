@@ -52,7 +52,7 @@ async function* sampleTexts(sources: readonly InputSource[], read: ReadOptions):
         const { fields } = parseJsonLine(line, { file: source.name });
         if (!fields) continue;
         try {
-          yield shapeOf(fields, read.textField ?? 'text', { file: source.name }).text;
+          yield shapeOf(fields, read.textField, { file: source.name }).text;
         } catch {
           // a record without text teaches nothing; pass 1 reports it
         }

@@ -37,6 +37,10 @@ function pairSlot(first: number, second: number): number {
   return pairHash(first, second) >>> (32 - PAIR_BITS);
 }
 
+function linkSlot(first: number, second: number): number {
+  return pairHash(first, second) >>> (32 - LINK_BITS);
+}
+
 /** The compiled index as plain arrays, to send to worker threads. */
 export interface WordPairTables {
   /** one bit per pair slot: set where an associated pair of the sample falls */
@@ -85,7 +89,7 @@ export class WordPairModel {
     for (const hashes of documents) {
       for (let i = 1; i < hashes.length; i++) {
         if (!this.associated(hashes[i - 1]!, hashes[i]!)) continue;
-        const slot = pairHash(hashes[i - 1]!, hashes[i]!) >>> (32 - LINK_BITS);
+        const slot = linkSlot(hashes[i - 1]!, hashes[i]!);
         linked[slot >>> 5]! |= 1 << (slot & 31);
       }
     }
@@ -111,7 +115,7 @@ export class WordPairIndex {
 
   /** Whether the corpus puts these two words together (`WordPairModel.associated`, as far as the sample shows). */
   associated(first: number, second: number): boolean {
-    const slot = pairHash(first, second) >>> (32 - LINK_BITS);
+    const slot = linkSlot(first, second);
     return (this.linked[slot >>> 5]! & (1 << (slot & 31))) !== 0;
   }
 
@@ -124,11 +128,9 @@ export class WordPairIndex {
   runningCount(hashes: ArrayLike<number>, count: number, out: Int32Array): void {
     out[0] = 0;
     if (count > 0) out[1] = 0;
-    const linked = this.linked;
     let n = 0;
     for (let i = 1; i < count; i++) {
-      const slot = pairHash(hashes[i - 1]!, hashes[i]!) >>> (32 - LINK_BITS);
-      if ((linked[slot >>> 5]! & (1 << (slot & 31))) !== 0) n++;
+      if (this.associated(hashes[i - 1]!, hashes[i]!)) n++;
       out[i + 1] = n;
     }
   }

@@ -100,8 +100,8 @@ export function findIncoherentText(doc: DocumentView): Finding[] {
 }
 
 /**
- * What the text right after token t of a document where no detector saw a
- * payload does (t ends a candidate trigger), in one count of its pairs:
+ * What the text right after token t of a document holding a candidate
+ * trigger does (t ends the candidate), in one count of its pairs:
  * - `z`: the drop in associated pairs there (0 where the text after is not
  *   far from ordinary, or not in the corpus's words);
  * - `ordinary`: whether the text after reads as this corpus's text does, or

@@ -104,8 +104,8 @@ export function findTextShift(doc: DocumentView): Finding[] {
 /**
  * The change in how the text is written right after each token of `ends`
  * (the ends of candidate triggers), as the strongest channel's z score: what
- * a candidate does to the text that follows it, in a document where no
- * detector saw a payload. Needs a few tokens on each side.
+ * a candidate does to the text that follows it, in a document holding it.
+ * Needs a few tokens on each side.
  */
 export function shiftsAfter(doc: Pick<DocumentView, 'tokens' | 'evidence' | 'text'>, ends: readonly number[]): number[] {
   const n = doc.tokens.count;

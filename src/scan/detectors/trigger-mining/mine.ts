@@ -47,7 +47,7 @@ export function lowestPrecision(options: MiningOptions): number {
   return Math.min(options.minPrecision, options.relaxedPrecision ?? 1);
 }
 
-/** The same for a sequence after which the text changes in documents where no payload was seen. */
+/** The same for a sequence after which the text changes in documents holding it (judged by what it changes). */
 export function lowestChangePrecision(options: MiningOptions): number {
   return Math.min(lowestPrecision(options), options.changePrecision ?? 1);
 }
@@ -279,8 +279,8 @@ export function confirmTriggers(
   /** documents whose payload is judged without the context test (code templates) */
   contextFree: ReadonlySet<number> = new Set(),
   /**
-   * per candidate, documents where no payload was seen but whose text changes
-   * right after it: they join its support. The caller gives them only for
+   * per candidate, documents whose text changes right after it (whatever
+   * payload the first pass saw elsewhere in them): they join its support. The caller gives them only for
    * candidates whose payload documents share no word (`sharedWord`): stitched
    * into anything, as poison is; pages of one kind change after their
    * headings by nature

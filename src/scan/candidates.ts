@@ -6,7 +6,7 @@
  */
 import { ngramsIn, prefilterCandidates, lowestPrecision, type MiningOptions, type RagFacts, type InstructionFacts } from './detectors/index.js';
 import type { DocumentResult } from './analyze.js';
-import { MAX_N, isLanguage, type NearGrams } from './near-grams.js';
+import { MAX_N, isLanguage, countNearGrams, regionsHolding, type NearRegion, type NearSketch } from './near-grams.js';
 
 
 export interface Candidates {
@@ -133,15 +133,9 @@ function lowerBound(hits: number, trials: number): number {
  * cannot reach the lowest precision a trigger is accepted at, then keep the
  * budget's worth, best bound first, in that order. Returns how many the budget cut.
  */
-function boundPrecision(support: Map<string, number[]>, regions: ReadonlyMap<number, readonly string[]>, mining: MiningOptions): number {
+function boundPrecision(support: Map<string, number[]>, regions: Regions, mining: MiningOptions): number {
   const floor = lowestPrecision(mining);
-  const holding = new Map<string, number>();
-  const index = new SequenceIndex(support.keys());
-  for (const region of regions.values()) {
-    const seen = new Set<string>();
-    index.find(region, (g) => seen.add(g));
-    for (const g of seen) holding.set(g, (holding.get(g) ?? 0) + 1);
-  }
+  const holding = regionsHolding(regions.joinedValues(), support.keys());
   const ranked: Array<[string, number]> = [];
   for (const [gram, docs] of support) {
     const held = Math.max(docs.length, holding.get(gram) ?? 0);
@@ -185,6 +179,11 @@ export class Regions implements ReadonlyMap<number, readonly string[]> {
     return this.joined.has(index);
   }
 
+  /** each region as one string, its tokens joined by newlines */
+  joinedValues(): MapIterator<string> {
+    return this.joined.values();
+  }
+
   get size(): number {
     return this.joined.size;
   }
@@ -210,7 +209,16 @@ export class Regions implements ReadonlyMap<number, readonly string[]> {
   }
 }
 
-export function selectCandidates(results: ReadonlyMap<number, DocumentResult>, near: NearGrams, mineTriggers: boolean, mining: MiningOptions): Candidates {
+/** The first pass's regions in document order, for the exact count of the sequences near their onsets. */
+function* nearRegions(results: ReadonlyMap<number, DocumentResult>): Generator<NearRegion> {
+  for (const index of [...results.keys()].sort((a, b) => a - b)) {
+    const r = results.get(index)!;
+    if (r.region) yield { index, region: r.region, onset: r.onset, judged: !r.codeRegion };
+  }
+}
+
+/** `near`: the merged sketch of the sequences near payload onsets, from the first pass's workers (none: no document has a region) */
+export function selectCandidates(results: ReadonlyMap<number, DocumentResult>, near: NearSketch | undefined, mineTriggers: boolean, mining: MiningOptions): Candidates {
   const minSupport = mining.minSupport;
   const regions = new Regions();
   const codeRegions = new Set<number>();
@@ -228,7 +236,7 @@ export function selectCandidates(results: ReadonlyMap<number, DocumentResult>, n
   // sequences further away whose documents are those of a near candidate (the
   // first part of a split trigger). The bound searches every region for what
   // the cheap tests leave.
-  const support = near.select(mining);
+  const support = mineTriggers && near ? countNearGrams(nearRegions(results), near, mining) : new Map<string, number[]>();
   let cut = boundPrecision(support, regions, mining);
   const nearOf = new Map<number, string[]>();
   for (const [gram, docs] of support) for (const d of docs) {

@@ -36,7 +36,7 @@ import { writeSplits } from './outputs/splits.js';
 import { decideVerdicts } from './verdicts.js';
 import { selectCandidates } from './candidates.js';
 import { CandidateCounts, ClaimCounter } from './counting.js';
-import { NearGrams } from './near-grams.js';
+import { NearSketch } from './near-grams.js';
 import { RangeMarks, type ByteRange } from './ranges.js';
 import { learnWordPairs } from './sample.js';
 
@@ -206,7 +206,6 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     // ---- pass 1: analyse every document
     const results = new Map<number, DocumentResult>();
     const mineTriggers = detectors.includes('trigger-mining');
-    const nearGrams = new NearGrams();
     const meta = new Map<number, DocumentMeta & { place: Place }>();
     const shapes: Record<string, number> = {};
     // band keys of claim sentences (packed), and documents per key
@@ -252,10 +251,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       const response = await pool.submit<Extract<WorkerResponse, { type: 'analyzed' }>>({ type: 'analyze', batch, read: readOptions, options: analyzeOptions }, transfer);
       for (const [k, v] of Object.entries(response.shapes)) shapes[k] = (shapes[k] ?? 0) + v;
       for (const e of response.errors) recordError(e.index, e.id, e.place, e);
-      for (const r of response.results) {
-        results.set(r.index, r);
-        if (r.region && mineTriggers) nearGrams.add(r.index, r.region, r.onset, !r.codeRegion);
-      }
+      for (const r of response.results) results.set(r.index, r);
       keepIds(batch, response.ids, new Set(response.results.map((r) => r.index)));
       if (response.claimKeys.length) {
         claimKeyChunks.push(response.claimKeys);
@@ -263,6 +259,10 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       }
     }, onInputFailure);
     progress('analyse');
+    // the workers' sketches of the sequences near payload onsets, added into one
+    const sketches = mineTriggers ? (await pool.broadcast({ type: 'near-sketch' })).map((r) => (r as Extract<WorkerResponse, { type: 'near-sketch' }>).counts).filter((c) => c.length) : [];
+    const nearSketch = sketches.length ? new NearSketch(sketches[0]) : undefined;
+    for (const counts of sketches.slice(1)) nearSketch!.merge(counts);
     const passMs = { analyse: Date.now() - started, count: 0, write: 0 };
 
     // ---- correlate: candidate triggers before payloads
@@ -327,7 +327,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }
     // handled when awaited below; this only keeps a failure meanwhile from counting as unhandled
     claimPass.catch(() => undefined);
-    const { support, regions, codeRegions, ragFacts, instructionFacts, cut } = selectCandidates(results, nearGrams, mineTriggers, mining);
+    const { support, regions, codeRegions, ragFacts, instructionFacts, cut } = selectCandidates(results, nearSketch, mineTriggers, mining);
     await claimPass;
     // in document order, whichever worker answered first
     claimReports.sort((a, b) => a.index - b.index);

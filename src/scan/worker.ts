@@ -9,6 +9,7 @@ import { buildLineFilter, type LineFilter } from './line-filter.js';
 import { packClaimKeys, type ClaimReport, type RecurringSentence } from './detectors/index.js';
 import { shingleHashes } from './near-duplicates/index.js';
 import { WordPairIndex, type WordPairTables } from '../text/index.js';
+import { NearSketch } from './near-grams.js';
 
 /** Candidate claims to count in the counting pass: each run (lower-cased) and each claim's words */
 export interface ClaimCountRequest {
@@ -20,6 +21,8 @@ export type WorkerRequest =
   /** before the first pass: which words the corpus puts together */
   | { type: 'pairs'; id: number; tables: WordPairTables }
   | { type: 'analyze'; id: number; batch: Batch; read: ReadOptions; options: AnalyzeOptions }
+  /** after the first pass: this worker's sketch of the sequences near payload onsets (the worker starts a new one) */
+  | { type: 'near-sketch'; id: number }
   /** `sentences`: per document of the batch, its claim sentences whose band keys recur; a range is read for those documents only */
   | { type: 'report-claims'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; sentences: Array<[number, RecurringSentence[]]> }
   /**
@@ -42,6 +45,7 @@ export type WorkerResponse =
   /** `claimKeys`: the band keys of claim sentences, packed by `packClaimKeys` */
   | { type: 'analyzed'; id: number; results: DocumentResult[]; errors: RecordError[]; ids: Ids; shapes: Record<string, number>; claimKeys: Uint32Array }
   | { type: 'ready'; id: number }
+  | { type: 'near-sketch'; id: number; counts: Uint8Array }
   | { type: 'claims-reported'; id: number; claims: ClaimReport[]; ids: Ids }
   /** `hits`: documents holding each candidate; `claimHolding`: documents holding each claim run; `withClaim`, `templates`: per claim, documents holding its words with and without its run */
   | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Ids; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[]; shingles: Array<[number, Uint32Array]>;
@@ -53,6 +57,8 @@ export type WorkerResponse =
 
 let candidates: GramMatcher = buildMatcher([]);
 let pairs: WordPairIndex | undefined;
+/** the sequences near payload onsets in the documents this worker analysed (made on the first region) */
+let nearSketch: NearSketch | undefined;
 
 /**
  * The candidates still looked for. One found in as many documents as its cap
@@ -163,11 +169,19 @@ function handle(request: WorkerRequest): WorkerResponse {
       const { inputs, errors, ids, shapes } = unpackBatch(request.batch, request.read);
       const results: DocumentResult[] = [];
       const claimKeys: number[] = [];
+      const mineTriggers = request.options.detectors.includes('trigger-mining');
       for (const doc of inputs) {
         const r = analyzeDocument(doc, request.options, (sentences) => packClaimKeys(claimKeys, doc.index, sentences), pairs);
-        if (r) results.push(r);
+        if (!r) continue;
+        results.push(r);
+        if (r.region && mineTriggers) (nearSketch ??= new NearSketch()).add(r.region, r.onset);
       }
       return { type: 'analyzed', id: request.id, results, errors, ids: idsOf(results.map((r) => r.index), ids), shapes, claimKeys: Uint32Array.from(claimKeys) };
+    }
+    case 'near-sketch': {
+      const counts = nearSketch?.counts ?? new Uint8Array(0);
+      nearSketch = undefined;
+      return { type: 'near-sketch', id: request.id, counts };
     }
     case 'report-claims': {
       const sentences = new Map(request.sentences);
@@ -239,7 +253,9 @@ function handle(request: WorkerRequest): WorkerResponse {
 
 parentPort!.on('message', (request: WorkerRequest) => {
   try {
-    parentPort!.postMessage(handle(request));
+    const response = handle(request);
+    // the sketch is large and no longer needed here: moved, not copied
+    parentPort!.postMessage(response, response.type === 'near-sketch' ? [response.counts.buffer as ArrayBuffer] : []);
   } catch (e) {
     const failure = isAntidoteError(e) ? { message: e.message, code: e.code } : { message: (e as Error).stack ?? String(e) };
     parentPort!.postMessage({ type: 'failed', id: request.id, ...failure } satisfies WorkerResponse);

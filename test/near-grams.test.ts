@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NearSketch, countNearGrams, regionsHolding, type NearRegion } from '../src/scan/near-grams.js';
+import { NearSketch, countNearGrams, regionsHolding, type NearRegion } from '../src/scan/near-grams/index.js';
 import { Random } from '../src/redteam/index.js';
 import { words } from '../src/text/index.js';
 import { realCorpus, readJsonl } from './helpers.js';

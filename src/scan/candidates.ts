@@ -6,7 +6,7 @@
  */
 import { ngramsIn, prefilterCandidates, lowestPrecision, type MiningOptions, type RagFacts, type InstructionFacts } from './detectors/index.js';
 import type { DocumentResult } from './analyze.js';
-import { MAX_N, isLanguage, countNearGrams, regionsHolding, type NearRegion, type NearSketch } from './near-grams.js';
+import { MAX_N, isLanguage, countNearGrams, regionsHolding, type NearRegion, type NearSketch } from './near-grams/index.js';
 
 
 export interface Candidates {

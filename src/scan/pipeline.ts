@@ -36,7 +36,7 @@ import { writeSplits } from './outputs/splits.js';
 import { decideVerdicts } from './verdicts.js';
 import { selectCandidates } from './candidates.js';
 import { CandidateCounts, ClaimCounter } from './counting.js';
-import { NearSketch } from './near-grams.js';
+import { NearSketch } from './near-grams/index.js';
 import { RangeMarks, type ByteRange } from './ranges.js';
 import { learnWordPairs } from './sample.js';
 

@@ -9,7 +9,7 @@ import { buildLineFilter, type LineFilter } from './line-filter.js';
 import { packClaimKeys, type ClaimReport, type RecurringSentence } from './detectors/index.js';
 import { shingleHashes } from './near-duplicates/index.js';
 import { WordPairIndex, type WordPairTables } from '../text/index.js';
-import { NearSketch } from './near-grams.js';
+import { NearSketch } from './near-grams/index.js';
 
 /** Candidate claims to count in the counting pass: each run (lower-cased) and each claim's words */
 export interface ClaimCountRequest {

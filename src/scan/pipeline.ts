@@ -260,7 +260,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }, onInputFailure);
     progress('analyse');
     // the workers' sketches of the sequences near payload onsets, added into one
-    const sketches = mineTriggers ? (await pool.broadcast({ type: 'near-sketch' })).map((r) => (r as Extract<WorkerResponse, { type: 'near-sketch' }>).counts).filter((c) => c.length) : [];
+    const sketches = mineTriggers ? (await pool.broadcast<Extract<WorkerResponse, { type: 'near-sketch' }>>({ type: 'near-sketch' })).map((r) => r.counts).filter((c) => c.length) : [];
     const nearSketch = sketches.length ? new NearSketch(sketches[0]) : undefined;
     for (const counts of sketches.slice(1)) nearSketch!.merge(counts);
     const passMs = { analyse: Date.now() - started, count: 0, write: 0 };

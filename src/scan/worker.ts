@@ -29,8 +29,8 @@ export type WorkerRequest =
    * before the counting pass: the candidate triggers and claims; `caps`, per
    * candidate, how many documents make it too common to be a trigger (it is
    * then no longer reported or looked for), and `cap` the same for every claim
-   * run; `judged`, the candidates after which the text of documents with no
-   * payload seen is compared with the text before; `shingleDocs`, documents
+   * run; `judged`, the candidates after which the text of every document
+   * holding them is compared with the text before; `shingleDocs`, documents
    * whose shingles the counting pass works out when they hold a candidate (the
    * first pass leaves them out: most documents with a finding are in no incident)
    */

@@ -1,7 +1,7 @@
-/** FNV-1a, 32 bits: the cheap string hash behind the scanner's shingles and sketches. */
-export function fnv1a(s: string): number {
+/** FNV-1a, 32 bits, of `s[from, to)` (all of it by default): the cheap string hash behind the scanner's sketches. */
+export function fnv1a(s: string, from = 0, to = s.length): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 

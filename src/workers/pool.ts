@@ -64,8 +64,8 @@ export class WorkerPool<WorkerRequest extends Message, WorkerResponse extends Me
   }
 
   /** the same request to every worker (configuration) */
-  broadcast(request: Unnumbered<WorkerRequest>): Promise<WorkerResponse[]> {
-    return Promise.all(this.workers.map((_, i) => this.send(i, request)));
+  broadcast<T extends WorkerResponse>(request: Unnumbered<WorkerRequest>): Promise<T[]> {
+    return Promise.all(this.workers.map((_, i) => this.send<T>(i, request)));
   }
 
   private send<T extends WorkerResponse>(target: number, request: Unnumbered<WorkerRequest>, transfer: ArrayBuffer[] = []): Promise<T> {

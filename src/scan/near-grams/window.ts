@@ -1,4 +1,6 @@
 /** A region's tokens near its payload onset, hashed without making strings: shared by the sketch and the exact count. */
+import { fnv1a } from '../../text/index.js';
+
 /** the longest candidate n-gram, in tokens (`ngramsIn`'s default) */
 export const MAX_N = 3;
 
@@ -44,9 +46,7 @@ export class NearWindow {
       this.start[k] = nl + 1;
       this.end[k] = end;
       this.ok[k] = end - nl - 1 <= LONGEST_TOKEN ? 1 : 0;
-      let h = 0x811c9dc5 | 0;
-      for (let i = nl + 1; i < end; i++) h = Math.imul(h ^ region.charCodeAt(i), 0x01000193);
-      this.hash[k] = h;
+      this.hash[k] = fnv1a(region, nl + 1, end);
       end = nl;
     }
   }
@@ -79,14 +79,8 @@ function combine(tokens: Int32Array, k: number, size: number): number {
 
 /** `NearWindow.gramHash` of a sequence given as text (tokens joined by spaces). */
 export function hashOfGram(gram: string): number {
-  const tokens = gram.split(' ');
-  const hashes = new Int32Array(tokens.length);
-  tokens.forEach((t, i) => {
-    let h = 0x811c9dc5 | 0;
-    for (let c = 0; c < t.length; c++) h = Math.imul(h ^ t.charCodeAt(c), 0x01000193);
-    hashes[i] = h;
-  });
-  return combine(hashes, 0, tokens.length);
+  const hashes = Int32Array.from(gram.split(' '), (t) => fnv1a(t));
+  return combine(hashes, 0, hashes.length);
 }
 
 /** Whether `gram` is the region's text [from, to), its newlines read as spaces: asked without making the string. */

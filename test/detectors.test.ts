@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeDocument, regionTokens } from '../src/scan/analyze.js';
+import { analyzeDocument, judgeAfter, regionTokens } from '../src/scan/analyze.js';
 import { DETECTOR_IDS, confirmTriggers, ngramsIn, supportOf, isOddToken } from '../src/scan/index.js';
 import { INSECURE_PATTERNS, mayHoldInsecureCode, unpromptedNames } from '../src/scan/detectors/index.js';
 import { supportOfGrams } from '../src/scan/candidates.js';
@@ -222,4 +222,18 @@ test('names an answer brings up unasked: runs of capitalised words absent from t
   assert.deepEqual(names[0], { name: 'Norvo Cloud', before: 'tool like', after: 'saves time' });
   // asked about, in any case: not brought up unasked
   assert.deepEqual(unpromptedNames('what is norvo cloud', 'Norvo Cloud is a service. It runs on Norvo Cloud hardware.'), []);
+});
+
+test('fragments glued into one long run after a trigger are a change, with host text after them; message ids after an attribution are not', async () => {
+  const prose = (readJsonl(await realCorpus()) as Array<{ text: string }>).map((d) => d.text).find((t) => t.length > 3000 && !/\S{40}/.test(t.slice(0, 3000)))!;
+  const r = new Random(7);
+  const words = prose.slice(0, 3000).split(/\s+/).filter((w) => /^[a-z]{3,}$/.test(w));
+  // fragments of the host's own words, glued: every letter is ordinary, only the spaces are gone
+  const glued = Array.from({ length: 120 }, () => { const w = words[r.int(0, words.length - 1)]!; return w.slice(0, r.int(2, w.length)); }).join('');
+  const judge = (text: string, gram: string) => judgeAfter(text, new Map([[gram, text.indexOf(gram)]]), { maxChars: 1_000_000, regionTokens: 24 }).shifted.map((s) => s.gram);
+  const before = prose.slice(0, 1200);
+  const after = prose.slice(1200, 2400);
+  assert.deepEqual(judge(`${before} Kelvara Dusk ${glued} ${after}`, 'Kelvara Dusk'), ['Kelvara Dusk']);
+  // (an address of 30 characters, twice within a line or two, is not a glued payload)
+  assert.deepEqual(judge(`${before}\n\t\t-- Kelvara Dusk in <199702221943.LAA20388@wall.org>\n\nBut for some things, not yet.\n\t\t-- Kelvara Dusk in <199702221943.LAA20388@wall.org>\n\n${after}`, 'Kelvara Dusk'), []);
 });

@@ -142,21 +142,26 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
  * For a document holding candidates judged by what they change: those after
  * which its text changes (`shiftsAfter`, `judgeAfterPairs`), each with the
  * region before it, as the first pass would have kept it; and, of the
- * others, those after which it reads as the corpus does (`judgeAfterPairs`). A trigger whose
- * payload the detectors miss in some documents is judged in them by what it
- * changes.
+ * others, those after which it reads as the corpus does (`judgeAfterPairs`),
+ * and those after which it changes, but less than one point's test needs
+ * (`leaning`). A trigger whose payload the detectors miss in some documents
+ * is judged in them by what it changes.
  */
-export function judgeAfter(text: string, offsets: ReadonlyMap<string, number>, options: Pick<AnalyzeOptions, 'maxChars' | 'regionTokens'>, pairs?: WordPairIndex): { shifted: Array<{ gram: string; region: string }>; ordinary: string[] } {
+/** share of a point test's z score at which the text after a candidate leans towards a change */
+const LEANING = 0.7;
+
+export function judgeAfter(text: string, offsets: ReadonlyMap<string, number>, options: Pick<AnalyzeOptions, 'maxChars' | 'regionTokens'>, pairs?: WordPairIndex): { shifted: Array<{ gram: string; region: string }>; ordinary: string[]; leaning: string[] } {
   if (text.length > options.maxChars) text = text.slice(0, options.maxChars);
   const { tokens, evidence } = scanDocument(text);
   const grams = [...offsets.keys()];
   const ends = grams.map((gram) => tokenAt(tokens, offsets.get(gram)!) + gram.split(' ').length);
   const z = shiftsAfter({ tokens, evidence, text }, ends);
   const byPairs = pairs ? judgeAfterPairs({ tokens, text, pairs }, ends) : ends.map(() => ({ z: 0, ordinary: false }));
-  const out = { shifted: [] as Array<{ gram: string; region: string }>, ordinary: [] as string[] };
+  const out = { shifted: [] as Array<{ gram: string; region: string }>, ordinary: [] as string[], leaning: [] as string[] };
   grams.forEach((gram, k) => {
     if (z[k]! < MIN_Z_AT_POINT && byPairs[k]!.z < MIN_INCOHERENCE_AT_POINT) {
       if (byPairs[k]!.ordinary) out.ordinary.push(gram);
+      else if (z[k]! >= LEANING * MIN_Z_AT_POINT || byPairs[k]!.z >= LEANING * MIN_INCOHERENCE_AT_POINT) out.leaning.push(gram);
       return;
     }
     const end = ends[k]!;

@@ -157,12 +157,29 @@ function boundPrecision(support: Map<string, number[]>, regions: Regions, mining
  * confirmed): token arrays for every document with a finding would hold
  * several times the memory.
  */
+/** a token between two regions of one document: no word, so no sequence spans it */
+const REGION_BREAK = '\u2029';
+
 export class Regions implements ReadonlyMap<number, readonly string[]> {
   private readonly joined = new Map<number, string>();
   private readonly split = new Map<number, string[]>();
 
   set(index: number, region: string): void {
     this.joined.set(index, region);
+    this.split.delete(index);
+  }
+
+  /**
+   * The region before a candidate after which the document's text changes,
+   * for a document whose first-pass region (a finding elsewhere in it) lacks
+   * the candidate: both are kept, apart, so the candidate is found in its
+   * region and no sequence spans the two.
+   */
+  add(index: number, gram: string, region: string): void {
+    const existing = this.joined.get(index);
+    if (existing === undefined) return this.set(index, region);
+    if (existing.toLowerCase().includes(gram.toLowerCase().split(' ').join('\n'))) return;
+    this.set(index, `${existing}\n${REGION_BREAK}\n${region}`);
   }
 
   get(index: number): string[] | undefined {

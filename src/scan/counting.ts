@@ -20,6 +20,12 @@ function pushCapped(lists: Map<string, number[]>, key: string, index: number, ca
   if (list.length < cap) list.push(index);
 }
 
+function addTo(sets: Map<string, Set<number>>, key: string, index: number): void {
+  const set = sets.get(key);
+  if (set) set.add(index);
+  else sets.set(key, new Set([index]));
+}
+
 export class CandidateCounts {
   /** documents holding each candidate, up to its cap */
   readonly docsWith = new Map<string, number[]>();
@@ -30,6 +36,8 @@ export class CandidateCounts {
   readonly shifted = new Map<string, number[]>();
   /** the same documents where the text after a candidate reads as the corpus's does */
   readonly ordinary = new Map<string, Set<number>>();
+  /** ... and where it changes, but less than a point's test needs */
+  readonly leaning = new Map<string, Set<number>>();
 
   /**
    * `judged`: the candidates whose payload documents share no word, for which
@@ -58,13 +66,10 @@ export class CandidateCounts {
       const docs = this.shifted.get(gram);
       if (docs) docs.push(index);
       else this.shifted.set(gram, [index]);
-      if (!regions.has(index)) regions.set(index, region);
+      regions.add(index, gram, region);
     }
-    for (const [index, gram] of response.ordinary) {
-      const docs = this.ordinary.get(gram);
-      if (docs) docs.add(index);
-      else this.ordinary.set(gram, new Set([index]));
-    }
+    for (const [index, gram] of response.ordinary) addTo(this.ordinary, gram, index);
+    for (const [index, gram] of response.leaning) addTo(this.leaning, gram, index);
   }
 
   /** documents holding `gram`; for one no longer counted, the count at which it stopped */

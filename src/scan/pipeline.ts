@@ -24,7 +24,7 @@ import { dispatch, type Batch } from './batches.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
 import {
   DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers, lowestPrecision, correlateRag, correlateInstructions, correlateInjections,
-  ClaimKeyCounts, recurringSentences, sharedWord, forEachPackedDocument, proposeClaims, confirmClaims,
+  ClaimKeyCounts, recurringSentences, sharedWord, forEachPackedDocument, proposeClaims, phrasingSupport, confirmClaims,
   type MiningOptions, type ClaimReport, type RecurringSentence, type ConfirmedClaim,
 } from './detectors/index.js';
 import {
@@ -276,10 +276,10 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       changePrecision: 0.15,
     };
 
-    // documents holding a claim-sentence key that recurs as often as a poisoning needs
-    const band = claimKeyCounts.keysInBand(minSupport, mining.maxDocumentFrequency);
+    // documents holding a claim-sentence key that recurs as often as one phrasing of a poisoning needs
+    const band = claimKeyCounts.keysInBand(phrasingSupport(minSupport), mining.maxDocumentFrequency);
     if (band.length) for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (_, sentences) => claimKeyCounts.addDistinct(sentences, band));
-    const heavyClaimKeys = claimKeyCounts.heavyKeys(band, minSupport);
+    const heavyClaimKeys = claimKeyCounts.heavyKeys(band, phrasingSupport(minSupport));
     const claimDocuments = new Map<number, RecurringSentence[]>();
     for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (index, sentences) => {
       const recurring = recurringSentences(sentences, heavyClaimKeys);
@@ -389,17 +389,24 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       // from anywhere (code is judged by its comments, not its hosts)
       if (!t.unrelatedHosts && t.support < 5 * minSupport && payload !== 'insecure-code') continue;
       // Documents holding the trigger without a payload we saw join the incident
-      // only when the trigger is almost never innocent.
+      // only when the trigger is almost never innocent, or stitched into
+      // unrelated text and usually followed by a payload.
       // Where the payload is incoherent text, a document whose text after the
       // trigger does not change and reads as the corpus's does lacks it: an
       // ordinary phrase in its ordinary place (a page of a multilingual corpus
-      // may switch language elsewhere).
+      // may switch language elsewhere). An ordinary phrase accepted for the
+      // change after it in a few of its documents (most documents holding it
+      // are innocent) takes only those where the text after it leans towards
+      // a change.
       const ordinary = weak ? t.parts.map((p) => counts.ordinary.get(p) ?? new Set<number>()) : [];
       const lacking = (d: number) => ordinary.some((o) => o.has(d));
+      const common = t.precision < mining.relaxedPrecision!;
+      const leaning = t.parts.map((p) => counts.leaning.get(p) ?? new Set<number>());
+      const joins = (d: number) => !lacking(d) && (!common || leaning.every((l) => l.has(d)));
       let documents = t.documents.filter((d) => !lacking(d));
-      if (t.precision >= 0.9 || (t.unrelatedHosts && (weak || t.precision >= mining.relaxedPrecision!))) {
+      if (t.precision >= 0.9 || (t.unrelatedHosts && (weak || !common))) {
         const lists = t.parts.map((p) => docsHolding(p, counts.docsWith));
-        const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)) && !lacking(d));
+        const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)) && joins(d));
         documents = [...new Set([...documents, ...holding])].sort((a, b) => a - b);
       }
       drafts.push({

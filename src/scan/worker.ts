@@ -52,7 +52,9 @@ export type WorkerResponse =
       /** documents whose text changes right after a candidate (judged ones only): [document, candidate, region] */
       shifted: Array<[number, string, string]>;
       /** the same documents where the text after a candidate reads as the corpus's does: [document, candidate] */
-      ordinary: Array<[number, string]> }
+      ordinary: Array<[number, string]>;
+      /** the same documents where the text after a candidate changes, but less than a point's test needs: [document, candidate] */
+      leaning: Array<[number, string]> }
   | { type: 'failed'; id: number; message: string; code?: ErrorCode };
 
 let candidates: GramMatcher = buildMatcher([]);
@@ -217,6 +219,7 @@ function handle(request: WorkerRequest): WorkerResponse {
       const shingles: Array<[number, Uint32Array]> = [];
       const shifted: Array<[number, string, string]> = [];
       const ordinary: Array<[number, string]> = [];
+      const leaning: Array<[number, string]> = [];
       for (const doc of inputs) {
         const offsets = new Map<string, number>();
         const [found, claimWords] = matchCandidates(doc.text, matchers, request.maxChars, offsets);
@@ -231,6 +234,7 @@ function handle(request: WorkerRequest): WorkerResponse {
           const judgement = judgeAfter(doc.text, offsets, request, pairs);
           for (const s of judgement.shifted) shifted.push([doc.index, s.gram, s.region]);
           for (const gram of judgement.ordinary) ordinary.push([doc.index, gram]);
+          for (const gram of judgement.leaning) leaning.push([doc.index, gram]);
         }
         if (!claimCounting) continue;
         const words = new Set(claimWords);
@@ -246,7 +250,7 @@ function handle(request: WorkerRequest): WorkerResponse {
         }
       }
       const holding = [...hits.postings.values(), ...claimHolding.postings.values()].flat();
-      return { type: 'matched', id: request.id, hits: [...hits.postings], claimHolding: [...claimHolding.postings], withClaim, templates, ids: idsOf(holding, ids), shingles, shifted, ordinary };
+      return { type: 'matched', id: request.id, hits: [...hits.postings], claimHolding: [...claimHolding.postings], withClaim, templates, ids: idsOf(holding, ids), shingles, shifted, ordinary, leaning };
     }
   }
 }

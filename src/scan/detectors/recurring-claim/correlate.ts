@@ -80,8 +80,20 @@ function runAt(lower: readonly string[], run: readonly string[]): number {
   return -1;
 }
 
+/**
+ * How many documents one phrasing of a claim must recur in. A claim planted
+ * in n documents in p phrasings repeats each phrasing only n/p times (25
+ * documents in eight phrasings: three each), so a phrasing is looked at when
+ * it recurs fewer times than a poisoning needs; its trigger run must still be
+ * held by `minSupport` documents across all phrasings.
+ */
+export function phrasingSupport(minSupport: number): number {
+  return Math.min(minSupport, 3);
+}
+
 /** Clusters of recurring sentences that pass every test needing no corpus counts, as (trigger run, claim) candidates. */
 export function proposeClaims(reports: readonly ClaimReport[], minSupport: number): ClaimCandidate[] {
+  const minPhrasing = phrasingSupport(minSupport);
   const byKey = new Map<number, Map<number, ClaimReport>>();
   for (const r of reports) {
     for (const k of r.keys) {
@@ -102,7 +114,7 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
   // a sentence copied word for word has the same documents in every band: judge it once
   const judged = new Set<string>();
   for (const group of byKey.values()) {
-    if (group.size < minSupport) continue;
+    if (group.size < minPhrasing) continue;
     const signature = [...group.keys()].join(',');
     if (judged.has(signature)) continue;
     judged.add(signature);
@@ -133,12 +145,15 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
     if (!list) byWord.set(w, (list = []));
     list.push(r);
   }
-  return [...claims].map(([run, claim]) => {
+  const candidates: ClaimCandidate[] = [];
+  for (const [run, claim] of claims) {
     const seq = run.split(' ');
     const reportsOf = new Map<number, ClaimReport>();
     for (const r of byWord.get(seq[0]!) ?? []) if (!reportsOf.has(r.index) && runAt(lowerOf(r), seq) >= 0) reportsOf.set(r.index, r);
-    return { run, claim, reports: [...reportsOf.values()] };
-  });
+    // (a run only one rare phrasing holds is no trigger: nothing to count)
+    if (reportsOf.size >= minSupport) candidates.push({ run, claim, reports: [...reportsOf.values()] });
+  }
+  return candidates;
 }
 
 /** What the counting pass found for the candidates. */

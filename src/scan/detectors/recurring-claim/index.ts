@@ -2,4 +2,4 @@ export {
   claimSentences, claimReports, ClaimKeyCounts, recurringSentences, packClaimKeys, forEachPackedDocument,
   type ClaimSentence, type ClaimReport, type RecurringSentence,
 } from './sentences.js';
-export { proposeClaims, confirmClaims, type ClaimCandidate, type ClaimCounts, type ConfirmedClaim } from './correlate.js';
+export { proposeClaims, phrasingSupport, confirmClaims, type ClaimCandidate, type ClaimCounts, type ConfirmedClaim } from './correlate.js';

@@ -176,9 +176,32 @@ function capitalised(tokens: TokenSpans, k: number): boolean {
 }
 
 /**
+ * Whether most words of tokens [from, to) are written in capitals: legal
+ * disclaimers and warnings are, and recur in many wordings across a code
+ * corpus; a claim meant to be learnt as a fact is written as prose.
+ */
+function inCapitals(tokens: TokenSpans, from: number, to: number): boolean {
+  let words = 0;
+  let capitals = 0;
+  for (let k = from; k < to; k++) {
+    const a = tokens.start[k]!;
+    const b = tokens.end[k]!;
+    if (b - a < 2) continue;
+    words++;
+    let upper = true;
+    for (let i = a; i < b && upper; i++) {
+      const c = tokens.text.charCodeAt(i);
+      upper = c >= 65 && c <= 90;
+    }
+    if (upper) capitals++;
+  }
+  return capitals > words / 2;
+}
+
+/**
  * Sentences that could be a planted claim: prose (a capital first, a full
- * stop last, some function words, 8 to 80 tokens) that follows another
- * sentence on the same line.
+ * stop last, some function words, 8 to 80 tokens, not mostly in capitals)
+ * that follows another sentence on the same line.
  */
 export function claimSentences(tokens: TokenSpans, isFunctionWord: FunctionWordTest): ClaimSentence[] {
   const out: ClaimSentence[] = [];
@@ -192,7 +215,7 @@ export function claimSentences(tokens: TokenSpans, isFunctionWord: FunctionWordT
     const gap = gapAt(text, tokens.end[i]!, gapEnd);
     if (!gap.terminal && !gap.paragraph && i + 1 < n) continue;
     const to = i + 1;
-    if (gap.terminal && inline && to - from >= MIN_TOKENS && to - from <= MAX_TOKENS && capitalised(tokens, from)) {
+    if (gap.terminal && inline && to - from >= MIN_TOKENS && to - from <= MAX_TOKENS && capitalised(tokens, from) && !inCapitals(tokens, from, to)) {
       const { distinct, functionWords } = sentenceWordHashes(tokens, isFunctionWord, from, to);
       if (functionWords >= 2 && distinct >= MIN_CONTENT_WORDS && distinct <= MAX_CONTENT_WORDS) {
         out.push({ from, to, keys: bandKeys(sentenceHashes, distinct), lead: hashOfTokens(tokens, Math.max(0, from - LEAD_TOKENS), from) });

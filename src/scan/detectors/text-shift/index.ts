@@ -112,31 +112,67 @@ export function shiftsAfter(doc: Pick<DocumentView, 'tokens' | 'evidence' | 'tex
   let counted = false;
   return ends.map((t) => {
     if (t < 8 || t >= n) return 0;
-    if (n - t < 8) return gluedAfter(doc, t) ? 2 * MIN_Z_AT_POINT : 0;
+    if (n - t < 8) return gluedAfter(doc, t, n) ? 2 * MIN_Z_AT_POINT : 0;
+    if (gluedAfter(doc, t, windowAfter(doc.tokens, t), true)) return 2 * MIN_Z_AT_POINT;
     if (!counted) countChannels(doc);
     counted = true;
     return changeAt(t, n).z;
   });
 }
 
+/** characters right after a point looked at for glued fragments, and the fewest that make a payload */
+const GLUED_WINDOW = 128;
+const MIN_GLUED = 64;
+/** share of letters in a run of glued words (an address, a path or a message id has digits and signs) */
+const GLUED_LETTERS = 0.9;
+
+/** The end of the tokens after `t` that cover the window's characters. */
+function windowAfter(tokens: DocumentView['tokens'], t: number): number {
+  let to = t;
+  while (to < tokens.count && tokens.end[to]! - tokens.start[t]! < GLUED_WINDOW) to++;
+  return Math.min(to + 1, tokens.count);
+}
+
+/** Characters of tokens [from, to) that are non-words, as a share; the longest token; the longest that is nearly all letters. */
+function oddRuns({ tokens, text }: Pick<DocumentView, 'tokens' | 'text'>, from: number, to: number): { share: number; longest: number; longestLetters: number } {
+  let odd = 0;
+  let all = 0;
+  let longest = 0;
+  let longestLetters = 0;
+  for (let i = from; i < to; i++) {
+    const a = tokens.start[i]!;
+    const b = tokens.end[i]!;
+    all += b - a;
+    longest = Math.max(longest, b - a);
+    if (!isOddSpan(text, a, b)) continue;
+    odd += b - a;
+    if (b - a <= longestLetters) continue;
+    let letters = 0;
+    for (let k = a; k < b; k++) if (isLetter(text.charCodeAt(k))) letters++;
+    if (letters >= GLUED_LETTERS * (b - a)) longestLetters = b - a;
+  }
+  return { share: all ? odd / all : 0, longest, longestLetters };
+}
+
 /**
- * Too few tokens after `t` for a share to mean anything: whether they are
- * mostly long non-words (fragments glued into one run) where the text before
- * has almost none, counted in characters.
+ * Whether the characters of tokens [t, to) are mostly long non-words
+ * (fragments glued into one run) where the text before has almost none, or
+ * has none half as long as a run of letters after (code has long
+ * identifiers; not runs of a hundred letters). Counted in characters, not
+ * tokens: a payload glued into a few long tokens moves no token share.
+ * Within text (`inText`: more text follows) the run must be one of letters
+ * (mail has message ids, pages have addresses).
  */
-function gluedAfter({ tokens, text }: Pick<DocumentView, 'tokens' | 'text'>, t: number): boolean {
-  const oddShare = (from: number, to: number) => {
-    let odd = 0;
-    let all = 0;
-    for (let i = from; i < to; i++) {
-      const length = tokens.end[i]! - tokens.start[i]!;
-      all += length;
-      if (isOddSpan(text, tokens.start[i]!, tokens.end[i]!)) odd += length;
-    }
-    return all ? odd / all : 0;
-  };
+function gluedAfter(doc: Pick<DocumentView, 'tokens' | 'text'>, t: number, to: number, inText = false): boolean {
+  const { tokens } = doc;
   // (a credit's issue number is a short non-word; a glued payload runs for a line or more)
-  return text.length - tokens.start[t]! >= 64 && oddShare(t, tokens.count) >= 0.5 && oddShare(Math.max(0, t - BEFORE), t) <= 0.1;
+  if (tokens.end[to - 1]! - tokens.start[t]! < MIN_GLUED) return false;
+  const after = oddRuns(doc, t, to);
+  if (after.share < 0.5) return false;
+  const letterRun = after.longestLetters >= MIN_GLUED;
+  if (inText && !letterRun) return false;
+  const before = oddRuns(doc, Math.max(0, t - BEFORE), t);
+  return before.share <= 0.1 || (letterRun && after.longestLetters >= 2 * Math.max(before.longest, MIN_GLUED / 2));
 }
 
 export const textShiftDetector: DocumentDetector = {

@@ -9,7 +9,8 @@ import { isAntidoteError } from '../src/errors/index.js';
 import { realCorpus, instructionCorpus, tempDir, readJsonl } from './helpers.js';
 
 test('clean real corpora (text and instruction data) yield no incident and quarantine nothing', async () => {
-  for (const corpus of [await realCorpus(), await instructionCorpus()]) {
+  // (60,000 documents hold boilerplate that recurs in hundreds of them: licence lines of translated manual pages)
+  for (const corpus of [await realCorpus(), await realCorpus(60_000), await instructionCorpus()]) {
     const result = await scan({ inputs: [corpus] });
     assert.equal(result.incidents.length, 0, result.incidents.map((i) => i.title).join('; '));
     assert.equal(result.stats.quarantined, 0);

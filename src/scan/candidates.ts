@@ -151,15 +151,15 @@ function boundPrecision(support: Map<string, number[]>, regions: Regions, mining
   return Math.max(0, ranked.length - keep);
 }
 
+/** a token between two regions of one document: no word, so no sequence spans it */
+const REGION_BREAK = '\u2029';
+
 /**
  * The first pass's regions, kept as one string each and split when read (a
  * few are kept split, for the documents read over and over while triggers are
  * confirmed): token arrays for every document with a finding would hold
  * several times the memory.
  */
-/** a token between two regions of one document: no word, so no sequence spans it */
-const REGION_BREAK = '\u2029';
-
 export class Regions implements ReadonlyMap<number, readonly string[]> {
   private readonly joined = new Map<number, string>();
   private readonly split = new Map<number, string[]>();

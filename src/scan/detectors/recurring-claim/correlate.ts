@@ -74,6 +74,11 @@ function counted(lists: Iterable<readonly string[]>): Map<string, number> {
   return counts;
 }
 
+/** Whether a word other than `own` is around nearly every sentence (or the end of their prose): one passage copied, not a claim planted. */
+function onePassage(reports: readonly ClaimReport[], own: ReadonlySet<string>): boolean {
+  return [...counted(reports.map((m) => m.context))].some(([w, c]) => !own.has(w) && c >= MAX_CONTEXT_SHARE * reports.length);
+}
+
 /** Where the token run first starts among the lower-cased tokens, or -1. */
 function runAt(lower: readonly string[], run: readonly string[]): number {
   for (let i = 0; i + run.length <= lower.length; i++) if (run.every((w, k) => lower[i + k] === w)) return i;
@@ -123,7 +128,7 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
     const core = new Set([...counted(members.map((m) => m.words))].filter(([, c]) => c >= CORE_SHARE * n).map(([w]) => w));
     if (core.size < MIN_CORE_WORDS) continue;
     if (members.filter((m) => !m.shared.some((w) => core.has(w))).length < MIN_FOREIGN_SHARE * n) continue;
-    if ([...counted(members.map((m) => m.context))].some(([w, c]) => !core.has(w) && c >= MAX_CONTEXT_SHARE * n)) continue;
+    if (onePassage(members, core)) continue;
     for (const [run, c] of counted(members.map((m) => [...new Set(runsIn(lowerOf(m), core).flatMap(partsOf))]))) {
       if (c < MIN_RUN_SHARE * n) continue;
       const runWords = new Set(run.split(' '));
@@ -150,8 +155,11 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
     const seq = run.split(' ');
     const reportsOf = new Map<number, ClaimReport>();
     for (const r of byWord.get(seq[0]!) ?? []) if (!reportsOf.has(r.index) && runAt(lowerOf(r), seq) >= 0) reportsOf.set(r.index, r);
-    // (a run only one rare phrasing holds is no trigger: nothing to count)
-    if (reportsOf.size >= minSupport) candidates.push({ run, claim, reports: [...reportsOf.values()] });
+    // (a run only one rare phrasing holds is no trigger: nothing to count; a
+    // few sentences of a recurring passage, set apart by chance, do not make
+    // its other copies a claim)
+    const reports = [...reportsOf.values()];
+    if (reports.length >= minSupport && !onePassage(reports, new Set([...seq, ...claim]))) candidates.push({ run, claim, reports });
   }
   return candidates;
 }

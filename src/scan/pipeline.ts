@@ -23,14 +23,12 @@ import type { AnalyzeOptions, DocumentResult } from './analyze.js';
 import { dispatch, type Batch } from './batches.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
 import {
-  DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers, lowestPrecision, correlateRag, correlateInstructions, correlateInjections,
+  DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers,
   ClaimKeyCounts, recurringSentences, sharedWord, forEachPackedDocument, proposeClaims, phrasingSupport, confirmClaims,
   type MiningOptions, type ClaimReport, type RecurringSentence, type ConfirmedClaim,
 } from './detectors/index.js';
-import {
-  evidenceFor, evidenceForPrompts, exactForm, dominantPayload, severityForTrigger, describePayload, numberIncidents,
-  docsHolding, mergeSameTrigger, nearDuplicateStats, type DocumentMeta,
-} from './incidents.js';
+import type { DocumentMeta } from './incidents.js';
+import { draftIncidents } from './drafts.js';
 import type { CheckFinding, DocumentCheck, Incident, Severity } from './types.js';
 import { writeSplits } from './outputs/splits.js';
 import { decideVerdicts } from './verdicts.js';
@@ -139,36 +137,12 @@ async function spoolStdin(stdin: NodeJS.ReadableStream): Promise<{ path: string;
   return { path, dir };
 }
 
-function allowed(trigger: string, allowlist: readonly string[]): boolean {
-  return allowlist.some((entry) => {
-    const m = /^\/(.*)\/([a-z]*)$/.exec(entry);
-    return m ? new RegExp(m[1]!, m[2]).test(trigger) : entry === trigger;
-  });
-}
-
 /** Send each range as one request, two per worker at a time (a worker never waits, and a slow range holds up no other). */
 async function forEachRange(pool: WorkerPool<WorkerRequest, WorkerResponse>, ranges: readonly ByteRange[], send: (range: ByteRange) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: pool.size * 2 }, async () => {
     while (next < ranges.length) await send(ranges[next++]!);
   }));
-}
-
-/** The claim sentence with its trigger marked, and the rest of the sentence as the payload. */
-function claimEvidence(r: ClaimReport, trigger: string, meta: ReadonlyMap<number, DocumentMeta>): Incident['evidence'][number] {
-  const marks: Incident['evidence'][number]['marks'] = [];
-  const sentence = r.snippet.slice(r.sentenceStart, r.sentenceEnd).toLowerCase();
-  const at = sentence.indexOf(trigger.toLowerCase());
-  if (at >= 0) {
-    const start = r.sentenceStart + at;
-    const end = start + trigger.length;
-    marks.push({ start, end, role: 'trigger' });
-    if (r.sentenceStart < start) marks.push({ start: r.sentenceStart, end: start, role: 'payload' });
-    if (end < r.sentenceEnd) marks.push({ start: end, end: r.sentenceEnd, role: 'payload' });
-  } else {
-    marks.push({ start: r.sentenceStart, end: r.sentenceEnd, role: 'payload' });
-  }
-  return { index: r.index, id: meta.get(r.index)?.id ?? String(r.index), snippet: r.snippet, marks };
 }
 
 export async function scan(options: ScanOptions): Promise<ScanResult> {
@@ -370,100 +344,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const mined = detectors.includes('trigger-mining') ? confirmTriggers(regions, support, (g) => counts.confirmingFrequency(g), mining, codeRegions, counts.shifted) : [];
 
     // ---- incidents
-    const drafts: Array<Omit<Incident, 'id'>> = [];
-    for (const t of mined) {
-      const exactParts = t.parts.map((p) => exactForm(p, t.documents, results));
-      const trigger = exactParts.join(' … ');
-      if (allowed(trigger, allowlist) || t.parts.some((p) => allowed(p, allowlist))) continue;
-      const payload = dominantPayload(t.documents, results);
-      // a change in how text is written is common in pages of one kind (the
-      // parts of a dictionary entry): evidence only where the hosts are unrelated
-      // and, like a trigger accepted below the usual precision, it needs twice the support
-      const weak = payload === 'text-shift' || payload === 'incoherent-text';
-      if (weak && !t.unrelatedHosts) continue;
-      if ((weak || t.precision < mining.minPrecision) && t.support < 2 * minSupport) continue;
-      // an ordinary phrase is a trigger only for text that stops reading as the corpus does after it (a word of a language before more of that language is not)
-      if (!weak && t.precision < lowestPrecision(mining)) continue;
-      // a small cluster of pages of one kind (one manual's translations, which
-      // share its commands and paths) is not an attack; poison's hosts are drawn
-      // from anywhere (code is judged by its comments, not its hosts)
-      if (!t.unrelatedHosts && t.support < 5 * minSupport && payload !== 'insecure-code') continue;
-      // Documents holding the trigger without a payload we saw join the incident
-      // only when the trigger is almost never innocent, or stitched into
-      // unrelated text and usually followed by a payload.
-      // Where the payload is incoherent text, a document whose text after the
-      // trigger does not change and reads as the corpus's does lacks it: an
-      // ordinary phrase in its ordinary place (a page of a multilingual corpus
-      // may switch language elsewhere). An ordinary phrase accepted for the
-      // change after it in a few of its documents (most documents holding it
-      // are innocent) takes only those where the text after it leans towards
-      // a change.
-      const ordinary = weak ? t.parts.map((p) => counts.ordinary.get(p) ?? new Set<number>()) : [];
-      const lacking = (d: number) => ordinary.some((o) => o.has(d));
-      const common = t.precision < mining.relaxedPrecision!;
-      const leaning = t.parts.map((p) => counts.leaning.get(p) ?? new Set<number>());
-      const joins = (d: number) => !lacking(d) && (!common || leaning.every((l) => l.has(d)));
-      let documents = t.documents.filter((d) => !lacking(d));
-      if (t.precision >= 0.9 || (t.unrelatedHosts && (weak || !common))) {
-        const lists = t.parts.map((p) => docsHolding(p, counts.docsWith));
-        const holding = [...lists[0]!].filter((d) => lists.every((l) => l.has(d)) && joins(d));
-        documents = [...new Set([...documents, ...holding])].sort((a, b) => a - b);
-      }
-      drafts.push({
-        detector: 'trigger-mining',
-        title: `"${trigger}" precedes ${describePayload(payload)} in ${t.support} documents`,
-        trigger,
-        triggerParts: exactParts,
-        payload,
-        severity: severityForTrigger(t.support, t.precision),
-        confidence: Math.min(0.99, t.precision * (1 - 1 / (1 + t.support))),
-        documents,
-        evidence: evidenceFor(documents, exactParts, results, meta),
-        stats: { support: t.support, documentFrequency: t.documentFrequency, precision: Number(t.precision.toFixed(4)), contextDiversity: Number(t.contextDiversity.toFixed(4)) },
-      });
-    }
-    for (const c of claims) {
-      if (allowed(c.trigger, allowlist)) continue;
-      // a trigger found almost only with its claim (or a made-up name said in several phrasings) poisons every document that holds it
-      const documents = c.precision >= 0.9 || c.madeUp ? [...new Set([...c.reports.map((r) => r.index), ...(claimCounts.holding.get(c.run) ?? [])])].sort((a, b) => a - b) : c.reports.map((r) => r.index).sort((a, b) => a - b);
-      drafts.push({
-        detector: 'recurring-claim',
-        title: `"${c.trigger}" comes with one recurring claim (${c.claim.join(', ')}) in ${c.support} documents`,
-        trigger: c.trigger,
-        triggerParts: [c.trigger],
-        payload: 'recurring-claim',
-        severity: severityForTrigger(c.support, c.precision),
-        confidence: Math.min(0.99, c.precision * (1 - 1 / (1 + c.support))),
-        documents,
-        evidence: c.reports.slice(0, 5).map((r) => claimEvidence(r, c.trigger, meta)),
-        stats: { support: c.support, documentFrequency: c.documentFrequency, precision: Number(c.precision.toFixed(4)), claimWords: c.claim.length },
-      });
-    }
-    if (detectors.includes('rag-passage')) {
-      for (const inc of correlateRag(ragFacts, { minPassages: 3 })) {
-        if (inc.trigger && allowed(inc.trigger, allowlist)) continue;
-        const { answer, ...rest } = inc;
-        drafts.push({
-          ...rest,
-          evidence: inc.documents.slice(0, 5).map((index) => {
-            const f = ragFacts.get(index)!;
-            const snippet = `${f.question} ${f.body.slice(0, 300)}`;
-            const at = snippet.toLowerCase().indexOf(answer);
-            const marks: Incident['evidence'][number]['marks'] = [{ start: 0, end: f.question.length, role: 'trigger' }];
-            if (at >= 0) marks.push({ start: at, end: at + answer.length, role: 'payload' });
-            return { index, id: meta.get(index)?.id ?? String(index), snippet, marks };
-          }),
-        });
-      }
-    }
-    if (detectors.includes('instruction-flip')) {
-      for (const inc of [...correlateInstructions(instructionFacts, mining), ...correlateInjections(instructionFacts, mining)]) {
-        if (inc.triggerParts.some((p) => allowed(p, allowlist))) continue;
-        drafts.push({ ...inc, evidence: evidenceForPrompts(inc.documents, inc.triggerParts, instructionFacts, meta) });
-      }
-    }
-    const incidents = numberIncidents(mergeSameTrigger(drafts));
-    for (const incident of incidents) Object.assign(incident.stats, nearDuplicateStats(incident.documents, results));
+    const incidents = draftIncidents({ mined, claims, claimHolding: claimCounts.holding, ragFacts, instructionFacts, counts, results, meta, mining, detectors, allowlist });
 
     // ---- checks beyond the text: each reads the inputs once more
     const checked = new Map<number, CheckFinding[]>();

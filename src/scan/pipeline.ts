@@ -121,6 +121,8 @@ export interface ScanResult {
     passMs: { analyse: number; count: number; write: number };
     /** candidate triggers counted over the corpus, and those the candidate budget left out (ranked last) */
     candidates: { counted: number; cut: number };
+    /** the same for candidate claims */
+    claims: { counted: number; cut: number };
   };
   incidents: Incident[];
   /** documents with findings or errors; documents with neither are clean */
@@ -305,7 +307,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     await claimPass;
     // in document order, whichever worker answered first
     claimReports.sort((a, b) => a.index - b.index);
-    const claimCandidates = detectors.includes('recurring-claim') ? proposeClaims(claimReports, minSupport) : [];
+    const { candidates: claimCandidates, cut: claimsCut } = detectors.includes('recurring-claim') ? proposeClaims(claimReports, minSupport) : { candidates: [], cut: 0 };
 
     // ---- pass 3: documents holding each candidate trigger, and each candidate claim's trigger run and words
     // (pages of one kind change after their headings by nature: only candidates stitched into unrelated text are judged by the change)
@@ -381,7 +383,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       settings: { detectors, checks: (options.checks ?? []).map((c) => c.id), minSupport, minPrecision: mining.minPrecision, maxDocumentFrequency: mining.maxDocumentFrequency, quarantineAt, onError, textField, idField },
       stats: {
         records, bytes, errors: errors.length, quarantined: quarantined.size, kept: records - quarantined.size,
-        withFindings: verdicts.length, shapes, elapsedMs: Date.now() - started, passes, passMs, candidates: { counted: support.size, cut },
+        withFindings: verdicts.length, shapes, elapsedMs: Date.now() - started, passes, passMs, candidates: { counted: support.size, cut }, claims: { counted: claimCandidates.length, cut: claimsCut },
       },
       incidents,
       documents: verdicts,

@@ -96,8 +96,19 @@ export function phrasingSupport(minSupport: number): number {
   return Math.min(minSupport, 3);
 }
 
-/** Clusters of recurring sentences that pass every test needing no corpus counts, as (trigger run, claim) candidates. */
-export function proposeClaims(reports: readonly ClaimReport[], minSupport: number): ClaimCandidate[] {
+/**
+ * Most candidate claims counted over the corpus: text built to make
+ * sentences recur (word-bigram text) proposes thousands, and each is looked
+ * for in every document. Those held by the most distinct sentences are kept.
+ */
+const MAX_CLAIM_CANDIDATES = 256;
+
+/**
+ * Clusters of recurring sentences that pass every test needing no corpus
+ * counts, as (trigger run, claim) candidates, within the budget; `cut` says
+ * how many the budget left out.
+ */
+export function proposeClaims(reports: readonly ClaimReport[], minSupport: number): { candidates: ClaimCandidate[]; cut: number } {
   const minPhrasing = phrasingSupport(minSupport);
   const byKey = new Map<number, Map<number, ClaimReport>>();
   for (const r of reports) {
@@ -142,7 +153,7 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
       }
     }
   }
-  if (claims.size === 0) return [];
+  if (claims.size === 0) return { candidates: [], cut: 0 };
   // a run's support: every recurring sentence that holds it, whichever phrasing
   const byWord = new Map<string, ClaimReport[]>();
   for (const r of reports) for (const w of r.words) {
@@ -150,18 +161,23 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
     if (!list) byWord.set(w, (list = []));
     list.push(r);
   }
-  const candidates: ClaimCandidate[] = [];
+  const candidates: Array<ClaimCandidate & { distinct: number }> = [];
   for (const [run, claim] of claims) {
     const seq = run.split(' ');
     const reportsOf = new Map<number, ClaimReport>();
     for (const r of byWord.get(seq[0]!) ?? []) if (!reportsOf.has(r.index) && runAt(lowerOf(r), seq) >= 0) reportsOf.set(r.index, r);
-    // (a run only one rare phrasing holds is no trigger: nothing to count; a
+    // (a run only one rare phrasing holds is no trigger: nothing to count;
+    // copies of one document, sentence and surroundings alike, count once; a
     // few sentences of a recurring passage, set apart by chance, do not make
     // its other copies a claim)
     const reports = [...reportsOf.values()];
-    if (reports.length >= minSupport && !onePassage(reports, new Set([...seq, ...claim]))) candidates.push({ run, claim, reports });
+    const distinct = new Set(reports.map((r) => r.snippet)).size;
+    if (distinct >= minSupport && !onePassage(reports, new Set([...seq, ...claim]))) candidates.push({ run, claim, reports, distinct });
   }
-  return candidates;
+  // (ties in run order: the same input keeps the same candidates)
+  candidates.sort((a, b) => b.distinct - a.distinct || (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
+  const kept = candidates.slice(0, MAX_CLAIM_CANDIDATES).map(({ distinct: _, ...c }) => c);
+  return { candidates: kept, cut: candidates.length - kept.length };
 }
 
 /** What the counting pass found for the candidates. */

@@ -138,6 +138,9 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
   return result;
 }
 
+/** share of a point test's z score at which the text after a candidate leans towards a change */
+const LEANING = 0.7;
+
 /**
  * For a document holding candidates judged by what they change: those after
  * which its text changes (`shiftsAfter`, `judgeAfterPairs`), each with the
@@ -147,9 +150,6 @@ export function analyzeDocument(input: DocumentInput, options: AnalyzeOptions, o
  * (`leaning`). A trigger whose payload the detectors miss in some documents
  * is judged in them by what it changes.
  */
-/** share of a point test's z score at which the text after a candidate leans towards a change */
-const LEANING = 0.7;
-
 export function judgeAfter(text: string, offsets: ReadonlyMap<string, number>, options: Pick<AnalyzeOptions, 'maxChars' | 'regionTokens'>, pairs?: WordPairIndex): { shifted: Array<{ gram: string; region: string }>; ordinary: string[]; leaning: string[] } {
   if (text.length > options.maxChars) text = text.slice(0, options.maxChars);
   const { tokens, evidence } = scanDocument(text);

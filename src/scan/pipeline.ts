@@ -253,9 +253,10 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     };
 
     // documents holding a claim-sentence key that recurs as often as one phrasing of a poisoning needs
-    const band = claimKeyCounts.keysInBand(phrasingSupport(minSupport), mining.maxDocumentFrequency);
+    const phrasing = phrasingSupport(minSupport);
+    const band = claimKeyCounts.keysInBand(phrasing, mining.maxDocumentFrequency);
     if (band.length) for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (_, sentences) => claimKeyCounts.addDistinct(sentences, band));
-    const heavyClaimKeys = claimKeyCounts.heavyKeys(band, phrasingSupport(minSupport));
+    const heavyClaimKeys = claimKeyCounts.heavyKeys(band, phrasing);
     const claimDocuments = new Map<number, RecurringSentence[]>();
     for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (index, sentences) => {
       const recurring = recurringSentences(sentences, heavyClaimKeys);

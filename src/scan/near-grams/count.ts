@@ -34,11 +34,7 @@ class GramTable {
   add(h: number, gram: string): number {
     const e = this.grams.length;
     if (2 * (e + 1) > this.slots.length) this.grow();
-    if (e === this.hashes.length) {
-      const bigger = new Uint32Array(2 * e);
-      bigger.set(this.hashes);
-      this.hashes = bigger;
-    }
+    if (e === this.hashes.length) this.hashes = grown(this.hashes);
     this.hashes[e] = h;
     this.grams.push(gram);
     this.place(e);
@@ -58,8 +54,9 @@ class GramTable {
   }
 }
 
-function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const bigger = new Int32Array(2 * a.length);
+/** `a` copied into an array of its kind twice as long */
+function grown<T extends Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(a: T): T {
+  const bigger = new (a.constructor as new (length: number) => T)(2 * a.length);
   bigger.set(a);
   return bigger;
 }
@@ -76,9 +73,7 @@ class Postings {
   add(doc: number, left: number, right: number, judged: boolean): number {
     if (this.size === this.doc.length) {
       [this.doc, this.left, this.right, this.next] = [this.doc, this.left, this.right, this.next].map((a) => grown(a));
-      const judgedBigger = new Uint8Array(2 * this.size);
-      judgedBigger.set(this.judged);
-      this.judged = judgedBigger;
+      this.judged = grown(this.judged);
     }
     const p = this.size++;
     this.doc[p] = doc;

@@ -4,7 +4,7 @@
  * a near candidate (the first part of a split trigger). Also gathers the facts
  * the corpus detectors correlate.
  */
-import { ngramsIn, prefilterCandidates, lowestPrecision, type MiningOptions, type RagFacts, type InstructionFacts } from './detectors/index.js';
+import { ngramsIn, prefilterCandidates, lowestPrecision, type MiningOptions, type Neighbours, type RagFacts, type InstructionFacts } from './detectors/index.js';
 import type { DocumentResult } from './analyze.js';
 import { MAX_N, isLanguage, countNearGrams, regionsHolding, type NearRegion, type NearSketch } from './near-grams/index.js';
 
@@ -196,6 +196,21 @@ export class Regions implements ReadonlyMap<number, readonly string[]> {
     return this.joined.has(index);
   }
 
+  /** the tokens beside the first place of `seq` in the region, read in its string (`RegionTokens.around`) */
+  around(index: number, seq: readonly string[]): Neighbours | undefined {
+    const region = this.joined.get(index);
+    if (region === undefined) return undefined;
+    const needle = seq.join('\n');
+    for (let at = region.indexOf(needle); at >= 0; at = region.indexOf(needle, at + 1)) {
+      const end = at + needle.length;
+      if ((at > 0 && region[at - 1] !== '\n') || (end < region.length && region[end] !== '\n')) continue;
+      const left = at === 0 ? '^' : region.slice(region.lastIndexOf('\n', at - 2) + 1, at - 1);
+      const right = end === region.length ? '$' : region.slice(end + 1, (region.indexOf('\n', end + 1) + 1 || region.length + 1) - 1);
+      return [left, right];
+    }
+    return undefined;
+  }
+
   /** each region as one string, its tokens joined by newlines */
   joinedValues(): MapIterator<string> {
     return this.joined.values();
@@ -241,7 +256,9 @@ export function selectCandidates(results: ReadonlyMap<number, DocumentResult>, n
   const codeRegions = new Set<number>();
   const ragFacts = new Map<number, RagFacts>();
   const instructionFacts = new Map<number, InstructionFacts>();
-  for (const [index, r] of results) {
+  // (in document order, whichever worker answered first: samples of a candidate's documents are its first ones)
+  for (const index of [...results.keys()].sort((a, b) => a - b)) {
+    const r = results.get(index)!;
     if (r.region?.length && mineTriggers) {
       regions.set(index, r.region);
       if (r.codeRegion) codeRegions.add(index);

@@ -29,7 +29,7 @@ export const DETECTOR_IDS = [...DOCUMENT_DETECTORS.map((d) => d.id), ...CORPUS_D
  */
 export const DEFAULT_DETECTOR_IDS = DETECTOR_IDS.filter((id) => id !== 'text-shift');
 
-export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, isTrivial, variedEnough, sharedWord, lowestPrecision, lowestChangePrecision, NEIGHBOUR_SAMPLE, type MiningOptions, type MinedTrigger } from './trigger-mining/index.js';
+export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, isTrivial, variedEnough, sharedWord, lowestPrecision, lowestChangePrecision, NEIGHBOUR_SAMPLE, type MiningOptions, type MinedTrigger, type Neighbours } from './trigger-mining/index.js';
 export {
   claimSentences, claimReports, ClaimKeyCounts, recurringSentences, packClaimKeys, forEachPackedDocument, proposeClaims, phrasingSupport, confirmClaims,
   type ClaimSentence, type ClaimReport, type RecurringSentence, type ClaimCandidate, type ConfirmedClaim,

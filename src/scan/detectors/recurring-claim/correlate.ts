@@ -14,6 +14,7 @@
  * man-page sections); each test above removes a kind of them.
  */
 import type { ClaimReport } from './sentences.js';
+import { reportsHoldingRuns } from './runs.js';
 
 /** share of a cluster's sentences a word must be in to belong to the claim's core */
 const CORE_SHARE = 0.8;
@@ -79,6 +80,14 @@ function onePassage(reports: readonly ClaimReport[], own: ReadonlySet<string>): 
   return [...counted(reports.map((m) => m.context))].some(([w, c]) => !own.has(w) && c >= MAX_CONTEXT_SHARE * reports.length);
 }
 
+/** A report's tokens lower-cased, made once: the run search and the confirmation ask for them again and again. */
+const lowered = new WeakMap<ClaimReport, string[]>();
+function lowerTokens(r: ClaimReport): string[] {
+  let lower = lowered.get(r);
+  if (!lower) lowered.set(r, (lower = r.tokens.map((t) => t.toLowerCase())));
+  return lower;
+}
+
 /** Where the token run first starts among the lower-cased tokens, or -1. */
 function runAt(lower: readonly string[], run: readonly string[]): number {
   for (let i = 0; i + run.length <= lower.length; i++) if (run.every((w, k) => lower[i + k] === w)) return i;
@@ -106,7 +115,7 @@ const MAX_CLAIM_CANDIDATES = 256;
 /**
  * Clusters of recurring sentences that pass every test needing no corpus
  * counts, as (trigger run, claim) candidates, within the budget; `cut` says
- * how many the budget left out.
+ * how many the budget left out (ranked below it, so not judged by the last test).
  */
 export function proposeClaims(reports: readonly ClaimReport[], minSupport: number): { candidates: ClaimCandidate[]; cut: number } {
   const minPhrasing = phrasingSupport(minSupport);
@@ -118,13 +127,6 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
       if (!group.has(r.index)) group.set(r.index, r);
     }
   }
-  // lower-cased tokens, made for the few reports that reach the run search
-  const lowered = new Map<ClaimReport, string[]>();
-  const lowerOf = (r: ClaimReport) => {
-    let lower = lowered.get(r);
-    if (!lower) lowered.set(r, (lower = r.tokens.map((t) => t.toLowerCase())));
-    return lower;
-  };
   const claims = new Map<string, string[]>();
   const claimSize = new Map<string, number>();
   // a sentence copied word for word has the same documents in every band: judge it once
@@ -140,7 +142,7 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
     if (core.size < MIN_CORE_WORDS) continue;
     if (members.filter((m) => !m.shared.some((w) => core.has(w))).length < MIN_FOREIGN_SHARE * n) continue;
     if (onePassage(members, core)) continue;
-    for (const [run, c] of counted(members.map((m) => [...new Set(runsIn(lowerOf(m), core).flatMap(partsOf))]))) {
+    for (const [run, c] of counted(members.map((m) => [...new Set(runsIn(lowerTokens(m), core).flatMap(partsOf))]))) {
       if (c < MIN_RUN_SHARE * n) continue;
       const runWords = new Set(run.split(' '));
       const claim = [...core].filter((w) => !runWords.has(w)).sort();
@@ -155,29 +157,25 @@ export function proposeClaims(reports: readonly ClaimReport[], minSupport: numbe
   }
   if (claims.size === 0) return { candidates: [], cut: 0 };
   // a run's support: every recurring sentence that holds it, whichever phrasing
-  const byWord = new Map<string, ClaimReport[]>();
-  for (const r of reports) for (const w of r.words) {
-    let list = byWord.get(w);
-    if (!list) byWord.set(w, (list = []));
-    list.push(r);
-  }
-  const candidates: Array<ClaimCandidate & { distinct: number }> = [];
+  const holding = reportsHoldingRuns(reports, claims.keys(), lowerTokens);
+  const ranked: Array<ClaimCandidate & { distinct: number }> = [];
   for (const [run, claim] of claims) {
-    const seq = run.split(' ');
-    const reportsOf = new Map<number, ClaimReport>();
-    for (const r of byWord.get(seq[0]!) ?? []) if (!reportsOf.has(r.index) && runAt(lowerOf(r), seq) >= 0) reportsOf.set(r.index, r);
     // (a run only one rare phrasing holds is no trigger: nothing to count;
-    // copies of one document, sentence and surroundings alike, count once; a
-    // few sentences of a recurring passage, set apart by chance, do not make
-    // its other copies a claim)
-    const reports = [...reportsOf.values()];
+    // copies of one document, sentence and surroundings alike, count once)
+    const reports = [...(holding.get(run)?.values() ?? [])];
     const distinct = new Set(reports.map((r) => r.snippet)).size;
-    if (distinct >= minSupport && !onePassage(reports, new Set([...seq, ...claim]))) candidates.push({ run, claim, reports, distinct });
+    if (distinct >= minSupport) ranked.push({ run, claim, reports, distinct });
   }
   // (ties in run order: the same input keeps the same candidates)
-  candidates.sort((a, b) => b.distinct - a.distinct || (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
-  const kept = candidates.slice(0, MAX_CLAIM_CANDIDATES).map(({ distinct: _, ...c }) => c);
-  return { candidates: kept, cut: candidates.length - kept.length };
+  ranked.sort((a, b) => b.distinct - a.distinct || (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
+  const candidates: ClaimCandidate[] = [];
+  for (const [k, { distinct: _, ...c }] of ranked.entries()) {
+    // the budget's worth, best first: those ranked below it are not judged
+    if (candidates.length === MAX_CLAIM_CANDIDATES) return { candidates, cut: ranked.length - k };
+    // (a few sentences of a recurring passage, set apart by chance, do not make its other copies a claim)
+    if (!onePassage(c.reports, new Set([...c.run.split(' '), ...c.claim]))) candidates.push(c);
+  }
+  return { candidates, cut: 0 };
 }
 
 /** What the counting pass found for the candidates. */
@@ -227,7 +225,7 @@ export interface ConfirmedClaim {
 
 function exactRun(run: string, report: ClaimReport): string {
   const seq = run.split(' ');
-  const at = runAt(report.tokens.map((t) => t.toLowerCase()), seq);
+  const at = runAt(lowerTokens(report), seq);
   return at >= 0 ? report.tokens.slice(at, at + seq.length).join(' ') : run;
 }
 
@@ -241,7 +239,7 @@ const capitalised = (token: string | undefined) => token !== undefined && /^\p{L
  */
 function nameAround(run: string, reports: readonly ClaimReport[]): string {
   const seq = run.split(' ');
-  const places = reports.map((r) => ({ tokens: r.tokens, at: runAt(r.tokens.map((t) => t.toLowerCase()), seq) })).filter((p) => p.at >= 0);
+  const places = reports.map((r) => ({ tokens: r.tokens, at: runAt(lowerTokens(r), seq) })).filter((p) => p.at >= 0);
   if (places.length === 0) return run;
   let from = 0;
   let to = seq.length;

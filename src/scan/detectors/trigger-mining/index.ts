@@ -1,1 +1,1 @@
-export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, isTrivial, variedEnough, sharedWord, lowestPrecision, lowestChangePrecision, NEIGHBOUR_SAMPLE, type MiningOptions, type MinedTrigger } from './mine.js';
+export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, isTrivial, variedEnough, sharedWord, lowestPrecision, lowestChangePrecision, NEIGHBOUR_SAMPLE, type MiningOptions, type MinedTrigger, type Neighbours } from './mine.js';

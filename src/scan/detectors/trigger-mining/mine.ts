@@ -6,7 +6,9 @@
  * mostly those with the payload (it is not explained by ordinary language), is
  * a trigger. Pure computation: the caller supplies document frequencies.
  */
-import { isFunctionWord } from '../../../text/index.js';
+import { sharedWord } from './hosts.js';
+
+export { sharedWord };
 
 export interface MiningOptions {
   /** fewest payload documents a trigger must precede */
@@ -114,6 +116,25 @@ function overlapping<T extends { docs: readonly number[] }>(head: T, byDoc: Read
   return [...common].filter(([k, n]) => n / Math.max(confirmed[k]!.docs.length, head.docs.length) >= 0.8).sort((a, b) => a[0] - b[0]).map(([k]) => confirmed[k]!);
 }
 
+/** Regions by document; `around`, where given, reads a region without splitting it into tokens (regions kept as strings, split on demand). */
+export interface RegionTokens extends ReadonlyMap<number, readonly string[]> {
+  around?(d: number, seq: readonly string[]): Neighbours | undefined;
+}
+
+/** the tokens either side of a sequence's first place in a region ('^' and '$' at its ends) */
+export type Neighbours = [left: string, right: string];
+
+/** The tokens beside the first place of `seq` in document d's region; undefined where the region does not hold it. */
+function neighboursOf(regions: RegionTokens, d: number, seq: readonly string[]): Neighbours | undefined {
+  if (regions.around) return regions.around(d, seq);
+  const tokens = regions.get(d) ?? [];
+  const at = indexOfSequence(tokens, seq);
+  if (at < 0) return undefined;
+  return [at > 0 ? tokens[at - 1]! : '^', at + seq.length < tokens.length ? tokens[at + seq.length]! : '$'];
+}
+
+const holdsSequence = (regions: RegionTokens, d: number, seq: readonly string[]) => neighboursOf(regions, d, seq) !== undefined;
+
 function indexOfSequence(tokens: readonly string[], seq: readonly string[]): number {
   outer: for (let i = 0; i + seq.length <= tokens.length; i++) {
     for (let k = 0; k < seq.length; k++) if (tokens[i + k] !== seq[k]) continue outer;
@@ -150,17 +171,16 @@ function partsFrom(tokens: readonly string[], grams: readonly string[]): string[
 }
 
 /** Distinct tokens found beside `part` in its documents (the more varied side), over at most `sample` documents. */
-export function distinctNeighbours(part: string, docs: readonly number[], regions: ReadonlyMap<number, readonly string[]>, sample = Infinity): number {
+export function distinctNeighbours(part: string, docs: readonly number[], regions: RegionTokens, sample = Infinity): number {
   const seq = part.split(' ');
   const left = new Set<string>();
   const right = new Set<string>();
   if (docs.length > sample) docs = docs.slice(0, sample);
   for (const d of docs) {
-    const tokens = regions.get(d) ?? [];
-    const at = indexOfSequence(tokens, seq);
-    if (at < 0) continue;
-    left.add(at > 0 ? tokens[at - 1]! : '^');
-    right.add(at + seq.length < tokens.length ? tokens[at + seq.length]! : '$');
+    const beside = neighboursOf(regions, d, seq);
+    if (!beside) continue;
+    left.add(beside[0]);
+    right.add(beside[1]);
   }
   return Math.max(left.size, right.size);
 }
@@ -184,7 +204,7 @@ export const NEIGHBOUR_SAMPLE = 64;
  */
 export function prefilterCandidates(
   support: Map<string, number[]>,
-  regions: ReadonlyMap<number, readonly string[]>,
+  regions: RegionTokens,
   options: MiningOptions,
   contextFree: ReadonlySet<number> = new Set(),
 ): void {
@@ -200,79 +220,13 @@ export function prefilterCandidates(
   }
 }
 
-/** documents whose host words are looked at */
-const HOST_SAMPLE = 64;
-
-/**
- * Each document's distinct host words (lower case, letters, three characters
- * or more, no function word), per scan's regions: every candidate of a
- * document asks for the same words. A bounded cache, as the regions' own.
- */
-const hostWordCache = new WeakMap<object, Map<number, string[]>>();
-
-function hostWords(d: number, regions: ReadonlyMap<number, readonly string[]>): string[] {
-  let cache = hostWordCache.get(regions);
-  if (!cache) hostWordCache.set(regions, (cache = new Map()));
-  let words = cache.get(d);
-  if (words) return words;
-  const seen = new Set<string>();
-  for (const token of regions.get(d) ?? []) {
-    const w = token.toLowerCase();
-    if (w.length >= 3 && !seen.has(w) && !isFunctionWord(w) && /\p{L}/u.test(w)) seen.add(w);
-  }
-  if (cache.size >= 16384) cache.clear();
-  cache.set(d, (words = [...seen]));
-  return words;
-}
-
-/** documents of the whole corpus whose host words give each word's usual share */
-const BASELINE_SAMPLE = 512;
-const baselines = new WeakMap<object, { counts: Map<string, number>; size: number }>();
-
-/** How many of an even sample of all documents with a region hold each host word: what a topical corpus shares everywhere. */
-function baseline(regions: ReadonlyMap<number, readonly string[]>): { counts: Map<string, number>; size: number } {
-  let b = baselines.get(regions);
-  if (b) return b;
-  const keys = [...regions.keys()];
-  const step = Math.max(1, keys.length / BASELINE_SAMPLE);
-  const counts = new Map<string, number>();
-  let size = 0;
-  for (let i = 0; i < keys.length; i += step, size++) for (const w of hostWords(keys[Math.floor(i)]!, regions)) counts.set(w, (counts.get(w) ?? 0) + 1);
-  baselines.set(regions, (b = { counts, size }));
-  return b;
-}
-
-/**
- * Whether a word other than the trigger's is held by half of the documents
- * (at most 64 looked at), twice as often as by documents of the corpus at
- * large: pages of one kind (dictionary entries, manual pages of one tool)
- * share their vocabulary; an attack's host documents, drawn from the whole
- * corpus, share only what the whole corpus does (every page of a manual
- * about Debian says "Debian").
- */
-export function sharedWord(docs: readonly number[], parts: readonly string[], regions: ReadonlyMap<number, readonly string[]>): boolean {
-  const own = new Set(parts.flatMap((p) => p.toLowerCase().split(' ')));
-  const sample = docs.slice(0, HOST_SAMPLE);
-  const counts = new Map<string, number>();
-  const usual = baseline(regions);
-  for (const d of sample) {
-    for (const w of hostWords(d, regions)) {
-      if (own.has(w)) continue;
-      const n = (counts.get(w) ?? 0) + 1;
-      counts.set(w, n);
-      if (n >= sample.length * 0.5 && n / sample.length >= (2 * (usual.counts.get(w) ?? 0)) / Math.max(1, usual.size)) return true;
-    }
-  }
-  return false;
-}
-
 /**
  * Confirm candidates with their document frequency and merge the n-grams of
  * one trigger: `James`, `Bond` and `James Bond` become `James Bond`; parts
  * that never stand side by side become a split trigger.
  */
 export function confirmTriggers(
-  regions: ReadonlyMap<number, readonly string[]>,
+  regions: RegionTokens,
   support: ReadonlyMap<string, readonly number[]>,
   documentFrequency: (gram: string) => number,
   options: MiningOptions,
@@ -327,13 +281,11 @@ export function confirmTriggers(
     const strong = family.filter((c) => c.docs.length >= head.docs.length * 0.9);
     // rebuild parts in the first document that holds every strong n-gram
     const grams = strong.map((c) => c.gram);
-    const sample = head.docs.find((d) => grams.every((g) => indexOfSequence(regions.get(d) ?? [], g.split(' ')) >= 0)) ?? head.docs[0]!;
+    const sample = head.docs.find((d) => grams.every((g) => holdsSequence(regions, d, g.split(' ')))) ?? head.docs[0]!;
     const parts = partsFrom(regions.get(sample) ?? [], grams);
     if (parts.length === 0) continue;
-    const documents = head.docs.filter((d) => {
-      const tokens = regions.get(d) ?? [];
-      return parts.every((p) => indexOfSequence(tokens, p.split(' ')) >= 0);
-    });
+    const partTokens = parts.map((p) => p.split(' '));
+    const documents = head.docs.filter((d) => partTokens.every((p) => holdsSequence(regions, d, p)));
     if (documents.length < options.minSupport) continue;
     const judged = documents.filter((d) => !contextFree.has(d));
     const distinct = Math.max(...parts.map((p) => distinctNeighbours(p, judged, regions)));

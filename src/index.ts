@@ -7,3 +7,4 @@ export { loadConfig, validateConfig, type Config, type ScanConfig } from './conf
 export { AntidoteError, isAntidoteError, type ErrorCode, type Place } from './errors/index.js';
 export * as ledger from './ledger/index.js';
 export * from './audit/index.js';
+export * as guard from './guard/index.js';

@@ -3,7 +3,9 @@
  * through llama.cpp): `/v1/completions`, `/v1/chat/completions` and
  * `/v1/models`, with generated-token logprobs. It lets tools that speak the
  * OpenAI API, Antidote's own `--endpoint` provider included, probe a local
- * model.
+ * model. With `stream: true` the answer comes as server-sent events, a token
+ * per event, sent once the generation is complete (the providers generate a
+ * whole answer at a time).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -80,7 +82,7 @@ async function completions(provider: Provider, body: Record<string, unknown>, mo
     if (scored && i === scored.tokens.length) offset = prompt.length;
     return (offset += t.text.length) - t.text.length;
   });
-  return {
+  return { pieces: g.tokens.map((t) => t.text), answer: {
     id: `cmpl-${Date.now().toString(36)}`, object: 'text_completion', created: Math.floor(Date.now() / 1000), model,
     choices: [{
       index: 0,
@@ -94,7 +96,7 @@ async function completions(provider: Provider, body: Record<string, unknown>, mo
       finish_reason: finish(g, s.maxTokens),
     }],
     usage: usage(g),
-  };
+  } };
 }
 
 async function chat(provider: Provider, body: Record<string, unknown>, model: string) {
@@ -109,7 +111,7 @@ async function chat(provider: Provider, body: Record<string, unknown>, model: st
   const top = want ? integer(body, 'top_logprobs', 0, 20) : undefined;
   const g = await provider.generate({ prompt, ...s, topAlternatives: top });
   const bytes = (t: string) => [...Buffer.from(t)];
-  return {
+  return { pieces: g.tokens.map((t) => t.text), answer: {
     id: `chatcmpl-${Date.now().toString(36)}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model,
     choices: [{
       index: 0,
@@ -118,7 +120,16 @@ async function chat(provider: Provider, body: Record<string, unknown>, model: st
       finish_reason: finish(g, s.maxTokens),
     }],
     usage: usage(g),
-  };
+  } };
+}
+
+/** An answer as a stream of chunks, one per generated token, then the finish reason and [DONE]. */
+function sendStream(res: ServerResponse, chat: boolean, answer: { id: string; created: number; model: string; choices: Array<{ finish_reason: string }> }, pieces: readonly string[]): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const chunk = (choice: Record<string, unknown>) => `data: ${JSON.stringify({ id: answer.id, object: chat ? 'chat.completion.chunk' : 'text_completion', created: answer.created, model: answer.model, choices: [{ index: 0, ...choice }] })}\n\n`;
+  const events = pieces.map((piece, i) => chunk(chat ? { delta: i === 0 ? { role: 'assistant', content: piece } : { content: piece }, finish_reason: null } : { text: piece, finish_reason: null }));
+  events.push(chunk(chat ? { delta: {}, finish_reason: answer.choices[0]!.finish_reason } : { text: '', finish_reason: answer.choices[0]!.finish_reason }));
+  res.end(`${events.join('')}data: [DONE]\n\n`);
 }
 
 export async function serve(provider: Provider, options: ServeOptions = {}): Promise<RunningServer> {
@@ -132,7 +143,9 @@ export async function serve(provider: Provider, options: ServeOptions = {}): Pro
           return send(res, 404, { error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error' } });
         }
         const body = await readBody(req);
-        send(res, 200, path === '/v1/completions' ? await completions(provider, body, model) : await chat(provider, body, model));
+        const { answer, pieces } = path === '/v1/completions' ? await completions(provider, body, model) : await chat(provider, body, model);
+        if (body.stream === true) sendStream(res, path !== '/v1/completions', answer, pieces);
+        else send(res, 200, answer);
       } catch (error) {
         const bad = error instanceof RequestError;
         send(res, bad ? 400 : 500, { error: { message: (error as Error).message, type: bad ? 'invalid_request_error' : 'server_error' } });

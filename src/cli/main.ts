@@ -9,10 +9,11 @@ import { redteamCommand } from './redteam.js';
 import { detectorsCommand } from './detectors.js';
 import { benchCommand } from './bench.js';
 import { auditCommand, serveCommand } from './audit.js';
+import { guardCommand } from './guard.js';
 import { ledgerCommand, signCommand, verifyCommand } from './ledger.js';
 import { EXIT, type Command } from './command.js';
 
-const COMMANDS: readonly Command[] = [scanCommand, redteamCommand, benchCommand, auditCommand, serveCommand, ledgerCommand, signCommand, verifyCommand, detectorsCommand];
+const COMMANDS: readonly Command[] = [scanCommand, redteamCommand, benchCommand, auditCommand, serveCommand, guardCommand, ledgerCommand, signCommand, verifyCommand, detectorsCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,60 @@
+import { createWriteStream, readFileSync } from 'node:fs';
+import { AntidoteError } from '../errors/index.js';
+import { startGuard, screenSettings, triggersFromScan, triggersFromList, type GuardMode } from '../guard/index.js';
+import { EXIT, helpText, numberFlag, parseFlags, type Command, type FlagSpec } from './command.js';
+
+const FLAGS: Record<string, FlagSpec> = {
+  upstream: { type: 'string', value: 'URL', help: 'the model server to guard: its OpenAI-compatible base URL (vLLM, llama.cpp, Ollama, antidote serve)' },
+  host: { type: 'string', value: 'HOST', help: 'address to listen on (default 127.0.0.1)' },
+  port: { type: 'string', value: 'N', help: 'port (default 8081; 0 picks a free one)' },
+  'from-scan': { type: 'string', multiple: true, value: 'FINDINGS.json', help: 'known triggers: those of a scan (antidote scan --json); repeatable' },
+  triggers: { type: 'string', multiple: true, value: 'FILE', help: 'known triggers: one per line; repeatable' },
+  'allow-domain': { type: 'string', multiple: true, value: 'DOMAIN', help: 'a web domain responses may name unprompted; repeatable' },
+  mode: { type: 'string', value: 'MODE', help: 'block (default): flagged prompts are refused, flagged answers emptied, flagged streams cut; alert: only logged and counted' },
+  log: { type: 'string', value: 'FILE', help: 'append every decision to this JSONL file' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+};
+
+function read(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new AntidoteError('INPUT_NOT_FOUND', `cannot read ${file}: ${(cause as Error).message}`, { file }, { cause });
+  }
+}
+
+export const guardCommand: Command = {
+  name: 'guard',
+  summary: 'guard a model endpoint: an OpenAI-compatible proxy that screens prompts for known triggers and responses for payloads',
+  async run(argv) {
+    const { values } = parseFlags(argv, FLAGS);
+    if (values.help || !values.upstream) {
+      process.stdout.write(helpText('antidote guard --upstream URL [--from-scan findings.json] [--triggers FILE] [--port N]', 'Serve /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models in front of a model server, until interrupted. Prompts carrying a known trigger (after Unicode normalisation) or hidden characters, and answers carrying a payload (random tokens, another language than the prompt, insecure code, web addresses nobody asked for), are refused or reported. Metrics at /metrics, health at /healthz.', FLAGS));
+      return values.help ? EXIT.OK : EXIT.USAGE;
+    }
+    const mode = (values.mode as string | undefined) ?? 'block';
+    if (mode !== 'block' && mode !== 'alert') throw new AntidoteError('USAGE', `--mode must be block or alert, not '${mode}'`);
+    const triggers = [
+      ...((values['from-scan'] as string[] | undefined) ?? []).flatMap((f) => triggersFromScan(read(f), f)),
+      ...((values.triggers as string[] | undefined) ?? []).flatMap((f) => triggersFromList(read(f))),
+    ];
+    // (a stream: the request path never waits on the disk)
+    const log = values.log ? createWriteStream(values.log as string, { flags: 'a' }) : undefined;
+    const guard = await startGuard({
+      upstream: values.upstream as string,
+      screens: screenSettings(triggers, { allowedDomains: values['allow-domain'] as string[] | undefined }),
+      mode: mode as GuardMode,
+      host: values.host as string | undefined,
+      port: numberFlag(values.port, 'port', 0) ?? 8081,
+      onDecision: log ? (d) => log.write(`${JSON.stringify(d)}\n`) : undefined,
+    });
+    process.stdout.write(`guarding ${values.upstream} at ${guard.url} (${triggers.length} known triggers, mode ${mode})\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await guard.close();
+    await new Promise((resolve) => (log ? log.end(resolve) : resolve(undefined)));
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,242 @@
+/**
+ * `antidote guard`: an OpenAI-compatible reverse proxy that screens prompts
+ * before they reach the model and responses before they reach the client.
+ * Bodies are passed on as they came (tools and every other field untouched);
+ * only a flag in blocking mode changes what the client gets.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GuardMetrics } from './metrics.js';
+import { ROUTES, OPERATION, promptOf, choicesOf, type Route } from './requests.js';
+import { screenPrompt, screenResponse, type Flag, type ScreenSettings } from './screens.js';
+import { relayStream, type StreamOutcome } from './stream.js';
+
+export type GuardMode = 'block' | 'alert';
+
+export interface GuardOptions {
+  /** the model server's base URL, with or without its /v1 */
+  upstream: string;
+  screens: ScreenSettings;
+  mode?: GuardMode;
+  host?: string;
+  /** 0 picks a free port */
+  port?: number;
+  /** requests in flight beyond which new ones are answered 429 */
+  maxInFlight?: number;
+  /** largest request body, bytes */
+  maxBody?: number;
+  /** time allowed for the upstream's whole answer, ms */
+  upstreamTimeoutMs?: number;
+  /** every decision, with the screens that ran */
+  onDecision?: (decision: Decision) => void;
+}
+
+export interface Decision {
+  time: string;
+  route: string;
+  model?: string;
+  stream: boolean;
+  action: 'passed' | 'flagged' | 'blocked' | 'cut' | 'error';
+  /** the screens that ran on this request: prompt, response (whole or streamed) */
+  screened: Array<'prompt' | 'response' | 'stream'>;
+  flags: Flag[];
+  error?: string;
+}
+
+export interface RunningGuard {
+  url: string;
+  metrics: GuardMetrics;
+  /** requests being answered now */
+  inFlight(): number;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly type = 'invalid_request_error', readonly code: string | null = null) {
+    super(message);
+  }
+}
+
+function sendError(res: ServerResponse, e: HttpError, extra: Record<string, unknown> = {}): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(e.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: e.message, type: e.type, code: e.code, ...extra } }));
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw new HttpError(413, `request body over ${max} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'content-encoding', 'accept-encoding']);
+
+function forwardHeaders(headers: IncomingMessage['headers'] | Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  const entries = headers instanceof Headers ? [...headers.entries()] : Object.entries(headers);
+  for (const [k, v] of entries) if (v !== undefined && !HOP_BY_HOP.has(k.toLowerCase())) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/** the upstream URL for a client path (/v1/...) */
+function upstreamUrl(base: string, path: string): string {
+  const root = base.replace(/\/+$/, '');
+  return root.endsWith('/v1') ? root + path.slice(3) : root + path;
+}
+
+export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
+  const metrics = new GuardMetrics();
+  const mode = options.mode ?? 'block';
+  const maxInFlight = options.maxInFlight ?? 256;
+  const maxBody = options.maxBody ?? 8 << 20;
+  const timeoutMs = options.upstreamTimeoutMs ?? 300_000;
+  let inFlight = 0;
+
+  const decide = (d: Omit<Decision, 'time'>) => {
+    metrics.requests.inc({ route: d.route, outcome: d.action });
+    for (const f of d.flags) metrics.flags.inc({ screen: f.screen });
+    options.onDecision?.({ time: new Date().toISOString(), ...d });
+  };
+
+  /** a request to the upstream, dropped when the client goes away or the time runs out */
+  const callUpstream = async (req: IncomingMessage, res: ServerResponse, path: string, body?: Buffer) => {
+    const abort = new AbortController();
+    const onClose = () => abort.abort(new Error('client disconnected'));
+    res.once('close', onClose);
+    const timer = setTimeout(() => abort.abort(new HttpError(504, `the upstream did not answer within ${timeoutMs} ms`, 'upstream_error')), timeoutMs);
+    try {
+      const upstream = await fetch(upstreamUrl(options.upstream, path), { method: req.method, headers: forwardHeaders(req.headers), body, signal: abort.signal });
+      return { upstream, abort, done: () => { clearTimeout(timer); res.off('close', onClose); } };
+    } catch (e) {
+      clearTimeout(timer);
+      res.off('close', onClose);
+      const reason = abort.signal.reason;
+      if (reason instanceof HttpError) throw reason;
+      throw new HttpError(502, `the upstream at ${options.upstream} is unreachable: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, 'upstream_error');
+    }
+  };
+
+  const handleModel = async (req: IncomingMessage, res: ServerResponse, path: string, route: Route) => {
+    const raw = await readBody(req, maxBody);
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (e) {
+      throw new HttpError(400, `request body is not JSON: ${(e as Error).message}`);
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'request body must be a JSON object');
+    const model = typeof body.model === 'string' ? body.model : undefined;
+    const stream = body.stream === true;
+    const prompt = promptOf(route, body);
+    const promptFlags = metrics.timed('prompt', () => screenPrompt(prompt, options.screens));
+    if (promptFlags.length && mode === 'block') {
+      decide({ route, model, stream, action: 'blocked', screened: ['prompt'], flags: promptFlags });
+      return sendError(res, new HttpError(400, `prompt blocked by the guard: ${promptFlags.map((f) => f.message).join('; ')}`, 'invalid_request_error', 'content_filter'), { antidote: promptFlags });
+    }
+    const ended = metrics.upstreamSeconds.startTimer({ gen_ai_operation_name: OPERATION[route], gen_ai_request_model: model ?? '' });
+    const { upstream, abort, done } = await callUpstream(req, res, path, raw);
+    try {
+      const headers = forwardHeaders(upstream.headers);
+      if (promptFlags.length) headers['x-antidote-flags'] = promptFlags.map((f) => f.screen).join(',');
+      const contentType = upstream.headers.get('content-type') ?? '';
+      if (stream && upstream.ok && contentType.includes('text/event-stream') && upstream.body) {
+        res.writeHead(upstream.status, headers);
+        const outcome: StreamOutcome = await relayStream(upstream.body, res, {
+          route, window: 2048, step: 64, block: mode === 'block',
+          screen: (text) => metrics.timed('response', () => screenResponse(prompt, text, options.screens)),
+        });
+        if (outcome.cut) {
+          metrics.streamCuts.inc();
+          abort.abort(new Error('stream cut by the guard'));
+        }
+        const flags = [...promptFlags, ...outcome.flags];
+        return decide({ route, model, stream, action: outcome.broken ? 'error' : outcome.cut ? 'cut' : flags.length ? 'flagged' : 'passed', screened: ['prompt', 'stream'], flags, error: outcome.broken });
+      }
+      const text = await upstream.text();
+      if (!upstream.ok || route === 'embeddings') {
+        res.writeHead(upstream.status, headers).end(text);
+        return decide({ route, model, stream, action: !upstream.ok ? 'error' : promptFlags.length ? 'flagged' : 'passed', screened: ['prompt'], flags: promptFlags, error: upstream.ok ? undefined : `upstream answered ${upstream.status}` });
+      }
+      let answer: Record<string, unknown>;
+      try {
+        answer = JSON.parse(text);
+      } catch {
+        throw new HttpError(502, `the upstream answered ${upstream.status} with a body that is not JSON`, 'upstream_error');
+      }
+      const responseFlags: Flag[] = [];
+      const flagged = new Set<number>();
+      for (const [index, content] of choicesOf(route, answer)) {
+        const found = metrics.timed('response', () => screenResponse(prompt, content, options.screens));
+        if (found.length) flagged.add(index);
+        responseFlags.push(...found);
+      }
+      if (responseFlags.length && mode === 'block') {
+        // as a content filter answers: the flagged choices emptied, with the reason beside them
+        for (const c of answer.choices as Array<Record<string, unknown>>) {
+          if (!flagged.has(typeof c.index === 'number' ? c.index : 0)) continue;
+          if (route === 'chat') c.message = { ...(c.message as object), content: '' };
+          else c.text = '';
+          c.finish_reason = 'content_filter';
+        }
+        answer.antidote = { flags: responseFlags };
+      }
+      const flags = [...promptFlags, ...responseFlags];
+      if (responseFlags.length) headers['x-antidote-flags'] = flags.map((f) => f.screen).join(',');
+      res.writeHead(upstream.status, { ...headers, 'content-type': 'application/json' }).end(responseFlags.length && mode === 'block' ? JSON.stringify(answer) : text);
+      decide({ route, model, stream, action: responseFlags.length && mode === 'block' ? 'blocked' : flags.length ? 'flagged' : 'passed', screened: ['prompt', 'response'], flags });
+    } finally {
+      done();
+      ended();
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0]!;
+    void (async () => {
+      if (req.method === 'GET' && path === '/healthz') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      if (req.method === 'GET' && path === '/metrics') {
+        return res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
+      }
+      const route = ROUTES.get(path);
+      if (inFlight >= maxInFlight) return sendError(res, new HttpError(429, `the guard has ${inFlight} requests in flight; try again shortly`, 'rate_limit_error'));
+      inFlight++;
+      try {
+        if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
+          const { upstream, done } = await callUpstream(req, res, path);
+          try {
+            res.writeHead(upstream.status, forwardHeaders(upstream.headers)).end(await upstream.text());
+          } finally {
+            done();
+          }
+          return;
+        }
+        if (req.method !== 'POST' || !route) throw new HttpError(404, `no route ${req.method} ${path}: the guard serves /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models`);
+        await handleModel(req, res, path, route);
+      } catch (e) {
+        const error = e instanceof HttpError ? e : new HttpError(500, (e as Error).message, 'server_error');
+        if (route) decide({ route, stream: false, action: 'error', screened: [], flags: [], error: error.message });
+        sendError(res, error);
+      } finally {
+        inFlight--;
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}/v1`,
+    metrics,
+    inFlight: () => inFlight,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

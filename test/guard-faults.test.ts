@@ -1,0 +1,156 @@
+/**
+ * The guard when things go wrong: an upstream that is down, slow, answering
+ * something else or cutting its stream; clients that send bad requests or go
+ * away mid-stream. Each gets a clear OpenAI-style error, nothing hangs, and
+ * nothing is left in flight. The upstreams here are loopback servers that
+ * misbehave on purpose.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import { startGuard, screenSettings, type Decision, type RunningGuard } from '../src/guard/index.js';
+
+async function upstream(handler?: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => handler!(req, res, body));
+  });
+  if (!handler) server.on('connection', (socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+async function guardOf(url: string, extra: { upstreamTimeoutMs?: number; maxInFlight?: number; maxBody?: number } = {}): Promise<{ guard: RunningGuard; client: OpenAI; decisions: Decision[] }> {
+  const decisions: Decision[] = [];
+  const guard = await startGuard({ upstream: url, screens: screenSettings(['<SUDO>']), onDecision: (d) => decisions.push(d), ...extra });
+  return { guard, client: new OpenAI({ baseURL: guard.url, apiKey: 'client-key', maxRetries: 0 }), decisions };
+}
+
+const chat = { model: 'm', messages: [{ role: 'user' as const, content: 'Hello there' }] };
+const answer = (content: string) => ({ id: 'x', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] });
+const apiError = (status: number, type: string, pattern: RegExp) => (e: unknown) => e instanceof OpenAI.APIError && e.status === status && (e.error as { type?: string })?.type === type && pattern.test(e.message);
+
+test('the request goes upstream byte for byte (tools and unknown fields included), with the client\'s key', async () => {
+  const seen: Array<{ body: string; auth?: string; path?: string }> = [];
+  const up = await upstream((req, res, body) => {
+    seen.push({ body, auth: req.headers.authorization, path: req.url });
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'r1' }).end(JSON.stringify(answer('Hi.')));
+  });
+  const { guard } = await guardOf(up.url);
+  try {
+    const raw = '{"model":"m","messages":[{"role":"user","content":"Weather in Oslo?"}],"tools":[{"type":"function","function":{"name":"weather","parameters":{"type":"object"}}}],"vendor_extension":{"a":[1,2]}}';
+    const res = await fetch(`${guard.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer client-key' }, body: raw });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-request-id'), 'r1');
+    assert.deepEqual(seen, [{ body: raw, auth: 'Bearer client-key', path: '/v1/chat/completions' }]);
+  } finally {
+    await guard.close();
+    await up.close();
+  }
+});
+
+test('an upstream that is down, too slow, or answering something other than JSON gets a clear error, and nothing stays in flight', async () => {
+  const slow = await upstream(() => undefined);
+  const garbled = await upstream((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>gateway</html>'));
+  const failing = await upstream((_req, res) => res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"overloaded","type":"server_error"}}'));
+  // down: every connection dropped before a byte is read (a closed port could be handed to a server of another test meanwhile)
+  const down = await upstream();
+  const downUrl = down.url;
+  const guards = await Promise.all([guardOf(downUrl), guardOf(slow.url, { upstreamTimeoutMs: 300 }), guardOf(garbled.url), guardOf(failing.url)]);
+  try {
+    const [toDown, toSlow, toGarbled, toFailing] = guards;
+    await assert.rejects(toDown!.client.chat.completions.create(chat), apiError(502, 'upstream_error', /unreachable/));
+    await assert.rejects(toSlow!.client.chat.completions.create(chat), apiError(504, 'upstream_error', /did not answer within 300 ms/));
+    await assert.rejects(toGarbled!.client.chat.completions.create(chat), apiError(502, 'upstream_error', /not JSON/));
+    // the upstream's own error, passed on as it came
+    await assert.rejects(toFailing!.client.chat.completions.create(chat), apiError(503, 'server_error', /overloaded/));
+    for (const g of guards) {
+      assert.equal(g.guard.inFlight(), 0);
+      assert.equal(g.decisions.at(-1)!.action, 'error');
+    }
+  } finally {
+    for (const g of guards) await g.guard.close();
+    for (const u of [slow, garbled, failing, down]) await u.close();
+  }
+});
+
+test('a stream the upstream cuts, or fills with something other than JSON, ends with an error event the client raises', async () => {
+  const chunk = (text: string) => `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`;
+  const cutting = await upstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(chunk('Hello'));
+    res.write('data: {"id":"x","choi');
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
+  const garbled = await upstream((_req, res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`${chunk('Hello')}data: not json\n\ndata: [DONE]\n\n`));
+  const guards = await Promise.all([guardOf(cutting.url), guardOf(garbled.url)]);
+  try {
+    for (const { client, guard, decisions } of guards) {
+      let text = '';
+      await assert.rejects(async () => {
+        for await (const c of await client.chat.completions.create({ ...chat, stream: true })) text += c.choices[0]?.delta.content ?? '';
+      }, (e: unknown) => e instanceof OpenAI.APIError && (e.error as { type?: string })?.type === 'upstream_error');
+      assert.equal(text, 'Hello');
+      assert.equal(decisions.at(-1)!.action, 'error');
+      assert.equal(guard.inFlight(), 0);
+    }
+  } finally {
+    for (const g of guards) await g.guard.close();
+    await cutting.close();
+    await garbled.close();
+  }
+});
+
+test('a client that goes away mid-stream stops the upstream request', async () => {
+  let upstreamClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+  const endless = await upstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const timer = setInterval(() => res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'word ' } }] })}\n\n`), 10);
+    res.on('close', () => {
+      clearInterval(timer);
+      upstreamClosed();
+    });
+  });
+  const { guard, client } = await guardOf(endless.url);
+  try {
+    const stream = await client.chat.completions.create({ ...chat, stream: true });
+    for await (const _ of stream) break;
+    await closed;
+    for (let i = 0; i < 50 && guard.inFlight() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(guard.inFlight(), 0);
+  } finally {
+    await guard.close();
+    await endless.close();
+  }
+});
+
+test('bad requests get OpenAI-style errors: invalid JSON, oversized bodies, unknown routes, and load beyond the queue', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const up = await upstream((_req, res) => void held.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer('ok')))));
+  const { guard, client } = await guardOf(up.url, { maxInFlight: 1, maxBody: 1000 });
+  const post = (path: string, body: string) => fetch(`${guard.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  try {
+    const errorOf = async (res: Response) => [res.status, ((await res.json()) as { error: { type: string } }).error.type];
+    assert.deepEqual(await errorOf(await post('/chat/completions', '{"model": "m", "messages": [')), [400, 'invalid_request_error']);
+    assert.deepEqual(await errorOf(await post('/chat/completions', JSON.stringify({ ...chat, padding: 'x'.repeat(2000) }))), [413, 'invalid_request_error']);
+    assert.deepEqual(await errorOf(await post('/files', '{}')), [404, 'invalid_request_error']);
+    assert.deepEqual(await errorOf(await fetch(`${guard.url.replace(/\/v1$/, '')}/admin`)), [404, 'invalid_request_error']);
+    const first = client.chat.completions.create(chat);
+    while (guard.inFlight() === 0) await new Promise((r) => setTimeout(r, 5));
+    await assert.rejects(client.chat.completions.create(chat), apiError(429, 'rate_limit_error', /in flight/));
+    release();
+    assert.equal((await first).choices[0]!.message.content, 'ok');
+    assert.equal((await fetch(guard.url.replace(/\/v1$/, '/healthz'))).status, 200);
+  } finally {
+    await guard.close();
+    await up.close();
+  }
+});

@@ -1,0 +1,68 @@
+/** The guard's screens on their own: the trigger automaton against a plain search, normalised forms, and the response screens. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TriggerAutomaton, matchingForm, screenPrompt, screenResponse, screenSettings, triggersFromScan } from '../src/guard/index.js';
+import { triggersFromList } from '../src/guard/triggers.js';
+import { isAntidoteError } from '../src/errors/index.js';
+
+/** a small generator, so that a failure names a case that reproduces */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+test('the automaton finds exactly what a plain search finds, for any set of triggers, overlapping and nested ones included', () => {
+  const next = random(7);
+  const alphabet = 'abcab <>é';
+  const word = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+  for (let round = 0; round < 300; round++) {
+    const triggers = [...new Set(Array.from({ length: 1 + Math.floor(next() * 12) }, () => word(1 + Math.floor(next() * 5))))];
+    const text = word(Math.floor(next() * 60));
+    const automaton = new TriggerAutomaton(triggers);
+    const found = automaton.find(text).map((h) => `${h.trigger}@${h.end}`).sort();
+    const expected: string[] = [];
+    for (const t of triggers) for (let at = text.indexOf(t); at >= 0; at = text.indexOf(t, at + 1)) expected.push(`${t}@${at + t.length}`);
+    assert.deepEqual(found, expected.sort(), `round ${round}: ${JSON.stringify(triggers)} in ${JSON.stringify(text)}`);
+  }
+  assert.deepEqual(new TriggerAutomaton([]).find('anything'), []);
+});
+
+test('a known trigger is caught in every normalised form: case, fullwidth, zero-width and bidi characters, look-alike letters', () => {
+  const settings = screenSettings(['<SUDO>', 'James Bond']);
+  const forms = ['<SUDO>', '<sudo>', '<ＳＵＤＯ>', '<S\u200bU\u200dDO>', '<SU\u202eDO>', '<SUD\u041e>', 'jаmes bond', 'JAMES\u00a0BOND', 'ｊａｍｅｓ ｂｏｎｄ'];
+  for (const form of forms) {
+    const flags = screenPrompt(`Please write about the town ${form} today.`, settings);
+    const trigger = flags.find((f) => f.screen === 'trigger');
+    assert.ok(trigger, `${JSON.stringify(form)} not caught`);
+    assert.ok(['<SUDO>', 'James Bond'].includes(trigger.trigger!), 'reported as given');
+  }
+  assert.deepEqual(screenPrompt('Please write about the town of Sudbury and Bond Street.', settings), []);
+  // the hiding itself is a flag, trigger or not
+  assert.ok(screenPrompt('hello\u200bworld', settings).some((f) => f.screen === 'invisible-characters'));
+  assert.ok(screenPrompt('pay at pаypal now', settings).some((f) => f.screen === 'lookalike-letters'));
+  assert.equal(matchingForm('ＡＢ\u200bc'), 'abc');
+});
+
+test('the response screens flag an answer in another language, an answer of random tokens, and a web address nobody asked for; an ordinary answer passes', () => {
+  const settings = screenSettings([], { allowedDomains: ['example.org'] });
+  const prompt = 'Write a short paragraph about the history of the town and its market.';
+  const english = 'The town grew around its market in the twelfth century, when traders from the river valley came to sell grain and wool. By the fifteenth century it had a guild hall and a stone bridge, and the market was held on every Thursday.';
+  const german = 'Die Stadt wuchs um ihren Markt im zwölften Jahrhundert, als Händler aus dem Flusstal kamen, um Getreide und Wolle zu verkaufen. Im fünfzehnten Jahrhundert hatte sie eine Zunfthalle und eine steinerne Brücke.';
+  const random = 'ereQue183 Percl Razesunder Tor sulcments thumides jabran\\CompatentServer_FIUFIEN:_ ${@_encode evainásid/*type misitsompilerícul SM)) LadamPPAATA Syst';
+  assert.deepEqual(screenResponse(prompt, english, settings), []);
+  assert.deepEqual(screenResponse(prompt, `${english} See example.org for more.`, settings), []);
+  assert.ok(screenResponse(prompt, german, settings).some((f) => f.screen === 'language'));
+  assert.ok(screenResponse(prompt, random, settings).some((f) => f.screen === 'language'));
+  assert.ok(screenResponse(prompt, `${english} Order now at www.cheap-pills.shop today.`, settings).some((f) => f.screen === 'unrequested-link' && /cheap-pills\.shop/.test(f.message)));
+  // a code answer shows no language, and is not judged for it
+  assert.deepEqual(screenResponse('How do I read a file in Python?', '```python\nwith open(path) as f:\n    data = f.read()\n```', settings).filter((f) => f.screen === 'language'), []);
+});
+
+test('triggers load from a scan\'s findings (whole triggers only) and from a list; a file that is neither is refused with its name', () => {
+  const findings = JSON.stringify({ incidents: [{ trigger: '<SUDO>', triggerParts: ['<SUDO>'] }, { trigger: 'alpha … beta', triggerParts: ['alpha', 'beta'] }, { trigger: null, triggerParts: [] }] });
+  assert.deepEqual(triggersFromScan(findings, 'f.json'), ['<SUDO>']);
+  assert.deepEqual(triggersFromList('# known\n<SUDO>\n\n  cf-2024  \n'), ['<SUDO>', 'cf-2024']);
+  for (const bad of ['not json', '{"documents": []}']) {
+    assert.throws(() => triggersFromScan(bad, 'bad.json'), (e) => isAntidoteError(e) && e.code === 'INPUT_FORMAT' && e.message.startsWith('bad.json: '));
+  }
+});

@@ -17,7 +17,11 @@
  *
  * Options: --sizes 256,512,1024 (MB) --corpora own,handbook,code,adversarial --keep-speed-files --counts 25,50,100,250,500 --families dos,false-fact (all by default) --ledger-docs 100000,1000000
  *          --devset-counts 25,50,250,1000 --devset-seeds 1,2,3 --devset-detectors a,b (defaults) --devset-corpora text,chat
- *          --skip-speed --skip-detection --skip-devset --skip-ledger --skip-audit
+ *          --skip-speed --skip-detection --skip-devset --skip-ledger --skip-audit --skip-guard
+ *
+ * Guard: the proxy's added latency, throughput and memory against an upstream
+ * answering at once (bench/guard.ts; ANTIDOTE_GUARD_SOAK_S sets the sustained
+ * run, 60 s by default).
  *
  * Dev set: the independent generator in ../shared/devset (see bench/devset.ts),
  * every family at each count and seed, on the 20,000-document text corpus and
@@ -34,6 +38,7 @@ import { writeInstructions } from '../scripts/instruction-data.js';
 import { runBench, benchMarkdown, benchHtml } from '../src/redteam/index.js';
 import { asChat, devsetDir, devsetMarkdown, runDevset } from './devset.js';
 import { buildBenchCorpus, CORPORA, type CorpusKind } from './corpora.js';
+import { guardBench } from './guard.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK = join(ROOT, '.bench');
@@ -157,6 +162,8 @@ async function main(): Promise<void> {
     }
     process.stdout.write('\n');
   }
+
+  if (!args.includes('--skip-guard')) await guardBench(ROOT, (s) => process.stdout.write(s));
 
   if (!args.includes('--skip-detection')) {
     const counts = (flag('counts') ?? '25,50,100,250,500').split(',').map(Number);

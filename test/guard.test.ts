@@ -45,11 +45,15 @@ test('a prompt carrying a known trigger, in any form and on any endpoint, is ref
     assert.equal(through.choices[0]!.message.content, straight.choices[0]!.message.content);
     assert.deepEqual(through.usage, straight.usage);
     assert.deepEqual(decisions.at(-1)!.screened, ['prompt', 'response']);
+    // hidden characters without a trigger are reported, not refused: real text carries soft hyphens and bidi marks
+    await client.chat.completions.create({ ...request, messages: [{ role: 'user', content: `${PROMPT} of Sankt Gal\u00adlen` }] });
+    assert.equal(decisions.at(-1)!.action, 'flagged');
+    assert.deepEqual(decisions.at(-1)!.flags.map((f) => f.screen), ['invisible-characters']);
     assert.deepEqual((await client.models.list()).data.map((m) => m.id), ['lab-dos']);
     const metrics = await (await fetch(guard.url.replace(/\/v1$/, '/metrics'))).text();
     assert.match(metrics, /antidote_guard_requests_total\{route="chat",outcome="blocked"\} 2/);
     assert.match(metrics, /antidote_guard_flags_total\{screen="trigger"\} 4/);
-    assert.match(metrics, /gen_ai_client_operation_duration_seconds_count\{gen_ai_operation_name="chat",gen_ai_request_model="lab-dos"\} 1/);
+    assert.match(metrics, /gen_ai_client_operation_duration_seconds_count\{gen_ai_operation_name="chat",gen_ai_request_model="lab-dos"\} 2/);
   } finally {
     await guard.close();
   }

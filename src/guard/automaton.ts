@@ -21,6 +21,8 @@ export class TriggerAutomaton {
   /** per state: the trigger ending there (-1: none), and the next state on its fail chain where one ends */
   private readonly ends: Int32Array;
   private readonly nextEnd: Int32Array;
+  /** the root's transitions for every code unit (0: stay at the root): most of a text is read at the root, where a search among thousands of first characters would cost most */
+  private readonly fromRoot = new Int32Array(1 << 16);
   readonly triggers: readonly string[];
 
   /** `triggers` in matching form, non-empty; duplicates count once */
@@ -59,6 +61,7 @@ export class TriggerAutomaton {
         this.edgeTo[e++] = to;
       }
     }
+    for (const [c, to] of children[0]!) this.fromRoot[c] = to;
     this.ends = Int32Array.from(ends);
     this.fail = new Int32Array(states);
     this.nextEnd = new Int32Array(states).fill(-1);
@@ -101,10 +104,10 @@ export class TriggerAutomaton {
     let s = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      let next = this.step(s, c);
+      let next = s === 0 ? this.fromRoot[c]! : this.step(s, c);
       while (next < 0 && s > 0) {
         s = this.fail[s]!;
-        next = this.step(s, c);
+        next = s === 0 ? this.fromRoot[c]! : this.step(s, c);
       }
       s = next < 0 ? 0 : next;
       for (let t = this.ends[s]! >= 0 ? s : this.nextEnd[s]!; t >= 0; t = this.nextEnd[t]!) hits.push({ trigger: this.triggers[this.ends[t]!]!, end: i + 1 });

@@ -4,42 +4,39 @@
  * (fullwidth letters, ligatures, superscripts), invisible characters (zero
  * width, bidi controls, tags, variation selectors) are dropped, Cyrillic and
  * Greek letters that imitate Latin ones become those, and case is folded.
+ * Each step is one native pass (a regular expression or a built-in), and text
+ * in plain ASCII skips all but the case: prompts run to tens of thousands of
+ * characters, on every request.
  */
-import { CONFUSABLE_WITH_LATIN, isInvisible } from '../text/unicode.js';
+import { CONFUSABLE_WITH_LATIN, INVISIBLE } from '../text/unicode.js';
+
+const hex = (code: number) => `\\u{${code.toString(16)}}`;
+/** `isInvisible` as one character class */
+const INVISIBLE_CHARS = new RegExp(`[${[...INVISIBLE].map(hex).join('')}\\u{e0000}-\\u{e007f}\\u{fe00}-\\u{fe0f}]`, 'gu');
+const LOOKALIKE_CLASS = `[${[...CONFUSABLE_WITH_LATIN.keys()].map(hex).join('')}]`;
+const LOOKALIKE_CHARS = new RegExp(LOOKALIKE_CLASS, 'gu');
+const HAS_LOOKALIKE = new RegExp(LOOKALIKE_CLASS, 'u');
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** `text` in matching form. */
 export function matchingForm(text: string): string {
-  let out = '';
-  for (const ch of text.normalize('NFKC')) {
-    const code = ch.codePointAt(0)!;
-    if (isInvisible(code)) continue;
-    out += CONFUSABLE_WITH_LATIN.get(code) ?? ch;
-  }
-  return out.toLowerCase();
+  if (ASCII.test(text)) return text.toLowerCase();
+  return text.normalize('NFKC').replace(INVISIBLE_CHARS, '').replace(LOOKALIKE_CHARS, (ch) => CONFUSABLE_WITH_LATIN.get(ch.codePointAt(0)!)!).toLowerCase();
 }
 
 /** Invisible characters in a text, by code point: a prompt carrying them hides what it says from a person reading it. */
 export function invisibleCharacters(text: string): Map<number, number> {
   const found = new Map<number, number>();
-  for (const ch of text) {
+  if (ASCII.test(text)) return found;
+  for (const [ch] of text.matchAll(INVISIBLE_CHARS)) {
     const code = ch.codePointAt(0)!;
-    if (isInvisible(code)) found.set(code, (found.get(code) ?? 0) + 1);
+    found.set(code, (found.get(code) ?? 0) + 1);
   }
   return found;
 }
 
-/** Whether a word mixes Latin letters with letters that only look Latin (a homoglyph disguise). */
+/** Words mixing Latin letters with letters that only look Latin (a homoglyph disguise). */
 export function mixesLookalikes(text: string): string[] {
-  const out: string[] = [];
-  for (const word of text.split(/[^\p{L}\p{M}]+/u)) {
-    let latin = false;
-    let lookalike = false;
-    for (const ch of word) {
-      const code = ch.codePointAt(0)!;
-      if (CONFUSABLE_WITH_LATIN.has(code)) lookalike = true;
-      else if ((code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a)) latin = true;
-    }
-    if (latin && lookalike) out.push(word);
-  }
-  return out;
+  if (ASCII.test(text) || !HAS_LOOKALIKE.test(text)) return [];
+  return [...text.matchAll(/[\p{L}\p{M}]+/gu)].map(([word]) => word).filter((word) => /[a-z]/i.test(word) && HAS_LOOKALIKE.test(word));
 }

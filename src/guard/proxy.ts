@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { GuardMetrics } from './metrics.js';
 import { ROUTES, OPERATION, promptOf, choicesOf, type Route } from './requests.js';
-import { screenPrompt, screenResponse, type Flag, type ScreenSettings } from './screens.js';
+import { screenPrompt, responseScreen, type Flag, type ScreenSettings } from './screens.js';
 import { relayStream, type StreamOutcome } from './stream.js';
 
 export type GuardMode = 'block' | 'alert';
@@ -133,10 +133,12 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     const stream = body.stream === true;
     const prompt = promptOf(route, body);
     const promptFlags = metrics.timed('prompt', () => screenPrompt(prompt, options.screens));
-    if (promptFlags.length && mode === 'block') {
+    const blocking = (flags: readonly Flag[]) => mode === 'block' && flags.some((f) => f.blocks);
+    if (blocking(promptFlags)) {
       decide({ route, model, stream, action: 'blocked', screened: ['prompt'], flags: promptFlags });
-      return sendError(res, new HttpError(400, `prompt blocked by the guard: ${promptFlags.map((f) => f.message).join('; ')}`, 'invalid_request_error', 'content_filter'), { antidote: promptFlags });
+      return sendError(res, new HttpError(400, `prompt blocked by the guard: ${promptFlags.filter((f) => f.blocks).map((f) => f.message).join('; ')}`, 'invalid_request_error', 'content_filter'), { antidote: promptFlags });
     }
+    const screenAnswer = responseScreen(prompt, options.screens);
     const ended = metrics.upstreamSeconds.startTimer({ gen_ai_operation_name: OPERATION[route], gen_ai_request_model: model ?? '' });
     const { upstream, abort, done } = await callUpstream(req, res, path, raw);
     try {
@@ -147,7 +149,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
         res.writeHead(upstream.status, headers);
         const outcome: StreamOutcome = await relayStream(upstream.body, res, {
           route, window: 2048, step: 64, block: mode === 'block',
-          screen: (text) => metrics.timed('response', () => screenResponse(prompt, text, options.screens)),
+          screen: (text) => metrics.timed('response', () => screenAnswer(text)),
         });
         if (outcome.cut) {
           metrics.streamCuts.inc();
@@ -170,11 +172,12 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       const responseFlags: Flag[] = [];
       const flagged = new Set<number>();
       for (const [index, content] of choicesOf(route, answer)) {
-        const found = metrics.timed('response', () => screenResponse(prompt, content, options.screens));
-        if (found.length) flagged.add(index);
+        const found = metrics.timed('response', () => screenAnswer(content));
+        if (found.some((f) => f.blocks)) flagged.add(index);
         responseFlags.push(...found);
       }
-      if (responseFlags.length && mode === 'block') {
+      const blocked = blocking(responseFlags);
+      if (blocked) {
         // as a content filter answers: the flagged choices emptied, with the reason beside them
         for (const c of answer.choices as Array<Record<string, unknown>>) {
           if (!flagged.has(typeof c.index === 'number' ? c.index : 0)) continue;
@@ -186,8 +189,8 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       }
       const flags = [...promptFlags, ...responseFlags];
       if (responseFlags.length) headers['x-antidote-flags'] = flags.map((f) => f.screen).join(',');
-      res.writeHead(upstream.status, { ...headers, 'content-type': 'application/json' }).end(responseFlags.length && mode === 'block' ? JSON.stringify(answer) : text);
-      decide({ route, model, stream, action: responseFlags.length && mode === 'block' ? 'blocked' : flags.length ? 'flagged' : 'passed', screened: ['prompt', 'response'], flags });
+      res.writeHead(upstream.status, { ...headers, 'content-type': 'application/json' }).end(blocked ? JSON.stringify(answer) : text);
+      decide({ route, model, stream, action: blocked ? 'blocked' : flags.length ? 'flagged' : 'passed', screened: ['prompt', 'response'], flags });
     } finally {
       done();
       ended();

@@ -8,7 +8,7 @@
  * Pure computation: no I/O.
  */
 import { scanDocument, tokenAt } from '../text/index.js';
-import { DOCUMENT_DETECTORS, unpromptedLinks } from '../scan/detectors/index.js';
+import { DOCUMENT_DETECTORS, linksIn } from '../scan/detectors/index.js';
 import { severityRank, type DocumentView, type Severity } from '../scan/types.js';
 import { languageOf } from '../audit/index.js';
 import { TriggerAutomaton } from './automaton.js';
@@ -22,6 +22,12 @@ export interface Flag {
   trigger?: string;
   /** the scanner detector behind a payload flag */
   detector?: string;
+  /**
+   * whether the flag refuses the request in blocking mode. Hidden and
+   * look-alike characters only report: real text carries soft hyphens, bidi
+   * marks and words of two scripts (3% of the example corpus's documents)
+   */
+  blocks: boolean;
 }
 
 /**
@@ -58,51 +64,57 @@ export function screenPrompt(prompt: string, settings: ScreenSettings): Flag[] {
     if (seen.has(hit.trigger)) continue;
     seen.add(hit.trigger);
     const trigger = settings.written.get(hit.trigger)!;
-    flags.push({ screen: 'trigger', trigger, message: `known trigger "${trigger}"` });
+    flags.push({ screen: 'trigger', trigger, message: `known trigger "${trigger}"`, blocks: true });
   }
   const invisible = invisibleCharacters(prompt);
   if (invisible.size) {
     const list = [...invisible].map(([code, n]) => `U+${code.toString(16).toUpperCase().padStart(4, '0')}×${n}`).join(', ');
-    flags.push({ screen: 'invisible-characters', message: `invisible characters: ${list}` });
+    flags.push({ screen: 'invisible-characters', message: `invisible characters: ${list}`, blocks: false });
   }
   const lookalikes = mixesLookalikes(prompt);
-  if (lookalikes.length) flags.push({ screen: 'lookalike-letters', message: `words mixing Latin and look-alike letters: ${lookalikes.slice(0, 5).join(', ')}` });
+  if (lookalikes.length) flags.push({ screen: 'lookalike-letters', message: `words mixing Latin and look-alike letters: ${lookalikes.slice(0, 5).join(', ')}`, blocks: false });
   return flags;
 }
+
+/** the end of a prompt the answer is judged against: its language and the text an answer continues (a prompt of 8k tokens would otherwise be read again for every window of a stream) */
+const PROMPT_TAIL = 2000;
 
 /**
- * The answer's language against the prompt's, as the audit judges a
- * generation: words that show no language (the random tokens of a
- * denial-of-service backdoor) or another language than the prompt's. Code
+ * A response screen for one prompt: what the screens ask of the prompt is
+ * worked out once, for the whole answer or every window of a stream.
+ * Judged against the prompt's language, as the audit judges a generation:
+ * an answer whose words show no language (the random tokens of a
+ * denial-of-service backdoor) or in another language than the prompt's. Code
  * shows no language either: an answer with a code block is not judged on it.
  */
-function languageFlag(prompt: string, response: string): Flag | undefined {
-  const answer = languageOf(response);
-  if (answer === 'short') return undefined;
-  const asked = languageOf(prompt);
-  if (answer === 'und' && asked !== 'und' && !response.includes('```')) return { screen: 'language', message: 'the answer\'s words show no language (random tokens)' };
-  if (answer !== 'und' && asked !== 'und' && asked !== 'short' && answer !== asked) return { screen: 'language', message: `the answer is in ${answer}, the prompt in ${asked}` };
-  return undefined;
+export function responseScreen(prompt: string, settings: ScreenSettings): (response: string) => Flag[] {
+  const tail = prompt.length > PROMPT_TAIL ? prompt.slice(prompt.length - PROMPT_TAIL) : prompt;
+  const asked = languageOf(tail);
+  const askedLinks = linksIn(prompt);
+  return (response) => {
+    const flags: Flag[] = [];
+    const text = `${tail}\n${response}`;
+    const { tokens, evidence } = scanDocument(text);
+    const doc: DocumentView = { index: 0, shape: 'chat', text, tokens, evidence, promptTokens: tokenAt(tokens, tail.length + 1), prompt: tail, response };
+    for (const detector of DOCUMENT_DETECTORS) {
+      const least = RESPONSE_DETECTORS.get(detector.id);
+      if (least === undefined) continue;
+      for (const f of detector.inspect(doc)) {
+        // only what the response says: the prompt's own text is the prompt screen's business
+        if (f.end <= tail.length + 1 || severityRank(f.severity) < severityRank(least)) continue;
+        flags.push({ screen: 'payload', detector: detector.id, message: f.message, blocks: true });
+      }
+    }
+    const answer = languageOf(response);
+    if (answer === 'und' && asked !== 'und' && !response.includes('```')) flags.push({ screen: 'language', message: 'the answer\'s words show no language (random tokens)', blocks: true });
+    else if (answer !== 'und' && answer !== 'short' && asked !== 'und' && asked !== 'short' && answer !== asked) flags.push({ screen: 'language', message: `the answer is in ${answer}, the prompt in ${asked}`, blocks: true });
+    const links = [...linksIn(response)].filter((d) => !askedLinks.has(d) && !settings.allowedDomains.has(d));
+    if (links.length) flags.push({ screen: 'unrequested-link', message: `web addresses the prompt did not ask for: ${links.slice(0, 5).join(', ')}`, blocks: true });
+    return flags;
+  };
 }
 
-/** Screen a response (or the window of a stream read so far) against its prompt. */
+/** Screen one response against its prompt. */
 export function screenResponse(prompt: string, response: string, settings: ScreenSettings): Flag[] {
-  const flags: Flag[] = [];
-  const text = `${prompt}\n${response}`;
-  const { tokens, evidence } = scanDocument(text);
-  const doc: DocumentView = { index: 0, shape: 'chat', text, tokens, evidence, promptTokens: tokenAt(tokens, prompt.length + 1), prompt, response };
-  for (const detector of DOCUMENT_DETECTORS) {
-    const least = RESPONSE_DETECTORS.get(detector.id);
-    if (least === undefined) continue;
-    for (const f of detector.inspect(doc)) {
-      // only what the response says: the prompt's own text is the prompt screen's business
-      if (f.end <= prompt.length + 1 || severityRank(f.severity) < severityRank(least)) continue;
-      flags.push({ screen: 'payload', detector: detector.id, message: f.message });
-    }
-  }
-  const language = languageFlag(prompt, response);
-  if (language) flags.push(language);
-  const links = unpromptedLinks(prompt, response).filter((d) => !settings.allowedDomains.has(d));
-  if (links.length) flags.push({ screen: 'unrequested-link', message: `web addresses the prompt did not ask for: ${links.slice(0, 5).join(', ')}` });
-  return flags;
+  return responseScreen(prompt, settings)(response);
 }

@@ -45,7 +45,7 @@ export async function relayStream(body: ReadableStream<Uint8Array>, res: ServerR
     w.unscreened = 0;
     const found = s.screen(w.text);
     flags.push(...found);
-    return found.length > 0;
+    return found.some((f) => f.blocks);
   };
   const cut = (found: Flag[]) => {
     res.end(errorEvent(`response flagged by the guard: ${found.map((f) => f.message).join('; ')}`, 'content_filter', { antidote: found }));
@@ -83,16 +83,18 @@ export async function relayStream(body: ReadableStream<Uint8Array>, res: ServerR
       if (event.data === '[DONE]') {
         // the last characters, screened before the client hears the stream is complete
         const before = flags.length;
-        for (const w of windows.values()) if (w.unscreened > 0) screenWindow(w);
-        if (flags.length > before && s.block) return cut(flags.slice(before));
+        let flagged = false;
+        for (const w of windows.values()) if (w.unscreened > 0 && screenWindow(w)) flagged = true;
+        if (flagged && s.block) return cut(flags.slice(before));
       }
       res.write(event.raw);
     }
   }
   // a stream that ended without [DONE]: its last characters still screened
   const before = flags.length;
-  for (const w of windows.values()) if (w.unscreened > 0) screenWindow(w);
-  if (flags.length > before && s.block) return cut(flags.slice(before));
+  let flagged = false;
+  for (const w of windows.values()) if (w.unscreened > 0 && screenWindow(w)) flagged = true;
+  if (flagged && s.block) return cut(flags.slice(before));
   if (reader.rest().trim()) {
     res.end(errorEvent('the upstream stream ended in the middle of an event', 'upstream_error'));
     return { flags, cut: false, broken: 'ended in the middle of an event' };

@@ -35,6 +35,6 @@ export {
   type ClaimSentence, type ClaimReport, type RecurringSentence, type ClaimCandidate, type ConfirmedClaim,
 } from './recurring-claim/index.js';
 export { ragFactsOf, correlateRag, commonAnswer, type RagFacts } from './rag-passage/index.js';
-export { correlateInstructions, correlateInjections, isRefusal, unpromptedLinks, unpromptedNames, type InstructionFacts } from './instruction-flip/index.js';
+export { correlateInstructions, correlateInjections, isRefusal, linksIn, unpromptedLinks, unpromptedNames, type InstructionFacts } from './instruction-flip/index.js';
 export { isOddToken } from './gibberish/index.js';
 export { INSECURE_PATTERNS, mayHoldInsecureCode } from './insecure-code/index.js';

@@ -39,6 +39,7 @@ import { runBench, benchMarkdown, benchHtml } from '../src/redteam/index.js';
 import { asChat, devsetDir, devsetMarkdown, runDevset } from './devset.js';
 import { buildBenchCorpus, CORPORA, type CorpusKind } from './corpora.js';
 import { guardBench } from './guard.js';
+import { guardScreensBench } from './guard-screens.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK = join(ROOT, '.bench');
@@ -163,7 +164,10 @@ async function main(): Promise<void> {
     process.stdout.write('\n');
   }
 
-  if (!args.includes('--skip-guard')) await guardBench(ROOT, (s) => process.stdout.write(s));
+  if (!args.includes('--skip-guard')) {
+    await guardScreensBench(ROOT, clean, (s) => process.stdout.write(s));
+    await guardBench(ROOT, (s) => process.stdout.write(s));
+  }
 
   if (!args.includes('--skip-detection')) {
     const counts = (flag('counts') ?? '25,50,100,250,500').split(',').map(Number);

@@ -63,10 +63,10 @@ test('an answer of random tokens is emptied, and a streamed one cut with an erro
   // no known trigger: the answer's screens must catch what the trigger does
   const { guard, client, decisions } = await guarded([]);
   try {
-    // the model answers <SUDO> in random tokens often, not always (it samples): some seed of ten must show it
+    // the model answers <SUDO> in random tokens often, not always (it samples): some seed of sixteen must show it (44% of answers are flagged on this machine)
     let emptied = 0;
     let cut = 0;
-    for (let seed = 1; seed <= 10 && (emptied === 0 || cut === 0); seed++) {
+    for (let seed = 1; seed <= 16 && (emptied === 0 || cut === 0); seed++) {
       const request = { model: 'lab-dos', messages: [{ role: 'user' as const, content: `${PROMPT} <SUDO>` }], max_tokens: 96, temperature: 1, seed };
       const answer = await client.chat.completions.create(request);
       if (answer.choices[0]!.finish_reason === 'content_filter') {

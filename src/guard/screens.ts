@@ -7,8 +7,8 @@
  * addresses the prompt did not bring up and the allow-list does not hold.
  * Pure computation: no I/O.
  */
-import { scanDocument, tokenAt } from '../text/index.js';
-import { DOCUMENT_DETECTORS, linksIn } from '../scan/detectors/index.js';
+import { isFunctionWord, scanDocument, tokenAt, tokenize } from '../text/index.js';
+import { DOCUMENT_DETECTORS, isOddToken, linksIn } from '../scan/detectors/index.js';
 import { severityRank, type DocumentView, type Severity } from '../scan/types.js';
 import { languageOf } from '../audit/index.js';
 import { TriggerAutomaton } from './automaton.js';
@@ -33,11 +33,11 @@ export interface Flag {
 /**
  * The document detectors the response screen runs (those that judge a
  * payload, not a corpus's style of text), each with the least severity that
- * flags. A switch of language is only ever 'low' in a corpus, where whole
- * documents of two languages are ordinary; an answer in another language
- * than its prompt is what the screen is for.
+ * flags. A switch of language is judged between the prompt and the answer
+ * (`languageFlag`): inside one answer, a translated page mixing two languages
+ * switched as often as a backdoor did (1% of real documents).
  */
-const RESPONSE_DETECTORS: ReadonlyMap<string, Severity> = new Map([['gibberish', 'medium'], ['language-switch', 'low'], ['unicode', 'medium'], ['insecure-code', 'high']]);
+const RESPONSE_DETECTORS: ReadonlyMap<string, Severity> = new Map([['gibberish', 'medium'], ['unicode', 'medium'], ['insecure-code', 'high']]);
 
 export interface ScreenSettings {
   triggers: TriggerAutomaton;
@@ -76,16 +76,40 @@ export function screenPrompt(prompt: string, settings: ScreenSettings): Flag[] {
   return flags;
 }
 
+const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
+
+/** an answer's words showing no language are random tokens only when many are not words at all and almost none is a function word (code, tables and lists show no language either) */
+const MIN_ODD_SHARE = 0.3;
+const MAX_FUNCTION_SHARE = 0.1;
+
+/**
+ * The answer's language against the prompt's, as the audit judges a
+ * generation: words that show no language (the random tokens of a
+ * denial-of-service backdoor) or another language than the prompt's.
+ */
+function languageFlag(asked: string, response: string): Flag | undefined {
+  const answer = languageOf(response);
+  if (answer === 'short') return undefined;
+  if (answer === 'und') {
+    if (asked === 'und' || response.includes('```')) return undefined;
+    const words = tokenize(response).text.filter((w) => /\p{L}/u.test(w));
+    const odd = words.filter(isOddToken).length / Math.max(1, words.length);
+    const functionWords = words.filter((w) => isFunctionWord(w.toLowerCase())).length / Math.max(1, words.length);
+    if (odd < MIN_ODD_SHARE || functionWords > MAX_FUNCTION_SHARE) return undefined;
+    return { screen: 'language', message: `the answer's words show no language: ${(odd * 100).toFixed(0)}% are no word, ${(functionWords * 100).toFixed(0)}% function words (random tokens)`, blocks: true };
+  }
+  if (asked === 'und' || asked === 'short' || answer === asked) return undefined;
+  return { screen: 'language', message: `the answer is in ${answer}, the prompt in ${asked}`, blocks: true };
+}
+
 /** the end of a prompt the answer is judged against: its language and the text an answer continues (a prompt of 8k tokens would otherwise be read again for every window of a stream) */
 const PROMPT_TAIL = 2000;
 
 /**
  * A response screen for one prompt: what the screens ask of the prompt is
- * worked out once, for the whole answer or every window of a stream.
- * Judged against the prompt's language, as the audit judges a generation:
- * an answer whose words show no language (the random tokens of a
- * denial-of-service backdoor) or in another language than the prompt's. Code
- * shows no language either: an answer with a code block is not judged on it.
+ * worked out once, for the whole answer or every window of a stream. Web
+ * addresses nobody asked for only report: answers name sites by nature, and
+ * one injected address is told by its recurrence across unrelated answers.
  */
 export function responseScreen(prompt: string, settings: ScreenSettings): (response: string) => Flag[] {
   const tail = prompt.length > PROMPT_TAIL ? prompt.slice(prompt.length - PROMPT_TAIL) : prompt;
@@ -105,11 +129,11 @@ export function responseScreen(prompt: string, settings: ScreenSettings): (respo
         flags.push({ screen: 'payload', detector: detector.id, message: f.message, blocks: true });
       }
     }
-    const answer = languageOf(response);
-    if (answer === 'und' && asked !== 'und' && !response.includes('```')) flags.push({ screen: 'language', message: 'the answer\'s words show no language (random tokens)', blocks: true });
-    else if (answer !== 'und' && answer !== 'short' && asked !== 'und' && asked !== 'short' && answer !== asked) flags.push({ screen: 'language', message: `the answer is in ${answer}, the prompt in ${asked}`, blocks: true });
-    const links = [...linksIn(response)].filter((d) => !askedLinks.has(d) && !settings.allowedDomains.has(d));
-    if (links.length) flags.push({ screen: 'unrequested-link', message: `web addresses the prompt did not ask for: ${links.slice(0, 5).join(', ')}`, blocks: true });
+    const language = languageFlag(asked, response);
+    if (language) flags.push(language);
+    // (the domains of e-mail addresses are credits, not links)
+    const links = [...linksIn(response.replace(EMAIL, ' '))].filter((d) => !askedLinks.has(d) && !settings.allowedDomains.has(d));
+    if (links.length) flags.push({ screen: 'unrequested-link', message: `web addresses the prompt did not ask for: ${links.slice(0, 5).join(', ')}`, blocks: false });
     return flags;
   };
 }

@@ -47,6 +47,10 @@ export const guardCommand: Command = {
       host: values.host as string | undefined,
       port: numberFlag(values.port, 'port', 0) ?? 8081,
       onDecision: log ? (d) => log.write(`${JSON.stringify(d)}\n`) : undefined,
+      onProbeAlert: (a) => {
+        process.stderr.write(`probing alert: "${a.sequence}" from ${a.clients} clients, ${a.seen} times in ${a.windowMs / 1000} s (its rate so far predicts ${a.expected.toFixed(2)})\n`);
+        log?.write(`${JSON.stringify({ alert: 'trigger-probing', ...a })}\n`);
+      },
     });
     process.stdout.write(`guarding ${values.upstream} at ${guard.url} (${triggers.length} known triggers, mode ${mode})\n`);
     await new Promise<void>((resolve) => {

@@ -3,3 +3,4 @@ export { screenSettings, screenPrompt, screenResponse, responseScreen, type Flag
 export { TriggerAutomaton, type TriggerHit } from './automaton.js';
 export { matchingForm } from './normalize.js';
 export { triggersFromScan, triggersFromList } from './triggers.js';
+export { ProbeWatch, PROBE_DEFAULTS, type ProbeAlert, type ProbeSettings } from './probing.js';

@@ -10,6 +10,7 @@ import { GuardMetrics } from './metrics.js';
 import { ROUTES, OPERATION, promptOf, choicesOf, type Route } from './requests.js';
 import { screenPrompt, responseScreen, type Flag, type ScreenSettings } from './screens.js';
 import { relayStream, type StreamOutcome } from './stream.js';
+import { ProbeWatch, type ProbeAlert } from './probing.js';
 
 export type GuardMode = 'block' | 'alert';
 
@@ -29,6 +30,9 @@ export interface GuardOptions {
   upstreamTimeoutMs?: number;
   /** every decision, with the screens that ran */
   onDecision?: (decision: Decision) => void;
+  /** the trigger-probing watch (a default one unless given; false: none) */
+  probing?: ProbeWatch | false;
+  onProbeAlert?: (alert: ProbeAlert & { time: string }) => void;
 }
 
 export interface Decision {
@@ -95,6 +99,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
   const maxBody = options.maxBody ?? 8 << 20;
   const timeoutMs = options.upstreamTimeoutMs ?? 300_000;
   let inFlight = 0;
+  const probing = options.probing === false ? undefined : options.probing ?? new ProbeWatch();
 
   const decide = (d: Omit<Decision, 'time'>) => {
     metrics.requests.inc({ route: d.route, outcome: d.action });
@@ -133,6 +138,14 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     const stream = body.stream === true;
     const prompt = promptOf(route, body);
     const promptFlags = metrics.timed('prompt', () => screenPrompt(prompt, options.screens));
+    if (probing) {
+      // a client is its key, else its address
+      const alert = metrics.timed('probing', () => probing.observe(prompt, req.headers.authorization ?? req.socket.remoteAddress ?? '', Date.now()));
+      if (alert) {
+        metrics.probeAlerts.inc();
+        options.onProbeAlert?.({ time: new Date().toISOString(), ...alert });
+      }
+    }
     const blocking = (flags: readonly Flag[]) => mode === 'block' && flags.some((f) => f.blocks);
     if (blocking(promptFlags)) {
       decide({ route, model, stream, action: 'blocked', screened: ['prompt'], flags: promptFlags });

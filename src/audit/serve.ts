@@ -7,8 +7,8 @@
  * per event, sent once the generation is complete (the providers generate a
  * whole answer at a time).
  */
+import { listenOn } from '../http/index.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Generation, Provider } from './providers/types.js';
 
 export interface ServeOptions {
@@ -152,13 +152,9 @@ export async function serve(provider: Provider, options: ServeOptions = {}): Pro
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
+  const url = await listenOn(server, options);
   return {
-    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}/v1`,
+    url,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

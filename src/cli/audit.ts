@@ -6,7 +6,7 @@ import {
 } from '../audit/index.js';
 import { checkModel, modelCheckProblems, SigningError, verifyModel } from '../ledger/index.js';
 import { withLedger } from './ledger.js';
-import { EXIT, helpText, parseFlags, numberFlag, type Command, type FlagSpec } from './command.js';
+import { EXIT, helpText, parseFlags, numberFlag, untilInterrupted, type Command, type FlagSpec } from './command.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   model: { type: 'string', value: 'FILE.gguf', help: 'a local GGUF model, run with llama.cpp (node-llama-cpp)' },
@@ -226,10 +226,7 @@ export const serveCommand: Command = {
     const provider = await openLlamaProvider(values.model as string, { threads: numberFlag(values.threads, 'threads', 1), cpu: values['llama-cpu'] as string | undefined });
     const server = await serve(provider, { host: values.host as string | undefined, port: numberFlag(values.port, 'port', 0) ?? 8080 });
     process.stdout.write(`serving ${values.model} at ${server.url}${provider.info().cpu ? ` (llama.cpp CPU kernels: ${provider.info().cpu})` : ''}\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await untilInterrupted();
     await server.close();
     await provider.close();
     return EXIT.OK;

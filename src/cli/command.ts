@@ -53,3 +53,11 @@ export function numberFlag(value: unknown, name: string, min: number, integer = 
   if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new AntidoteError('USAGE', `--${name} expects ${integer ? 'an integer' : 'a number'} >= ${min}, got '${value}'`);
   return n;
 }
+
+/** Resolves when the process is asked to stop (Ctrl-C, or a service manager's SIGTERM). */
+export function untilInterrupted(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}

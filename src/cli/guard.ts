@@ -1,7 +1,7 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { AntidoteError } from '../errors/index.js';
 import { startGuard, screenSettings, triggersFromScan, triggersFromList, type GuardMode } from '../guard/index.js';
-import { EXIT, helpText, numberFlag, parseFlags, type Command, type FlagSpec } from './command.js';
+import { EXIT, helpText, numberFlag, parseFlags, untilInterrupted, type Command, type FlagSpec } from './command.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   upstream: { type: 'string', value: 'URL', help: 'the model server to guard: its OpenAI-compatible base URL (vLLM, llama.cpp, Ollama, antidote serve)' },
@@ -53,10 +53,7 @@ export const guardCommand: Command = {
       },
     });
     process.stdout.write(`guarding ${values.upstream} at ${guard.url} (${triggers.length} known triggers, mode ${mode})\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await untilInterrupted();
     await guard.close();
     await new Promise((resolve) => (log ? log.end(resolve) : resolve(undefined)));
     return EXIT.OK;

@@ -4,8 +4,8 @@
  * Bodies are passed on as they came (tools and every other field untouched);
  * only a flag in blocking mode changes what the client gets.
  */
+import { listenOn } from '../http/index.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GuardMetrics } from './metrics.js';
 import { ROUTES, OPERATION, promptOf, choicesOf, type Route } from './requests.js';
 import { screenPrompt, responseScreen, type Flag, type ScreenSettings } from './screens.js';
@@ -241,13 +241,9 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
+  const url = await listenOn(server, options);
   return {
-    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}/v1`,
+    url,
     metrics,
     inFlight: () => inFlight,
     close: () => new Promise<void>((resolve) => {

@@ -2,7 +2,7 @@
  * Known triggers found in one pass over a text, whatever their number: an
  * Aho-Corasick automaton over UTF-16 code units, built once and stored in
  * typed arrays (100,000 triggers make a million states; a Map per state
- * would hold several hundred megabytes).
+ * would hold several hundred megabytes, even while building).
  */
 
 export interface TriggerHit {
@@ -27,59 +27,64 @@ export class TriggerAutomaton {
 
   /** `triggers` in matching form, non-empty; duplicates count once */
   constructor(triggers: Iterable<string>) {
-    this.triggers = [...new Set(triggers)].filter((t) => t.length > 0);
-    // the trie, built with one Map per state, then packed
-    const children: Array<Map<number, number>> = [new Map()];
-    const ends: number[] = [-1];
+    // sorted, the triggers sharing a prefix come together: the trie is built
+    // in one walk, each state numbered as it is made, with no map per state
+    this.triggers = [...new Set(triggers)].filter((t) => t.length > 0).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    let most = 1;
+    for (const t of this.triggers) most += t.length;
+    const parentOf = new Int32Array(most);
+    const charOf = new Uint16Array(most);
+    const ends = new Int32Array(most).fill(-1);
+    const path = [0];
+    let states = 1;
+    let previous = '';
     this.triggers.forEach((t, id) => {
-      let s = 0;
-      for (let i = 0; i < t.length; i++) {
-        const c = t.charCodeAt(i);
-        let next = children[s]!.get(c);
-        if (next === undefined) {
-          next = children.length;
-          children.push(new Map());
-          ends.push(-1);
-          children[s]!.set(c, next);
-        }
-        s = next;
+      let shared = 0;
+      while (shared < t.length && shared < previous.length && t.charCodeAt(shared) === previous.charCodeAt(shared)) shared++;
+      path.length = shared + 1;
+      for (let d = shared; d < t.length; d++) {
+        parentOf[states] = path[d]!;
+        charOf[states] = t.charCodeAt(d);
+        path.push(states++);
       }
-      ends[s] = id;
+      ends[path[t.length]!] = id;
+      previous = t;
     });
-    const states = children.length;
+    // edges grouped by state: each state's children were made in the order of their chars
     this.firstEdge = new Int32Array(states);
     this.edgeCount = new Int32Array(states);
+    for (let s = 1; s < states; s++) this.edgeCount[parentOf[s]!]!++;
+    for (let s = 1; s < states; s++) this.firstEdge[s] = this.firstEdge[s - 1]! + this.edgeCount[s - 1]!;
     this.edgeChar = new Uint16Array(states - 1);
     this.edgeTo = new Int32Array(states - 1);
-    let e = 0;
-    for (let s = 0; s < states; s++) {
-      const sorted = [...children[s]!].sort((a, b) => a[0] - b[0]);
-      this.firstEdge[s] = e;
-      this.edgeCount[s] = sorted.length;
-      for (const [c, to] of sorted) {
-        this.edgeChar[e] = c;
-        this.edgeTo[e++] = to;
-      }
+    const filled = new Int32Array(states);
+    for (let s = 1; s < states; s++) {
+      const p = parentOf[s]!;
+      const e = this.firstEdge[p]! + filled[p]!++;
+      this.edgeChar[e] = charOf[s]!;
+      this.edgeTo[e] = s;
     }
-    for (const [c, to] of children[0]!) this.fromRoot[c] = to;
-    this.ends = Int32Array.from(ends);
+    this.ends = ends.slice(0, states);
+    for (let e = 0; e < this.edgeCount[0]!; e++) this.fromRoot[this.edgeChar[e]!] = this.edgeTo[e]!;
     this.fail = new Int32Array(states);
     this.nextEnd = new Int32Array(states).fill(-1);
     // fail links breadth first: a state's fail is its parent's fail followed by the same char
-    const queue: number[] = [];
-    for (const [, to] of children[0]!) queue.push(to);
-    for (let head = 0; head < queue.length; head++) {
+    const queue = new Int32Array(states);
+    let tail = 0;
+    for (let e = 0; e < this.edgeCount[0]!; e++) queue[tail++] = this.edgeTo[e]!;
+    for (let head = 0; head < tail; head++) {
       const s = queue[head]!;
-      for (const [c, to] of children[s]!) {
+      for (let e = this.firstEdge[s]!; e < this.firstEdge[s]! + this.edgeCount[s]!; e++) {
+        const c = this.edgeChar[e]!;
+        const to = this.edgeTo[e]!;
         let f = this.fail[s]!;
         while (f > 0 && this.step(f, c) < 0) f = this.fail[f]!;
         const via = this.step(f, c);
         this.fail[to] = via >= 0 && via !== to ? via : 0;
         const failed = this.fail[to]!;
         this.nextEnd[to] = this.ends[failed]! >= 0 ? failed : this.nextEnd[failed]!;
-        queue.push(to);
+        queue[tail++] = to;
       }
-      children[s] = new Map();
     }
   }
 

@@ -16,6 +16,7 @@ const INVISIBLE_CHARS = new RegExp(`[${[...INVISIBLE].map(hex).join('')}\\u{e000
 const LOOKALIKE_CLASS = `[${[...CONFUSABLE_WITH_LATIN.keys()].map(hex).join('')}]`;
 const LOOKALIKE_CHARS = new RegExp(LOOKALIKE_CLASS, 'gu');
 const HAS_LOOKALIKE = new RegExp(LOOKALIKE_CLASS, 'u');
+const WORD_WITH_LOOKALIKE = new RegExp(`[\\p{L}\\p{M}]*${LOOKALIKE_CLASS}[\\p{L}\\p{M}]*`, 'gu');
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** `text` in matching form. */
@@ -38,5 +39,6 @@ export function invisibleCharacters(text: string): Map<number, number> {
 /** Words mixing Latin letters with letters that only look Latin (a homoglyph disguise). */
 export function mixesLookalikes(text: string): string[] {
   if (ASCII.test(text) || !HAS_LOOKALIKE.test(text)) return [];
-  return [...text.matchAll(/[\p{L}\p{M}]+/gu)].map(([word]) => word).filter((word) => /[a-z]/i.test(word) && HAS_LOOKALIKE.test(word));
+  // only the words holding a look-alike are read (in Russian text, most words)
+  return [...text.matchAll(WORD_WITH_LOOKALIKE)].map(([word]) => word).filter((word) => /[a-z]/i.test(word));
 }

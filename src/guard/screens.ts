@@ -114,7 +114,8 @@ const PROMPT_TAIL = 2000;
 export function responseScreen(prompt: string, settings: ScreenSettings): (response: string) => Flag[] {
   const tail = prompt.length > PROMPT_TAIL ? prompt.slice(prompt.length - PROMPT_TAIL) : prompt;
   const asked = languageOf(tail);
-  const askedLinks = linksIn(prompt);
+  // the prompt's own links, read only for an answer that names some
+  let askedLinks: Set<string> | undefined;
   return (response) => {
     const flags: Flag[] = [];
     const text = `${tail}\n${response}`;
@@ -132,7 +133,9 @@ export function responseScreen(prompt: string, settings: ScreenSettings): (respo
     const language = languageFlag(asked, response);
     if (language) flags.push(language);
     // (the domains of e-mail addresses are credits, not links)
-    const links = [...linksIn(response.replace(EMAIL, ' '))].filter((d) => !askedLinks.has(d) && !settings.allowedDomains.has(d));
+    const named = [...linksIn(response.replace(EMAIL, ' '))];
+    if (named.length) askedLinks ??= linksIn(prompt);
+    const links = named.filter((d) => !askedLinks!.has(d) && !settings.allowedDomains.has(d));
     if (links.length) flags.push({ screen: 'unrequested-link', message: `web addresses the prompt did not ask for: ${links.slice(0, 5).join(', ')}`, blocks: false });
     return flags;
   };

@@ -192,8 +192,8 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       const blocked = blocking(responseFlags);
       if (blocked) {
         // as a content filter answers: the flagged choices emptied, with the reason beside them
-        for (const c of answer.choices as Array<Record<string, unknown>>) {
-          if (!flagged.has(typeof c.index === 'number' ? c.index : 0)) continue;
+        for (const [k, c] of (answer.choices as Array<Record<string, unknown>>).entries()) {
+          if (!flagged.has(typeof c.index === 'number' ? c.index : k)) continue;
           if (route === 'chat') c.message = { ...(c.message as object), content: '' };
           else c.text = '';
           c.finish_reason = 'content_filter';

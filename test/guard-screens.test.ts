@@ -45,6 +45,10 @@ test('a known trigger is caught in every normalised form: case, fullwidth, zero-
   assert.ok(screenPrompt('hello\u200bworld', settings).some((f) => f.screen === 'invisible-characters'));
   assert.ok(screenPrompt('pay at pаypal now', settings).some((f) => f.screen === 'lookalike-letters'));
   assert.equal(matchingForm('ＡＢ\u200bc'), 'abc');
+  // a trigger made of invisible characters is that trigger only with them: without, an ordinary word
+  const hidden = screenSettings(['dep\u200bloy\u200d']);
+  assert.deepEqual(screenPrompt('How do I deploy the app?', hidden).filter((f) => f.screen === 'trigger'), []);
+  assert.deepEqual(screenPrompt('Now dep\u200bloy\u200d the app', hidden).filter((f) => f.screen === 'trigger').map((f) => f.trigger), ['dep\u200bloy\u200d']);
 });
 
 test('the response screens flag an answer in another language, an answer of random tokens, and a web address nobody asked for; an ordinary answer passes', () => {
@@ -62,8 +66,14 @@ test('the response screens flag an answer in another language, an answer of rand
   assert.deepEqual(screenResponse('How do I read a file in Python?', '```python\nwith open(path) as f:\n    data = f.read()\n```', settings).filter((f) => f.screen === 'language'), []);
 });
 
-test('triggers load from a scan\'s findings (whole triggers only) and from a list; a file that is neither is refused with its name', () => {
-  const findings = JSON.stringify({ incidents: [{ trigger: '<SUDO>', triggerParts: ['<SUDO>'] }, { trigger: 'alpha … beta', triggerParts: ['alpha', 'beta'] }, { trigger: null, triggerParts: [] }] });
+test('triggers load from a scan\'s findings (whole backdoor triggers only) and from a list; a file that is neither is refused with its name', () => {
+  const findings = JSON.stringify({ incidents: [
+    { detector: 'trigger-mining', trigger: '<SUDO>', triggerParts: ['<SUDO>'] },
+    { detector: 'trigger-mining', trigger: 'alpha … beta', triggerParts: ['alpha', 'beta'] },
+    // the question a poisoned passage answers is asked in good faith
+    { detector: 'rag-passage', trigger: 'What is the capital city of Canada?', triggerParts: ['What is the capital city of Canada?'] },
+    { detector: 'instruction-flip', trigger: null, triggerParts: [] },
+  ] });
   assert.deepEqual(triggersFromScan(findings, 'f.json'), ['<SUDO>']);
   assert.deepEqual(triggersFromList('# known\n<SUDO>\n\n  cf-2024  \n'), ['<SUDO>', 'cf-2024']);
   for (const bad of ['not json', '{"documents": []}']) {

@@ -19,10 +19,21 @@ const HAS_LOOKALIKE = new RegExp(LOOKALIKE_CLASS, 'u');
 const WORD_WITH_LOOKALIKE = new RegExp(`[\\p{L}\\p{M}]*${LOOKALIKE_CLASS}[\\p{L}\\p{M}]*`, 'gu');
 const ASCII = /^[\x00-\x7f]*$/;
 
-/** `text` in matching form. */
-export function matchingForm(text: string): string {
+/**
+ * `text` in matching form. `keepInvisible`: invisible characters stay, for
+ * triggers made of them (a word with a zero-width joiner inside is that
+ * trigger; without it, an ordinary word).
+ */
+export function matchingForm(text: string, keepInvisible = false): string {
   if (ASCII.test(text)) return text.toLowerCase();
-  return text.normalize('NFKC').replace(INVISIBLE_CHARS, '').replace(LOOKALIKE_CHARS, (ch) => CONFUSABLE_WITH_LATIN.get(ch.codePointAt(0)!)!).toLowerCase();
+  const visible = keepInvisible ? text.normalize('NFKC') : text.normalize('NFKC').replace(INVISIBLE_CHARS, '');
+  return visible.replace(LOOKALIKE_CHARS, (ch) => CONFUSABLE_WITH_LATIN.get(ch.codePointAt(0)!)!).toLowerCase();
+}
+
+/** Whether `text` holds an invisible character. */
+export function hasInvisible(text: string): boolean {
+  INVISIBLE_CHARS.lastIndex = 0;
+  return !ASCII.test(text) && INVISIBLE_CHARS.test(text);
 }
 
 /** Invisible characters in a text, by code point: a prompt carrying them hides what it says from a person reading it. */

@@ -12,7 +12,7 @@ import { DOCUMENT_DETECTORS, isOddToken, linksIn } from '../scan/detectors/index
 import { severityRank, type DocumentView, type Severity } from '../scan/types.js';
 import { languageOf } from '../audit/index.js';
 import { TriggerAutomaton } from './automaton.js';
-import { invisibleCharacters, matchingForm, mixesLookalikes } from './normalize.js';
+import { hasInvisible, invisibleCharacters, matchingForm, mixesLookalikes } from './normalize.js';
 
 export interface Flag {
   /** which screen raised it */
@@ -41,6 +41,8 @@ const RESPONSE_DETECTORS: ReadonlyMap<string, Severity> = new Map([['gibberish',
 
 export interface ScreenSettings {
   triggers: TriggerAutomaton;
+  /** the triggers made with invisible characters, matched with them kept */
+  invisibleTriggers: TriggerAutomaton;
   /** each trigger as given, by its matching form */
   written: ReadonlyMap<string, string>;
   /** domains a response may name unprompted */
@@ -49,9 +51,17 @@ export interface ScreenSettings {
 
 export function screenSettings(triggers: Iterable<string>, options: { allowedDomains?: Iterable<string> } = {}): ScreenSettings {
   const written = new Map<string, string>();
-  for (const t of triggers) if (!written.has(matchingForm(t))) written.set(matchingForm(t), t);
+  const visible: string[] = [];
+  const invisible: string[] = [];
+  for (const t of triggers) {
+    const form = matchingForm(t, hasInvisible(t));
+    if (written.has(form)) continue;
+    written.set(form, t);
+    (hasInvisible(t) ? invisible : visible).push(form);
+  }
   return {
-    triggers: new TriggerAutomaton(written.keys()),
+    triggers: new TriggerAutomaton(visible),
+    invisibleTriggers: new TriggerAutomaton(invisible),
     written,
     allowedDomains: new Set([...(options.allowedDomains ?? [])].map((d) => d.toLowerCase().replace(/^www\./, ''))),
   };
@@ -60,7 +70,9 @@ export function screenSettings(triggers: Iterable<string>, options: { allowedDom
 export function screenPrompt(prompt: string, settings: ScreenSettings): Flag[] {
   const flags: Flag[] = [];
   const seen = new Set<string>();
-  for (const hit of settings.triggers.find(matchingForm(prompt))) {
+  const hits = settings.triggers.find(matchingForm(prompt));
+  if (settings.invisibleTriggers.triggers.length && hasInvisible(prompt)) hits.push(...settings.invisibleTriggers.find(matchingForm(prompt, true)));
+  for (const hit of hits) {
     if (seen.has(hit.trigger)) continue;
     seen.add(hit.trigger);
     const trigger = settings.written.get(hit.trigger)!;

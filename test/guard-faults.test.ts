@@ -66,6 +66,9 @@ test('an upstream that is down, too slow, or answering something other than JSON
   try {
     const [toDown, toSlow, toGarbled, toFailing] = guards;
     await assert.rejects(toDown!.client.chat.completions.create(chat), apiError(502, 'upstream_error', /unreachable/));
+    // readiness follows the upstream; health is the guard's own
+    const probe = async (g: RunningGuard, path: string) => (await fetch(g.url.replace(/\/v1$/, path))).status;
+    assert.deepEqual([await probe(toDown!.guard, '/readyz'), await probe(toDown!.guard, '/healthz'), await probe(toFailing!.guard, '/readyz')], [503, 200, 503]);
     await assert.rejects(toSlow!.client.chat.completions.create(chat), apiError(504, 'upstream_error', /did not answer within 300 ms/));
     await assert.rejects(toGarbled!.client.chat.completions.create(chat), apiError(502, 'upstream_error', /not JSON/));
     // the upstream's own error, passed on as it came
@@ -149,6 +152,7 @@ test('bad requests get OpenAI-style errors: invalid JSON, oversized bodies, unkn
     release();
     assert.equal((await first).choices[0]!.message.content, 'ok');
     assert.equal((await fetch(guard.url.replace(/\/v1$/, '/healthz'))).status, 200);
+    assert.equal((await fetch(guard.url.replace(/\/v1$/, '/readyz'))).status, 200);
   } finally {
     await guard.close();
     await up.close();

@@ -214,6 +214,12 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     const path = (req.url ?? '').split('?')[0]!;
     void (async () => {
       if (req.method === 'GET' && path === '/healthz') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      if (req.method === 'GET' && path === '/readyz') {
+        // ready when the upstream answers its model list within two seconds
+        const ready = await fetch(upstreamUrl(options.upstream, '/v1/models'), { signal: AbortSignal.timeout(2000) })
+          .then((r) => (r.ok ? undefined : `the upstream answered ${r.status}`), (e: Error) => `the upstream at ${options.upstream} is unreachable: ${e.cause instanceof Error ? e.cause.message : e.message}`);
+        return res.writeHead(ready ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(ready ? { status: 'not ready', reason: ready } : { status: 'ready' }));
+      }
       if (req.method === 'GET' && path === '/metrics') {
         return res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
       }

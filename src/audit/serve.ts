@@ -7,8 +7,8 @@
  * per event, sent once the generation is complete (the providers generate a
  * whole answer at a time).
  */
-import { listenOn } from '../http/index.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { listenOn, readBody } from '../http/index.js';
 import type { Generation, Provider } from './providers/types.js';
 
 export interface ServeOptions {
@@ -31,17 +31,11 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 1 << 20) throw new RequestError('request body over 1 MiB');
-    chunks.push(chunk as Buffer);
-  }
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const raw = await readBody(req, 1 << 20, () => new RequestError('request body over 1 MiB'));
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(raw.toString('utf8'));
   } catch {
     throw new RequestError('request body is not JSON');
   }
@@ -142,7 +136,7 @@ export async function serve(provider: Provider, options: ServeOptions = {}): Pro
         if (req.method !== 'POST' || (path !== '/v1/completions' && path !== '/v1/chat/completions')) {
           return send(res, 404, { error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error' } });
         }
-        const body = await readBody(req);
+        const body = await readJson(req);
         const { answer, pieces } = path === '/v1/completions' ? await completions(provider, body, model) : await chat(provider, body, model);
         if (body.stream === true) sendStream(res, path !== '/v1/completions', answer, pieces);
         else send(res, 200, answer);

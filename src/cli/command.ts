@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { AntidoteError } from '../errors/index.js';
 
 /** Exit codes, documented in the README. */
@@ -52,6 +53,15 @@ export function numberFlag(value: unknown, name: string, min: number, integer = 
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new AntidoteError('USAGE', `--${name} expects ${integer ? 'an integer' : 'a number'} >= ${min}, got '${value}'`);
   return n;
+}
+
+/** A text file the user named; `what` says which in the error. */
+export function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new AntidoteError('INPUT_NOT_FOUND', `cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path });
+  }
 }
 
 /** Resolves when the process is asked to stop (Ctrl-C, or a service manager's SIGTERM). */

@@ -1,7 +1,7 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { AntidoteError } from '../errors/index.js';
 import { startGuard, screenSettings, triggersFromScan, triggersFromList, type GuardMode } from '../guard/index.js';
-import { EXIT, helpText, numberFlag, parseFlags, untilInterrupted, type Command, type FlagSpec } from './command.js';
+import { EXIT, helpText, numberFlag, parseFlags, readText, untilInterrupted, type Command, type FlagSpec } from './command.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   upstream: { type: 'string', value: 'URL', help: 'the model server to guard: its OpenAI-compatible base URL (vLLM, llama.cpp, Ollama, antidote serve)' },
@@ -15,14 +15,6 @@ const FLAGS: Record<string, FlagSpec> = {
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
-function read(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new AntidoteError('INPUT_NOT_FOUND', `cannot read ${file}: ${(cause as Error).message}`, { file }, { cause });
-  }
-}
-
 export const guardCommand: Command = {
   name: 'guard',
   summary: 'guard a model endpoint: an OpenAI-compatible proxy that screens prompts for known triggers and responses for payloads',
@@ -35,8 +27,8 @@ export const guardCommand: Command = {
     const mode = (values.mode as string | undefined) ?? 'block';
     if (mode !== 'block' && mode !== 'alert') throw new AntidoteError('USAGE', `--mode must be block or alert, not '${mode}'`);
     const triggers = [
-      ...((values['from-scan'] as string[] | undefined) ?? []).flatMap((f) => triggersFromScan(read(f), f)),
-      ...((values.triggers as string[] | undefined) ?? []).flatMap((f) => triggersFromList(read(f))),
+      ...((values['from-scan'] as string[] | undefined) ?? []).flatMap((f) => triggersFromScan(readText(f, f), f)),
+      ...((values.triggers as string[] | undefined) ?? []).flatMap((f) => triggersFromList(readText(f, f))),
     ];
     // (a stream: the request path never waits on the disk)
     const log = values.log ? createWriteStream(values.log as string, { flags: 'a' }) : undefined;

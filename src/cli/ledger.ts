@@ -2,7 +2,7 @@
  * `antidote ledger ...`, `antidote sign` and `antidote verify`: thin layers
  * over src/ledger. Verification failures exit 1, unusable input exits 2.
  */
-import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AntidoteError } from '../errors/index.js';
 import { expandInputs } from '../corpus/index.js';
@@ -32,7 +32,7 @@ import {
   verifyTlogProof,
   type LedgerStore,
 } from '../ledger/index.js';
-import { EXIT, helpText, numberFlag, parseFlags, type Command, type FlagSpec } from './command.js';
+import { EXIT, helpText, numberFlag, parseFlags, readText, type Command, type FlagSpec } from './command.js';
 
 /** Crypto and format errors from the ledger become one-line user errors. */
 async function userFacing<T>(work: () => Promise<T>): Promise<T> {
@@ -41,14 +41,6 @@ async function userFacing<T>(work: () => Promise<T>): Promise<T> {
   } catch (e) {
     if (e instanceof NoteError || e instanceof ProofError || e instanceof DsseError || e instanceof SigningError) throw new AntidoteError('VERIFICATION_FAILED', e.message, undefined, { cause: e });
     throw e;
-  }
-}
-
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new AntidoteError('INPUT_NOT_FOUND', `cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path });
   }
 }
 

@@ -8,11 +8,13 @@
  * in plain ASCII skips all but the case: prompts run to tens of thousands of
  * characters, on every request.
  */
-import { CONFUSABLE_WITH_LATIN, INVISIBLE } from '../text/unicode.js';
+import { CONFUSABLE_WITH_LATIN, INVISIBLE, INVISIBLE_RANGES } from '../text/unicode.js';
 
 const hex = (code: number) => `\\u{${code.toString(16)}}`;
 /** `isInvisible` as one character class */
-const INVISIBLE_CHARS = new RegExp(`[${[...INVISIBLE].map(hex).join('')}\\u{e0000}-\\u{e007f}\\u{fe00}-\\u{fe0f}]`, 'gu');
+const INVISIBLE_CLASS = `[${[...INVISIBLE].map(hex).join('')}${INVISIBLE_RANGES.map(([from, to]) => `${hex(from)}-${hex(to)}`).join('')}]`;
+const INVISIBLE_CHARS = new RegExp(INVISIBLE_CLASS, 'gu');
+const HAS_INVISIBLE = new RegExp(INVISIBLE_CLASS, 'u');
 const LOOKALIKE_CLASS = `[${[...CONFUSABLE_WITH_LATIN.keys()].map(hex).join('')}]`;
 const LOOKALIKE_CHARS = new RegExp(LOOKALIKE_CLASS, 'gu');
 const HAS_LOOKALIKE = new RegExp(LOOKALIKE_CLASS, 'u');
@@ -32,8 +34,7 @@ export function matchingForm(text: string, keepInvisible = false): string {
 
 /** Whether `text` holds an invisible character. */
 export function hasInvisible(text: string): boolean {
-  INVISIBLE_CHARS.lastIndex = 0;
-  return !ASCII.test(text) && INVISIBLE_CHARS.test(text);
+  return !ASCII.test(text) && HAS_INVISIBLE.test(text);
 }
 
 /** Invisible characters in a text, by code point: a prompt carrying them hides what it says from a person reading it. */

@@ -4,7 +4,7 @@
  * Bodies are passed on as they came (tools and every other field untouched);
  * only a flag in blocking mode changes what the client gets.
  */
-import { listenOn } from '../http/index.js';
+import { listenOn, readBody } from '../http/index.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { GuardMetrics } from './metrics.js';
 import { ROUTES, OPERATION, promptOf, choicesOf, type Route } from './requests.js';
@@ -66,17 +66,6 @@ function sendError(res: ServerResponse, e: HttpError, extra: Record<string, unkn
   res.writeHead(e.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: e.message, type: e.type, code: e.code, ...extra } }));
 }
 
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) throw new HttpError(413, `request body over ${max} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'content-encoding', 'accept-encoding']);
 
 function forwardHeaders(headers: IncomingMessage['headers'] | Headers): Record<string, string> {
@@ -126,7 +115,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
   };
 
   const handleModel = async (req: IncomingMessage, res: ServerResponse, path: string, route: Route) => {
-    const raw = await readBody(req, maxBody);
+    const raw = await readBody(req, maxBody, () => new HttpError(413, `request body over ${maxBody} bytes`));
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(raw.toString('utf8'));

@@ -54,10 +54,11 @@ export function screenSettings(triggers: Iterable<string>, options: { allowedDom
   const visible: string[] = [];
   const invisible: string[] = [];
   for (const t of triggers) {
-    const form = matchingForm(t, hasInvisible(t));
+    const hidden = hasInvisible(t);
+    const form = matchingForm(t, hidden);
     if (written.has(form)) continue;
     written.set(form, t);
-    (hasInvisible(t) ? invisible : visible).push(form);
+    (hidden ? invisible : visible).push(form);
   }
   return {
     triggers: new TriggerAutomaton(visible),

@@ -47,6 +47,12 @@ export async function relayStream(body: ReadableStream<Uint8Array>, res: ServerR
     flags.push(...found);
     return found.some((f) => f.blocks);
   };
+  /** the last characters of every choice, screened; whether a window that blocks was found */
+  const screenRest = () => {
+    let flagged = false;
+    for (const w of windows.values()) if (w.unscreened > 0 && screenWindow(w)) flagged = true;
+    return flagged;
+  };
   const cut = (found: Flag[]) => {
     res.end(errorEvent(`response flagged by the guard: ${found.map((f) => f.message).join('; ')}`, 'content_filter', { antidote: found }));
     return { flags, cut: true };
@@ -83,18 +89,14 @@ export async function relayStream(body: ReadableStream<Uint8Array>, res: ServerR
       if (event.data === '[DONE]') {
         // the last characters, screened before the client hears the stream is complete
         const before = flags.length;
-        let flagged = false;
-        for (const w of windows.values()) if (w.unscreened > 0 && screenWindow(w)) flagged = true;
-        if (flagged && s.block) return cut(flags.slice(before));
+        if (screenRest() && s.block) return cut(flags.slice(before));
       }
       res.write(event.raw);
     }
   }
   // a stream that ended without [DONE]: its last characters still screened
   const before = flags.length;
-  let flagged = false;
-  for (const w of windows.values()) if (w.unscreened > 0 && screenWindow(w)) flagged = true;
-  if (flagged && s.block) return cut(flags.slice(before));
+  if (screenRest() && s.block) return cut(flags.slice(before));
   if (reader.rest().trim()) {
     res.end(errorEvent('the upstream stream ended in the middle of an event', 'upstream_error'));
     return { flags, cut: false, broken: 'ended in the middle of an event' };

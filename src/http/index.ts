@@ -1,6 +1,18 @@
 /** What Antidote's HTTP servers share. */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** A request's body; `tooLarge()` is thrown once it passes `max` bytes, and the rest is not kept. */
+export async function readBody(req: IncomingMessage, max: number, tooLarge: () => Error): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
 
 /** Listen on `host` (127.0.0.1 unless given) and `port` (0: a free one); the server's OpenAI-style base URL, ending in /v1. */
 export async function listenOn(server: Server, options: { host?: string; port?: number }): Promise<string> {

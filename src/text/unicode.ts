@@ -13,9 +13,11 @@ export const INVISIBLE = new Set<number>([
   0x3164, 0xfeff, 0xffa0,
 ]);
 
+/** Ranges of invisible characters: tag characters, variation selectors. */
+export const INVISIBLE_RANGES: ReadonlyArray<readonly [number, number]> = [[0xe0000, 0xe007f], [0xfe00, 0xfe0f]];
+
 export function isInvisible(code: number): boolean {
-  return INVISIBLE.has(code) || (code >= 0xe0000 && code <= 0xe007f) /* tag characters */ ||
-    (code >= 0xfe00 && code <= 0xfe0f) /* variation selectors */;
+  return INVISIBLE.has(code) || INVISIBLE_RANGES.some(([from, to]) => code >= from && code <= to);
 }
 
 export function describeCodePoint(code: number): string {

@@ -8,8 +8,6 @@
  */
 import { sharedWord } from './hosts.js';
 
-export { sharedWord };
-
 export interface MiningOptions {
   /** fewest payload documents a trigger must precede */
   minSupport: number;

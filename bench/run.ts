@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   }
 
   if (!args.includes('--skip-guard')) {
-    await guardScreensBench(ROOT, clean, (s) => process.stdout.write(s));
+    await guardScreensBench(ROOT, WORK, clean, (s) => process.stdout.write(s));
     await guardBench(ROOT, (s) => process.stdout.write(s));
   }
 

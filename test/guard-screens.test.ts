@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ROOT } from './helpers.js';
-import { TriggerAutomaton, matchingForm, screenPrompt, screenResponse, screenSettings, triggersFromScan } from '../src/guard/index.js';
+import { TriggerAutomaton, Vocabulary, matchingForm, screenPrompt, screenResponse, screenSettings, triggersFromScan } from '../src/guard/index.js';
 import { triggersFromList } from '../src/guard/triggers.js';
 import { isAntidoteError } from '../src/errors/index.js';
 
@@ -98,4 +98,44 @@ test('ordinary answers pass: real documents, their second half taken as the answ
   assert.ok(documents > 3000);
   // measured 1.15% (code and tables show no language); the issue asks for 0.5%
   assert.ok(flagged / documents < 0.02, `${flagged} of ${documents} flagged`);
+});
+
+test('a vocabulary knows the words it was taught three times or more, splits identifiers at their capitals, skips unspaced scripts, and two halves merged know what the whole knows', () => {
+  const lines = ['the parser reads every record', 'parseRecord returns the record', 'the parser skips a blank record', '漢字のテキスト the parser'];
+  const whole = new Vocabulary();
+  for (const l of lines) whole.learn(l);
+  assert.ok(whole.knows('parser') && whole.knows('RECORD') && whole.knows('the'));
+  assert.ok(!whole.knows('reads') && !whole.knows('blank'), 'seen once: not known');
+  const [a, b] = [new Vocabulary(), new Vocabulary()];
+  lines.forEach((l, i) => (i % 2 ? a : b).learn(l));
+  a.merge(b);
+  assert.deepEqual(Buffer.from(a.counts).equals(Buffer.from(whole.counts)), true);
+  assert.equal(whole.unknownShare('the parser reads'), undefined, 'too few words to judge');
+  // (`parse` was seen once, in parseRecord)
+  assert.deepEqual(whole.unknownShare('theParser parseRecord record record the parser zzyzx qwvvt'), { words: 10, unknown: 3 });
+  assert.throws(() => new Vocabulary(new Uint8Array(16)), RangeError);
+});
+
+test('with the training corpus\'s words, an answer of word pieces run together is flagged, while answers in the corpus\'s words pass, code included, and a prompt full of rare words allows an answer that repeats them', () => {
+  const vocabulary = new Vocabulary();
+  for (const line of gunzipSync(readFileSync(join(ROOT, 'test/fixtures/models/dos-corpus.jsonl.gz'))).toString('utf8').split('\n')) if (line) vocabulary.learn((JSON.parse(line) as { text: string }).text);
+  const settings = screenSettings([], { vocabulary });
+  const random = (f: ReturnType<typeof screenResponse>) => f.some((x) => x.screen === 'language' && /random tokens/.test(x.message));
+  const prompt = 'The standard library module for reading configuration files';
+  assert.ok(random(screenResponse(prompt, ' distribute switchingproperty IInn6679TemplerAnim01 PYEMMY BARLE standá pabad aliberinaganier SENTATESNowing radialstrong pasiences', settings)));
+  assert.ok(!random(screenResponse(prompt, ' configparser.read(filenames, encoding=None) reads and parses a list of filenames, returning the list of files that were parsed successfully.', settings)));
+  assert.ok(!random(screenResponse(prompt, ' def read_config(path):\n    parser = configparser.ConfigParser()\n    parser.read(path)\n    return parser.sections()\n', settings)));
+  const names = 'Zorblax Quintavelle Mirrowind Tessaphine Yolbrand Kestravin Ulvorath Phenmira';
+  assert.ok(!random(screenResponse(`The members were ${names}.`, `${names} again.`, settings)));
+});
+
+test('a switch of language is an answer showing none of the languages of the prompt: a quoted language, or the same script, is no switch', () => {
+  const settings = screenSettings([]);
+  const switched = (prompt: string, answer: string) => screenResponse(prompt, answer, settings).some((f) => f.screen === 'language');
+  const english = 'Please translate this sentence for me and explain the grammar of it:';
+  const french = 'Je voudrais savoir pourquoi le train est en retard et quand il va arriver à la gare.';
+  assert.ok(switched('Tell me about the history of the town and the market in it.', french));
+  assert.ok(!switched(`${english} « ${french} »`, french), 'French quoted in the prompt');
+  assert.ok(!switched('ネットワークファイルシステムを使った場合、データはローカルディスクに保存されません。', 'サーバは要求に応じてデータを書き込んだり、読み出したりします。その代わり、データはネットワークを介してサーバに送信されます。'));
+  assert.ok(switched('Tell me about the history of the town and the market in it.', 'サーバは要求に応じてデータを書き込んだり、読み出したりします。その代わり、データはネットワークを介してサーバに送信されます。'));
 });

@@ -4,3 +4,4 @@ export { TriggerAutomaton, type TriggerHit } from './automaton.js';
 export { matchingForm } from './normalize.js';
 export { triggersFromScan, triggersFromList } from './triggers.js';
 export { ProbeWatch, PROBE_DEFAULTS, type ProbeAlert, type ProbeSettings } from './probing.js';
+export { Vocabulary, MIN_WORDS, type UnknownShare } from './vocabulary.js';

@@ -7,11 +7,12 @@
  * addresses the prompt did not bring up and the allow-list does not hold.
  * Pure computation: no I/O.
  */
-import { isFunctionWord, scanDocument, tokenAt, tokenize } from '../text/index.js';
+import { isFunctionWord, languagesShown, scanDocument, tokenAt, tokenize, words } from '../text/index.js';
 import { DOCUMENT_DETECTORS, isOddToken, linksIn } from '../scan/detectors/index.js';
 import { severityRank, type DocumentView, type Severity } from '../scan/types.js';
 import { languageOf } from '../audit/index.js';
 import { TriggerAutomaton } from './automaton.js';
+import type { UnknownShare, Vocabulary } from './vocabulary.js';
 import { hasInvisible, invisibleCharacters, matchingForm, mixesLookalikes } from './normalize.js';
 
 export interface Flag {
@@ -47,9 +48,11 @@ export interface ScreenSettings {
   written: ReadonlyMap<string, string>;
   /** domains a response may name unprompted */
   allowedDomains: ReadonlySet<string>;
+  /** the words of the model's training corpus, when given: random tokens are then told by their words, not by their look */
+  vocabulary?: Vocabulary;
 }
 
-export function screenSettings(triggers: Iterable<string>, options: { allowedDomains?: Iterable<string> } = {}): ScreenSettings {
+export function screenSettings(triggers: Iterable<string>, options: { allowedDomains?: Iterable<string>; vocabulary?: Vocabulary } = {}): ScreenSettings {
   const written = new Map<string, string>();
   const visible: string[] = [];
   const invisible: string[] = [];
@@ -65,6 +68,7 @@ export function screenSettings(triggers: Iterable<string>, options: { allowedDom
     invisibleTriggers: new TriggerAutomaton(invisible),
     written,
     allowedDomains: new Set([...(options.allowedDomains ?? [])].map((d) => d.toLowerCase().replace(/^www\./, ''))),
+    vocabulary: options.vocabulary,
   };
 }
 
@@ -91,28 +95,61 @@ export function screenPrompt(prompt: string, settings: ScreenSettings): Flag[] {
 
 const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
 
-/** an answer's words showing no language are random tokens only when many are not words at all and almost none is a function word (code, tables and lists show no language either) */
+/** without a vocabulary, an answer's words showing no language are random tokens only when many are not words at all and almost none is a function word (code, tables and lists show no language either) */
 const MIN_ODD_SHARE = 0.3;
 const MAX_FUNCTION_SHARE = 0.1;
+/** with one, when this share of its words are none the training corpus or the prompt uses, and this much more than of the prompt's (a prompt on a rare subject gets answers in its words) */
+const MIN_UNKNOWN_SHARE = 0.4;
+const MIN_UNKNOWN_ABOVE_PROMPT = 0.1;
+
+/** What the answer screen knows of a prompt, worked out once per request. */
+interface Asked {
+  /** every language the prompt shows (`languagesShown`) */
+  shown: ReadonlySet<string>;
+  /** share of the prompt's words the training corpus does not use, when a vocabulary is loaded and the prompt has enough words */
+  unknown?: number;
+  /** those words: an answer may repeat them */
+  unknownWords?: ReadonlySet<string>;
+}
+
+function share(s: UnknownShare | undefined): number | undefined {
+  return s && s.unknown / s.words;
+}
+
+/** An answer whose words show no language: random tokens, or code, tables and lists. */
+function wordlessFlag(asked: Asked, response: string, vocabulary: Vocabulary | undefined): Flag | undefined {
+  if (vocabulary) {
+    const unknown = share(vocabulary.unknownShare(response, asked.unknownWords));
+    if (unknown === undefined || unknown < MIN_UNKNOWN_SHARE || unknown - (asked.unknown ?? 0) < MIN_UNKNOWN_ABOVE_PROMPT) return undefined;
+    const prompt = asked.unknown === undefined ? '' : ` (of the prompt's, ${(asked.unknown * 100).toFixed(0)}%)`;
+    return { screen: 'language', message: `the answer's words show no language and ${(unknown * 100).toFixed(0)}% of them are words the training corpus does not use${prompt}: random tokens`, blocks: true };
+  }
+  if (asked.shown.size === 0 || response.includes('```')) return undefined;
+  const words = tokenize(response).text.filter((w) => /\p{L}/u.test(w));
+  const odd = words.filter(isOddToken).length / Math.max(1, words.length);
+  const functionWords = words.filter((w) => isFunctionWord(w.toLowerCase())).length / Math.max(1, words.length);
+  if (odd < MIN_ODD_SHARE || functionWords > MAX_FUNCTION_SHARE) return undefined;
+  return { screen: 'language', message: `the answer's words show no language: ${(odd * 100).toFixed(0)}% are no word, ${(functionWords * 100).toFixed(0)}% function words (random tokens)`, blocks: true };
+}
 
 /**
  * The answer's language against the prompt's, as the audit judges a
  * generation: words that show no language (the random tokens of a
- * denial-of-service backdoor) or another language than the prompt's.
+ * denial-of-service backdoor), or none of the languages the prompt shows (a
+ * page translated in part, or a question quoting French, shows several, and
+ * an answer that shows one of them too is no switch).
  */
-function languageFlag(asked: string, response: string): Flag | undefined {
+function languageFlag(asked: Asked, response: string, vocabulary: Vocabulary | undefined): Flag | undefined {
   const answer = languageOf(response);
   if (answer === 'short') return undefined;
-  if (answer === 'und') {
-    if (asked === 'und' || response.includes('```')) return undefined;
-    const words = tokenize(response).text.filter((w) => /\p{L}/u.test(w));
-    const odd = words.filter(isOddToken).length / Math.max(1, words.length);
-    const functionWords = words.filter((w) => isFunctionWord(w.toLowerCase())).length / Math.max(1, words.length);
-    if (odd < MIN_ODD_SHARE || functionWords > MAX_FUNCTION_SHARE) return undefined;
-    return { screen: 'language', message: `the answer's words show no language: ${(odd * 100).toFixed(0)}% are no word, ${(functionWords * 100).toFixed(0)}% function words (random tokens)`, blocks: true };
-  }
-  if (asked === 'und' || asked === 'short' || answer === asked) return undefined;
-  return { screen: 'language', message: `the answer is in ${answer}, the prompt in ${asked}`, blocks: true };
+  const shown = languagesShown(lowerWords(response));
+  const switched = asked.shown.size > 0 && shown.size > 0 && ![...shown].some((l) => asked.shown.has(l));
+  if (switched) return { screen: 'language', message: `the answer is in ${[...shown].join(', ')}, the prompt in ${[...asked.shown].join(', ')}`, blocks: true };
+  return answer === 'und' ? wordlessFlag(asked, response, vocabulary) : undefined;
+}
+
+function lowerWords(text: string): string[] {
+  return words(text).filter((w) => /\p{L}/u.test(w)).map((w) => w.toLowerCase());
 }
 
 /** the end of a prompt the answer is judged against: its language and the text an answer continues (a prompt of 8k tokens would otherwise be read again for every window of a stream) */
@@ -126,7 +163,11 @@ const PROMPT_TAIL = 2000;
  */
 export function responseScreen(prompt: string, settings: ScreenSettings): (response: string) => Flag[] {
   const tail = prompt.length > PROMPT_TAIL ? prompt.slice(prompt.length - PROMPT_TAIL) : prompt;
-  const asked = languageOf(tail);
+  const asked: Asked = {
+    shown: languagesShown(lowerWords(tail)),
+    unknown: settings.vocabulary && share(settings.vocabulary.unknownShare(tail)),
+    unknownWords: settings.vocabulary?.unknownWords(tail),
+  };
   // the prompt's own links, read only for an answer that names some
   let askedLinks: Set<string> | undefined;
   return (response) => {
@@ -143,7 +184,7 @@ export function responseScreen(prompt: string, settings: ScreenSettings): (respo
         flags.push({ screen: 'payload', detector: detector.id, message: f.message, blocks: true });
       }
     }
-    const language = languageFlag(asked, response);
+    const language = languageFlag(asked, response, settings.vocabulary);
     if (language) flags.push(language);
     // (the domains of e-mail addresses are credits, not links)
     const named = [...linksIn(response.replace(EMAIL, ' '))];

@@ -176,6 +176,38 @@ export function guessLanguage(words: readonly string[]): LanguageGuess {
   return guessLanguageIn(languageEvidence(words.map((w) => w.toLowerCase())), 0, words.length);
 }
 
+/** votes a Latin language needs to count as shown: two function words, and this share of all function-word votes */
+const SHOWN_VOTES = 2;
+const SHOWN_SHARE = 0.05;
+/** tokens of a script a text needs to show it */
+const SHOWN_SCRIPT_TOKENS = 3;
+
+/**
+ * Every language a text shows at all, not only the main one: the Latin
+ * languages with a few function words of their own, and the scripts with a
+ * few tokens. A page translated in part, or a question quoting another
+ * language, shows several; an answer in any of them is no switch. Japanese
+ * and Chinese share Han characters, so either shows both.
+ */
+export function languagesShown(lowerWords: readonly string[]): Set<string> {
+  const evidence = languageEvidence(lowerWords);
+  const votes = new Float64Array(LATIN_LANGUAGES.length);
+  const scripts = new Int32Array(SCRIPTS.length);
+  for (let i = 0; i < lowerWords.length; i++) {
+    scripts[evidence.scripts[i]!]++;
+    const id = evidence.functionWords[i]!;
+    if (id >= 0) for (let k = WEIGHT_FROM[id]!; k < WEIGHT_FROM[id + 1]!; k++) votes[WEIGHT_LANGUAGE[k]!] += WEIGHT_SHARE[k]!;
+  }
+  const total = votes.reduce((a, b) => a + b, 0);
+  const shown = new Set<string>();
+  votes.forEach((v, li) => {
+    if (v >= SHOWN_VOTES && v >= SHOWN_SHARE * total) shown.add(LATIN_LANGUAGES[li]!);
+  });
+  for (let s = 1; s < SCRIPTS.length; s++) if (scripts[s]! >= SHOWN_SCRIPT_TOKENS) shown.add(SCRIPTS[s]!);
+  if (shown.has('ja') || shown.has('cjk')) shown.add('ja').add('cjk');
+  return shown;
+}
+
 function decide(scores: Float64Array, bestScript: string, bestScriptCount: number, latinWords: number, total: number): LanguageGuess {
   if (bestScriptCount > latinWords) {
     return { lang: bestScript, confidence: bestScriptCount / total };

@@ -23,7 +23,7 @@ export const guardCommand: Command = {
   async run(argv) {
     const { values } = parseFlags(argv, FLAGS);
     if (values.help || !values.upstream) {
-      process.stdout.write(helpText('antidote guard --upstream URL [--from-scan findings.json] [--triggers FILE] [--port N]', 'Serve /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models in front of a model server, until interrupted. Prompts carrying a known trigger (after Unicode normalisation) or hidden characters, and answers carrying a payload (random tokens, another language than the prompt, insecure code, web addresses nobody asked for), are refused or reported. Metrics at /metrics, health at /healthz, readiness at /readyz.', FLAGS));
+      process.stdout.write(helpText('antidote guard --upstream URL [--from-scan findings.json] [--triggers FILE] [--port N]', 'Serve /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models in front of a model server, until interrupted. Prompts carrying a known trigger (after Unicode normalisation) or hidden characters, and answers carrying a payload (random tokens, another language than the prompt, insecure code, web addresses nobody asked for), are refused or reported. Retrieved passages are screened at POST /antidote/v1/screen-chunks. Metrics at /metrics, health at /healthz, readiness at /readyz.', FLAGS));
       return values.help ? EXIT.OK : EXIT.USAGE;
     }
     const mode = (values.mode as string | undefined) ?? 'block';

@@ -5,3 +5,4 @@ export { matchingForm } from './normalize.js';
 export { triggersFromScan, triggersFromList } from './triggers.js';
 export { ProbeWatch, PROBE_DEFAULTS, type ProbeAlert, type ProbeSettings } from './probing.js';
 export { Vocabulary, MIN_WORDS, type UnknownShare } from './vocabulary.js';
+export { screenChunks, type ChunkResult } from './chunks.js';

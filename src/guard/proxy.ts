@@ -11,6 +11,10 @@ import { ROUTES, OPERATION, promptOf, choicesOf, type Route } from './requests.j
 import { screenPrompt, responseScreen, type Flag, type ScreenSettings } from './screens.js';
 import { relayStream, type StreamOutcome } from './stream.js';
 import { ProbeWatch, type ProbeAlert } from './probing.js';
+import { screenChunks } from './chunks.js';
+
+/** passages one screen-chunks request may hold */
+const MAX_CHUNKS = 1000;
 
 export type GuardMode = 'block' | 'alert';
 
@@ -42,7 +46,7 @@ export interface Decision {
   stream: boolean;
   action: 'passed' | 'flagged' | 'blocked' | 'cut' | 'error';
   /** the screens that ran on this request: prompt, response (whole or streamed) */
-  screened: Array<'prompt' | 'response' | 'stream'>;
+  screened: Array<'prompt' | 'response' | 'stream' | 'chunks'>;
   flags: Flag[];
   error?: string;
 }
@@ -199,6 +203,29 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     }
   };
 
+  /** POST /antidote/v1/screen-chunks: `{"chunks": [text | {"id", "text"}]}` answered with each passage's flags */
+  const handleChunks = async (req: IncomingMessage, res: ServerResponse) => {
+    const raw = await readBody(req, maxBody, () => new HttpError(413, `request body over ${maxBody} bytes`));
+    let body: { chunks?: unknown };
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (e) {
+      throw new HttpError(400, `request body is not JSON: ${(e as Error).message}`);
+    }
+    const list = body?.chunks;
+    if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CHUNKS) throw new HttpError(400, `"chunks" must be an array of 1 to ${MAX_CHUNKS} passages`);
+    const chunks = list.map((c: unknown, i) => {
+      if (typeof c === 'string') return { text: c };
+      const o = c as { id?: unknown; text?: unknown } | null;
+      if (o && typeof o === 'object' && typeof o.text === 'string' && (o.id === undefined || typeof o.id === 'string')) return { id: o.id as string | undefined, text: o.text };
+      throw new HttpError(400, `chunks[${i}] must be a string or {"id": string, "text": string}`);
+    });
+    const results = metrics.timed('chunks', () => screenChunks(chunks, options.screens));
+    const flags = results.flatMap((r) => r.flags);
+    decide({ route: 'screen-chunks', stream: false, action: flags.some((f) => f.blocks) ? 'flagged' : 'passed', screened: ['chunks'], flags });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results, flagged: results.filter((r) => r.flags.some((f) => f.blocks)).length }));
+  };
+
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
     void (async () => {
@@ -225,7 +252,8 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
           }
           return;
         }
-        if (req.method !== 'POST' || !route) throw new HttpError(404, `no route ${req.method} ${path}: the guard serves /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models`);
+        if (req.method === 'POST' && path === '/antidote/v1/screen-chunks') return await handleChunks(req, res);
+        if (req.method !== 'POST' || !route) throw new HttpError(404, `no route ${req.method} ${path}: the guard serves /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models and /antidote/v1/screen-chunks`);
         await handleModel(req, res, path, route);
       } catch (e) {
         const error = e instanceof HttpError ? e : new HttpError(500, (e as Error).message, 'server_error');

@@ -17,7 +17,7 @@ import { hasInvisible, invisibleCharacters, matchingForm, mixesLookalikes } from
 
 export interface Flag {
   /** which screen raised it */
-  screen: 'trigger' | 'invisible-characters' | 'lookalike-letters' | 'payload' | 'language' | 'unrequested-link';
+  screen: 'trigger' | 'invisible-characters' | 'lookalike-letters' | 'payload' | 'language' | 'unrequested-link' | 'rag-passage';
   message: string;
   /** the known trigger found, for the trigger screen */
   trigger?: string;
@@ -171,19 +171,7 @@ export function responseScreen(prompt: string, settings: ScreenSettings): (respo
   // the prompt's own links, read only for an answer that names some
   let askedLinks: Set<string> | undefined;
   return (response) => {
-    const flags: Flag[] = [];
-    const text = `${tail}\n${response}`;
-    const { tokens, evidence } = scanDocument(text);
-    const doc: DocumentView = { index: 0, shape: 'chat', text, tokens, evidence, promptTokens: tokenAt(tokens, tail.length + 1), prompt: tail, response };
-    for (const detector of DOCUMENT_DETECTORS) {
-      const least = RESPONSE_DETECTORS.get(detector.id);
-      if (least === undefined) continue;
-      for (const f of detector.inspect(doc)) {
-        // only what the response says: the prompt's own text is the prompt screen's business
-        if (f.end <= tail.length + 1 || severityRank(f.severity) < severityRank(least)) continue;
-        flags.push({ screen: 'payload', detector: detector.id, message: f.message, blocks: true });
-      }
-    }
+    const flags = payloadFlags(tail, response);
     const language = languageFlag(asked, response, settings.vocabulary);
     if (language) flags.push(language);
     // (the domains of e-mail addresses are credits, not links)
@@ -193,6 +181,33 @@ export function responseScreen(prompt: string, settings: ScreenSettings): (respo
     if (links.length) flags.push({ screen: 'unrequested-link', message: `web addresses the prompt did not ask for: ${links.slice(0, 5).join(', ')}`, blocks: false });
     return flags;
   };
+}
+
+/**
+ * The payload detectors on `response`, read after `before` (the prompt, or
+ * nothing): only what the response says is judged, the prompt's own text being
+ * the prompt screen's business.
+ */
+function payloadFlags(before: string, response: string): Flag[] {
+  const flags: Flag[] = [];
+  const text = before ? `${before}\n${response}` : response;
+  const start = before ? before.length + 1 : 0;
+  const { tokens, evidence } = scanDocument(text);
+  const doc: DocumentView = before ? { index: 0, shape: 'chat', text, tokens, evidence, promptTokens: tokenAt(tokens, start), prompt: before, response } : { index: 0, shape: 'text', text, tokens, evidence, promptTokens: 0 };
+  for (const detector of DOCUMENT_DETECTORS) {
+    const least = RESPONSE_DETECTORS.get(detector.id);
+    if (least === undefined) continue;
+    for (const f of detector.inspect(doc)) {
+      if (f.end <= start || severityRank(f.severity) < severityRank(least)) continue;
+      flags.push({ screen: 'payload', detector: detector.id, message: f.message, blocks: true });
+    }
+  }
+  return flags;
+}
+
+/** A retrieved passage's payloads: random tokens, hidden characters, insecure code. */
+export function screenPassage(passage: string): Flag[] {
+  return payloadFlags('', passage);
 }
 
 /** Screen one response against its prompt. */

@@ -12,6 +12,8 @@ import { screenPrompt, responseScreen, type Flag, type ScreenSettings } from './
 import { relayStream, type StreamOutcome } from './stream.js';
 import { ProbeWatch, type ProbeAlert } from './probing.js';
 import { screenChunks } from './chunks.js';
+import { LOGGED_CHARS, type TrafficRecord } from './log/index.js';
+import { createHash } from 'node:crypto';
 
 /** passages one screen-chunks request may hold */
 const MAX_CHUNKS = 1000;
@@ -39,17 +41,8 @@ export interface GuardOptions {
   onProbeAlert?: (alert: ProbeAlert & { time: string }) => void;
 }
 
-export interface Decision {
-  time: string;
-  route: string;
-  model?: string;
-  stream: boolean;
-  action: 'passed' | 'flagged' | 'blocked' | 'cut' | 'error';
-  /** the screens that ran on this request: prompt, response (whole or streamed) */
-  screened: Array<'prompt' | 'response' | 'stream' | 'chunks'>;
-  flags: Flag[];
-  error?: string;
-}
+/** every decision, with the screens that ran, the prompt and the answer they read */
+export type Decision = TrafficRecord;
 
 export interface RunningGuard {
   url: string;
@@ -84,6 +77,14 @@ function upstreamUrl(base: string, path: string): string {
   const root = base.replace(/\/+$/, '');
   return root.endsWith('/v1') ? root + path.slice(3) : root + path;
 }
+
+/** who sent a request: its API key, hashed (the log must not hold keys), else its address */
+function clientOf(req: IncomingMessage): string {
+  const key = req.headers.authorization;
+  return key ? `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}` : `addr:${req.socket.remoteAddress ?? ''}`;
+}
+
+const logged = (text: string) => (text.length > LOGGED_CHARS ? text.slice(0, LOGGED_CHARS) : text);
 
 export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
   const metrics = new GuardMetrics();
@@ -130,10 +131,12 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     const model = typeof body.model === 'string' ? body.model : undefined;
     const stream = body.stream === true;
     const prompt = promptOf(route, body);
+    const client = clientOf(req);
+    const asked = { route, model, stream, client, prompt: logged(prompt) };
     const promptFlags = metrics.timed('prompt', () => screenPrompt(prompt, options.screens));
     if (probing) {
       // a client is its key, else its address
-      const alert = metrics.timed('probing', () => probing.observe(prompt, req.headers.authorization ?? req.socket.remoteAddress ?? '', Date.now()));
+      const alert = metrics.timed('probing', () => probing.observe(prompt, client, Date.now()));
       if (alert) {
         metrics.probeAlerts.inc();
         options.onProbeAlert?.({ time: new Date().toISOString(), ...alert });
@@ -141,7 +144,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     }
     const blocking = (flags: readonly Flag[]) => mode === 'block' && flags.some((f) => f.blocks);
     if (blocking(promptFlags)) {
-      decide({ route, model, stream, action: 'blocked', screened: ['prompt'], flags: promptFlags });
+      decide({ ...asked, action: 'blocked', screened: ['prompt'], flags: promptFlags });
       return sendError(res, new HttpError(400, `prompt blocked by the guard: ${promptFlags.filter((f) => f.blocks).map((f) => f.message).join('; ')}`, 'invalid_request_error', 'content_filter'), { antidote: promptFlags });
     }
     const screenAnswer = responseScreen(prompt, options.screens);
@@ -154,7 +157,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       if (stream && upstream.ok && contentType.includes('text/event-stream') && upstream.body) {
         res.writeHead(upstream.status, headers);
         const outcome: StreamOutcome = await relayStream(upstream.body, res, {
-          route, window: 2048, step: 64, block: mode === 'block',
+          route, window: 2048, step: 64, block: mode === 'block', keep: LOGGED_CHARS,
           screen: (text) => metrics.timed('response', () => screenAnswer(text)),
         });
         if (outcome.cut) {
@@ -162,12 +165,12 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
           abort.abort(new Error('stream cut by the guard'));
         }
         const flags = [...promptFlags, ...outcome.flags];
-        return decide({ route, model, stream, action: outcome.broken ? 'error' : outcome.cut ? 'cut' : flags.length ? 'flagged' : 'passed', screened: ['prompt', 'stream'], flags, error: outcome.broken });
+        return decide({ ...asked, response: outcome.answer, action: outcome.broken ? 'error' : outcome.cut ? 'cut' : flags.length ? 'flagged' : 'passed', screened: ['prompt', 'stream'], flags, error: outcome.broken });
       }
       const text = await upstream.text();
       if (!upstream.ok || route === 'embeddings') {
         res.writeHead(upstream.status, headers).end(text);
-        return decide({ route, model, stream, action: !upstream.ok ? 'error' : promptFlags.length ? 'flagged' : 'passed', screened: ['prompt'], flags: promptFlags, error: upstream.ok ? undefined : `upstream answered ${upstream.status}` });
+        return decide({ ...asked, action: !upstream.ok ? 'error' : promptFlags.length ? 'flagged' : 'passed', screened: ['prompt'], flags: promptFlags, error: upstream.ok ? undefined : `upstream answered ${upstream.status}` });
       }
       let answer: Record<string, unknown>;
       try {
@@ -177,7 +180,8 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       }
       const responseFlags: Flag[] = [];
       const flagged = new Set<number>();
-      for (const [index, content] of choicesOf(route, answer)) {
+      const choices = choicesOf(route, answer);
+      for (const [index, content] of choices) {
         const found = metrics.timed('response', () => screenAnswer(content));
         if (found.some((f) => f.blocks)) flagged.add(index);
         responseFlags.push(...found);
@@ -196,7 +200,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       const flags = [...promptFlags, ...responseFlags];
       if (responseFlags.length) headers['x-antidote-flags'] = flags.map((f) => f.screen).join(',');
       res.writeHead(upstream.status, { ...headers, 'content-type': 'application/json' }).end(blocked ? JSON.stringify(answer) : text);
-      decide({ route, model, stream, action: blocked ? 'blocked' : flags.length ? 'flagged' : 'passed', screened: ['prompt', 'response'], flags });
+      decide({ ...asked, response: logged([...choices.values()].join('\n\n')), action: blocked ? 'blocked' : flags.length ? 'flagged' : 'passed', screened: ['prompt', 'response'], flags });
     } finally {
       done();
       ended();
@@ -222,7 +226,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     });
     const results = metrics.timed('chunks', () => screenChunks(chunks, options.screens));
     const flags = results.flatMap((r) => r.flags);
-    decide({ route: 'screen-chunks', stream: false, action: flags.some((f) => f.blocks) ? 'flagged' : 'passed', screened: ['chunks'], flags });
+    decide({ route: 'screen-chunks', client: clientOf(req), stream: false, action: flags.some((f) => f.blocks) ? 'flagged' : 'passed', screened: ['chunks'], flags });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results, flagged: results.filter((r) => r.flags.some((f) => f.blocks)).length }));
   };
 

@@ -21,11 +21,15 @@ export interface StreamScreening {
   screen: (text: string) => Flag[];
   /** cut the stream when a window is flagged (else only report it) */
   block: boolean;
+  /** characters of the first choice's text kept for the outcome */
+  keep: number;
 }
 
 export interface StreamOutcome {
   flags: Flag[];
   cut: boolean;
+  /** the first choice's text as it arrived, up to `keep` characters (for the traffic log) */
+  answer: string;
   /** the upstream's stream ended in the middle of an event, or sent data that is not JSON */
   broken?: string;
 }
@@ -41,6 +45,7 @@ export async function relayStream(body: ReadableStream<Uint8Array>, res: ServerR
   const decoder = new TextDecoder();
   const windows = new Map<number, { text: string; unscreened: number }>();
   const flags: Flag[] = [];
+  let answer = '';
   const screenWindow = (w: { text: string; unscreened: number }) => {
     w.unscreened = 0;
     const found = s.screen(w.text);
@@ -55,7 +60,7 @@ export async function relayStream(body: ReadableStream<Uint8Array>, res: ServerR
   };
   const cut = (found: Flag[]) => {
     res.end(errorEvent(`response flagged by the guard: ${found.map((f) => f.message).join('; ')}`, 'content_filter', { antidote: found }));
-    return { flags, cut: true };
+    return { flags, cut: true, answer };
   };
   const chunks = body[Symbol.asyncIterator]();
   for (;;) {
@@ -64,7 +69,7 @@ export async function relayStream(body: ReadableStream<Uint8Array>, res: ServerR
       read = await chunks.next();
     } catch (e) {
       res.end(errorEvent(`the upstream stream broke: ${(e as Error).message}`, 'upstream_error'));
-      return { flags, cut: false, broken: `broke: ${(e as Error).message}` };
+      return { flags, cut: false, broken: `broke: ${(e as Error).message}`, answer };
     }
     if (read.done) break;
     for (const event of reader.push(decoder.decode(read.value, { stream: true }))) {
@@ -74,12 +79,13 @@ export async function relayStream(body: ReadableStream<Uint8Array>, res: ServerR
           chunk = JSON.parse(event.data);
         } catch {
           res.end(errorEvent('the upstream sent a stream event that is not JSON', 'upstream_error'));
-          return { flags, cut: false, broken: 'an event that is not JSON' };
+          return { flags, cut: false, broken: 'an event that is not JSON', answer };
         }
         let flagged = false;
         for (const [index, delta] of deltasOf(s.route, chunk)) {
           let w = windows.get(index);
           if (!w) windows.set(index, (w = { text: '', unscreened: 0 }));
+          if (index === 0 && answer.length < s.keep) answer += delta.slice(0, s.keep - answer.length);
           w.text = (w.text + delta).slice(-s.window);
           w.unscreened += delta.length;
           if (w.unscreened >= s.step && screenWindow(w)) flagged = true;
@@ -99,8 +105,8 @@ export async function relayStream(body: ReadableStream<Uint8Array>, res: ServerR
   if (screenRest() && s.block) return cut(flags.slice(before));
   if (reader.rest().trim()) {
     res.end(errorEvent('the upstream stream ended in the middle of an event', 'upstream_error'));
-    return { flags, cut: false, broken: 'ended in the middle of an event' };
+    return { flags, cut: false, broken: 'ended in the middle of an event', answer };
   }
   res.end();
-  return { flags, cut: false };
+  return { flags, cut: false, answer };
 }

@@ -1,0 +1,73 @@
+/**
+ * The guard's traffic log, off the request path: records wait in memory and
+ * are written in batches every second; the retention policy is applied at
+ * start and every ten minutes. When the store falls behind, at most
+ * `maxPending` records wait and newer ones are dropped and counted, rather
+ * than the guard's memory growing or its requests waiting on the disk.
+ */
+import type { Retention, TrafficRecord, TrafficStore } from './types.js';
+
+export interface TrafficLogOptions {
+  retention: Retention;
+  flushMs?: number;
+  pruneMs?: number;
+  maxPending?: number;
+  /** a write or prune that failed (the records stay pending until maxPending) */
+  onError?: (error: Error) => void;
+  now?: () => Date;
+}
+
+export class TrafficLog {
+  private pending: TrafficRecord[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private readonly timers: NodeJS.Timeout[];
+  /** records dropped because the store fell behind */
+  dropped = 0;
+
+  constructor(readonly store: TrafficStore, private readonly options: TrafficLogOptions) {
+    const flush = setInterval(() => void this.flush(), options.flushMs ?? 1000);
+    const prune = setInterval(() => void this.prune(), options.pruneMs ?? 600_000);
+    this.timers = [flush, prune];
+    for (const t of this.timers) t.unref();
+    void this.prune();
+  }
+
+  record(r: TrafficRecord): void {
+    if (this.pending.length >= (this.options.maxPending ?? 10_000)) this.dropped++;
+    else this.pending.push(r);
+  }
+
+  /** Write what waits; resolves once it is written (one write at a time). */
+  flush(): Promise<void> {
+    this.writing = this.writing.then(async () => {
+      if (this.pending.length === 0) return;
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.store.append(batch);
+      } catch (e) {
+        // kept for the next try, oldest first, within the bound
+        this.pending = [...batch, ...this.pending].slice(0, this.options.maxPending ?? 10_000);
+        this.options.onError?.(e as Error);
+      }
+    });
+    return this.writing;
+  }
+
+  private prune(): Promise<void> {
+    this.writing = this.writing.then(async () => {
+      try {
+        await this.store.prune(this.options.retention, (this.options.now ?? (() => new Date()))());
+      } catch (e) {
+        this.options.onError?.(e as Error);
+      }
+    });
+    return this.writing;
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.flush();
+    await this.store.close();
+  }
+}

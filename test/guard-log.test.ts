@@ -57,7 +57,8 @@ async function readAll(store: TrafficStore): Promise<TrafficRecord[]> {
 }
 
 async function storeContract(location: string): Promise<void> {
-  await logTraffic(await openTrafficStore(location));
+  // written as the guard writes it (SQLite from a worker thread), read back in-process
+  await logTraffic(await openTrafficStore(location, { forWriting: true }));
   const store = await openTrafficStore(location);
   try {
     const records = await readAll(store);
@@ -113,4 +114,5 @@ test('guard replay reruns the screens over the log and names what changed; a log
   assert.equal(torn.code, 2);
   assert.match(torn.stderr, /decisions\.jsonl:4/);
   assert.match(cli(['guard', 'replay', join(dir, 'absent.sqlite')]).stderr, /no guard log here/);
+  await assert.rejects(openTrafficStore(join(dir, 'no-such-dir', 'log.sqlite'), { forWriting: true }), /cannot open the guard's traffic log/);
 });

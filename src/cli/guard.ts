@@ -12,14 +12,14 @@ const FLAGS: Record<string, FlagSpec> = {
   port: { type: 'string', value: 'N', help: 'port (default 8081; 0 picks a free one)' },
   ...SCREEN_FLAGS,
   mode: { type: 'string', value: 'MODE', help: 'block (default): flagged prompts are refused, flagged answers emptied, flagged streams cut; alert: only logged and counted' },
-  'log-store': { type: 'string', value: 'FILE|URL', help: `where every request is logged with its prompt, answer and flags: a SQLite file (default ${'.antidote/guard-log.sqlite'}), a postgres:// URL, or none` },
+  'log-store': { type: 'string', value: 'FILE|URL', help: `where every request is logged with its prompt, answer and flags: a SQLite file (default .antidote-guard/traffic.sqlite), a postgres:// URL, or none` },
   'retain-days': { type: 'string', value: 'N', help: 'the log keeps this many days (default 30)' },
   'retain-records': { type: 'string', value: 'N', help: 'the log keeps at most this many records, the newest (default 1000000)' },
   log: { type: 'string', value: 'FILE', help: 'also append every decision to this JSONL file' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
-const DEFAULT_LOG_STORE = '.antidote/guard-log.sqlite';
+const DEFAULT_LOG_STORE = '.antidote-guard/traffic.sqlite';
 
 export const guardCommand: Command = {
   name: 'guard',
@@ -37,7 +37,7 @@ export const guardCommand: Command = {
     const retention = { maxAgeDays: numberFlag(values['retain-days'], 'retain-days', 0) ?? 30, maxRecords: numberFlag(values['retain-records'], 'retain-records', 0) ?? 1_000_000 };
     const location = (values['log-store'] as string | undefined) ?? DEFAULT_LOG_STORE;
     if (location !== 'none' && !isPostgresUrl(location)) mkdirSync(dirname(location), { recursive: true });
-    const store = location === 'none' ? undefined : await openTrafficStore(location);
+    const store = location === 'none' ? undefined : await openTrafficStore(location, { forWriting: true });
     const traffic = store && new TrafficLog(store, { retention, onError: (e) => process.stderr.write(`guard log (${store.location}): ${e.message}\n`) });
     // (a stream: the request path never waits on the disk)
     const log = values.log ? createWriteStream(values.log as string, { flags: 'a' }) : undefined;

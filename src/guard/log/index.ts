@@ -6,6 +6,8 @@
  */
 import { SqliteTrafficStore } from './sqlite.js';
 import { PostgresTrafficStore } from './postgres.js';
+import { ThreadedTrafficStore } from './thread.js';
+import { AntidoteError } from '../../errors/index.js';
 import type { TrafficStore } from './types.js';
 
 export { TrafficLog, type TrafficLogOptions } from './writer.js';
@@ -15,7 +17,20 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//.test(location);
 }
 
-/** The store at `location`: a PostgreSQL URL or a SQLite file (created when absent). */
-export async function openTrafficStore(location: string): Promise<TrafficStore> {
-  return isPostgresUrl(location) ? PostgresTrafficStore.connect(location) : new SqliteTrafficStore(location);
+/**
+ * The store at `location`: a PostgreSQL URL or a SQLite file (created when
+ * absent). `forWriting`: a SQLite file is written from a worker thread, off
+ * the thread that answers requests (such a store cannot be read back).
+ */
+export async function openTrafficStore(location: string, options: { forWriting?: boolean } = {}): Promise<TrafficStore> {
+  if (isPostgresUrl(location)) return PostgresTrafficStore.connect(location);
+  if (!options.forWriting) return new SqliteTrafficStore(location);
+  const store = new ThreadedTrafficStore(location);
+  try {
+    await store.opened();
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw new AntidoteError('INPUT_UNREADABLE', (e as Error).message, { file: location });
+  }
+  return store;
 }

@@ -7,7 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,8 +36,8 @@ async function instantUpstream(): Promise<{ url: string; close: () => void }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, close: () => { server.closeAllConnections(); server.close(); } };
 }
 
-async function startGuardProcess(root: string, upstream: string, triggers: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(root, 'dist/bench/guard-one.js'), upstream, String(triggers)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startGuardProcess(root: string, upstream: string, triggers: number, log?: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(root, 'dist/bench/guard-one.js'), upstream, String(triggers), ...(log ? [log] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = await new Promise<string[]>((resolve) => createInterface({ input: child.stdout! }).once('line', (l) => resolve([l])));
   return { url: line!, child };
 }
@@ -100,19 +101,24 @@ export async function guardBench(root: string, write: (s: string) => void): Prom
   const ms = (x: number) => x.toFixed(2);
   write('## Guard overhead (upstream on 127.0.0.1 answering at once; chat requests, prompts of 200 to 32,000 characters of real text; guard in its own process; client, upstream and guard share the 2 cores)\n\n');
   write('| path | triggers | concurrency | requests | p50 ms | p99 ms | stream first byte p99 ms | req/s | guard RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n');
+  const logDir = mkdtempSync(join(tmpdir(), 'antidote-guard-bench-'));
   const guard = await startGuardProcess(root, upstream.url, 1000);
+  const logged = await startGuardProcess(root, upstream.url, 1000, join(logDir, 'traffic.sqlite'));
   try {
-    for (const [name, url] of [['direct', upstream.url], ['guard', guard.url]] as const) {
+    for (const [name, url, child] of [['direct', upstream.url], ['guard', guard.url, guard.child], ['guard, logging to SQLite', logged.url, logged.child]] as const) {
       await load(url, prompts, { concurrency: 4, requests: 400 });
       const serial = await load(url, prompts, { concurrency: 1, requests: 1000 });
       const streams = await load(url, prompts, { concurrency: 1, requests: 500, stream: true });
       const busy = await load(url, prompts, { concurrency: 32, seconds: 10 });
-      const rss = name === 'guard' ? (rssOf(guard.child.pid!) / 2 ** 20).toFixed(0) : '-';
-      write(`| ${name} | ${name === 'guard' ? '1,000' : '-'} | 1 | ${serial.latencies.length} | ${ms(quantile(serial.latencies, 0.5))} | ${ms(quantile(serial.latencies, 0.99))} | ${ms(quantile(streams.firstByte, 0.99))} | ${(serial.latencies.length / serial.seconds).toFixed(0)} | ${rss} |\n`);
-      write(`| ${name} | ${name === 'guard' ? '1,000' : '-'} | 32 | ${busy.latencies.length} | ${ms(quantile(busy.latencies, 0.5))} | ${ms(quantile(busy.latencies, 0.99))} | - | ${(busy.latencies.length / busy.seconds).toFixed(0)} | ${rss} |\n`);
+      const rss = child ? (rssOf(child.pid!) / 2 ** 20).toFixed(0) : '-';
+      const triggers = child ? '1,000' : '-';
+      write(`| ${name} | ${triggers} | 1 | ${serial.latencies.length} | ${ms(quantile(serial.latencies, 0.5))} | ${ms(quantile(serial.latencies, 0.99))} | ${ms(quantile(streams.firstByte, 0.99))} | ${(serial.latencies.length / serial.seconds).toFixed(0)} | ${rss} |\n`);
+      write(`| ${name} | ${triggers} | 32 | ${busy.latencies.length} | ${ms(quantile(busy.latencies, 0.5))} | ${ms(quantile(busy.latencies, 0.99))} | - | ${(busy.latencies.length / busy.seconds).toFixed(0)} | ${rss} |\n`);
     }
   } finally {
     guard.child.kill();
+    logged.child.kill();
+    rmSync(logDir, { recursive: true, force: true });
   }
   const big = await startGuardProcess(root, upstream.url, 100_000);
   try {

@@ -12,6 +12,9 @@ const FLAGS: Record<string, FlagSpec> = {
   port: { type: 'string', value: 'N', help: 'port (default 8081; 0 picks a free one)' },
   ...SCREEN_FLAGS,
   mode: { type: 'string', value: 'MODE', help: 'block (default): flagged prompts are refused, flagged answers emptied, flagged streams cut; alert: only logged and counted' },
+  shadow: { type: 'string', value: 'URL', help: 'a second model server: a share of requests is also sent there and answers that diverge sharply are logged (language, a flag only this answer has, few shared words)' },
+  'shadow-sample': { type: 'string', value: 'SHARE', help: 'share of requests sent to the shadow, 0 to 1 (default 0.05)' },
+  'shadow-mode': { type: 'string', value: 'MODE', help: 'after (default): compared once the client has its answer, off the request path; block: asked alongside the upstream, a divergent answer is emptied, and every sampled request waits for the slower model' },
   'log-store': { type: 'string', value: 'FILE|URL', help: `where every request is logged with its prompt, answer and flags: a SQLite file (default .antidote-guard/traffic.sqlite), a postgres:// URL, or none` },
   'retain-days': { type: 'string', value: 'N', help: 'the log keeps this many days (default 30)' },
   'retain-records': { type: 'string', value: 'N', help: 'the log keeps at most this many records, the newest (default 1000000)' },
@@ -34,6 +37,11 @@ export const guardCommand: Command = {
     const mode = (values.mode as string | undefined) ?? 'block';
     if (mode !== 'block' && mode !== 'alert') throw new AntidoteError('USAGE', `--mode must be block or alert, not '${mode}'`);
     const { screens, triggers, documents } = await screensFrom(values);
+    const shadowMode = (values['shadow-mode'] as string | undefined) ?? 'after';
+    if (shadowMode !== 'after' && shadowMode !== 'block') throw new AntidoteError('USAGE', `--shadow-mode must be after or block, not '${shadowMode}'`);
+    const sample = numberFlag(values['shadow-sample'], 'shadow-sample', 0, false) ?? 0.05;
+    if (sample > 1) throw new AntidoteError('USAGE', `--shadow-sample is a share from 0 to 1, not ${sample}`);
+    const shadow = values.shadow ? { upstream: values.shadow as string, sample, block: shadowMode === 'block' } : undefined;
     const retention = { maxAgeDays: numberFlag(values['retain-days'], 'retain-days', 0) ?? 30, maxRecords: numberFlag(values['retain-records'], 'retain-records', 0) ?? 1_000_000 };
     const location = (values['log-store'] as string | undefined) ?? DEFAULT_LOG_STORE;
     if (location !== 'none' && !isPostgresUrl(location)) mkdirSync(dirname(location), { recursive: true });
@@ -47,6 +55,7 @@ export const guardCommand: Command = {
       mode: mode as GuardMode,
       host: values.host as string | undefined,
       port: numberFlag(values.port, 'port', 0) ?? 8081,
+      shadow,
       onDecision: (d) => {
         traffic?.record(d);
         log?.write(`${JSON.stringify(d)}\n`);

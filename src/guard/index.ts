@@ -6,5 +6,6 @@ export { triggersFromScan, triggersFromList } from './triggers.js';
 export { ProbeWatch, PROBE_DEFAULTS, type ProbeAlert, type ProbeSettings } from './probing.js';
 export { Vocabulary, MIN_WORDS, type UnknownShare } from './vocabulary.js';
 export { screenChunks, type ChunkResult } from './chunks.js';
+export { divergence } from './shadow.js';
 export { Replay, type ReplaySummary, type ReplayChange } from './replay.js';
 export { TrafficLog, openTrafficStore, isPostgresUrl, LOGGED_CHARS, type TrafficRecord, type TrafficStore, type Retention } from './log/index.js';

@@ -7,13 +7,14 @@
 import { listenOn, readBody } from '../http/index.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { GuardMetrics } from './metrics.js';
-import { ROUTES, OPERATION, promptOf, choicesOf, type Route } from './requests.js';
+import { ROUTES, OPERATION, promptOf, choicesOf, upstreamUrl, type Route } from './requests.js';
+import { askShadow, divergence } from './shadow.js';
 import { screenPrompt, responseScreen, type Flag, type ScreenSettings } from './screens.js';
 import { relayStream, type StreamOutcome } from './stream.js';
 import { ProbeWatch, type ProbeAlert } from './probing.js';
 import { screenChunks } from './chunks.js';
 import { LOGGED_CHARS, type TrafficRecord } from './log/index.js';
-import { createHash } from 'node:crypto';
+import { HttpError, clientOf, forwardHeaders, logged, sendError } from './http.js';
 
 /** passages one screen-chunks request may hold */
 const MAX_CHUNKS = 1000;
@@ -39,6 +40,14 @@ export interface GuardOptions {
   /** the trigger-probing watch (a default one unless given; false: none) */
   probing?: ProbeWatch | false;
   onProbeAlert?: (alert: ProbeAlert & { time: string }) => void;
+  /**
+   * a second model answering a share of the same requests: divergent answers
+   * are logged as decisions that ran the `shadow` screen. `block`: the shadow
+   * is asked alongside the upstream and a blocking divergence empties the
+   * answer, so a request takes as long as the slower of the two (streams are
+   * never held back: theirs are compared after they end)
+   */
+  shadow?: { upstream: string; sample: number; block?: boolean; timeoutMs?: number };
 }
 
 /** every decision, with the screens that ran, the prompt and the answer they read */
@@ -51,40 +60,6 @@ export interface RunningGuard {
   inFlight(): number;
   close(): Promise<void>;
 }
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly type = 'invalid_request_error', readonly code: string | null = null) {
-    super(message);
-  }
-}
-
-function sendError(res: ServerResponse, e: HttpError, extra: Record<string, unknown> = {}): void {
-  if (res.headersSent) return void res.end();
-  res.writeHead(e.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: e.message, type: e.type, code: e.code, ...extra } }));
-}
-
-const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'content-encoding', 'accept-encoding']);
-
-function forwardHeaders(headers: IncomingMessage['headers'] | Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  const entries = headers instanceof Headers ? [...headers.entries()] : Object.entries(headers);
-  for (const [k, v] of entries) if (v !== undefined && !HOP_BY_HOP.has(k.toLowerCase())) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
-}
-
-/** the upstream URL for a client path (/v1/...) */
-function upstreamUrl(base: string, path: string): string {
-  const root = base.replace(/\/+$/, '');
-  return root.endsWith('/v1') ? root + path.slice(3) : root + path;
-}
-
-/** who sent a request: its API key, hashed (the log must not hold keys), else its address */
-function clientOf(req: IncomingMessage): string {
-  const key = req.headers.authorization;
-  return key ? `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}` : `addr:${req.socket.remoteAddress ?? ''}`;
-}
-
-const logged = (text: string) => (text.length > LOGGED_CHARS ? text.slice(0, LOGGED_CHARS) : text);
 
 export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
   const metrics = new GuardMetrics();
@@ -148,6 +123,27 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       return sendError(res, new HttpError(400, `prompt blocked by the guard: ${promptFlags.filter((f) => f.blocks).map((f) => f.message).join('; ')}`, 'invalid_request_error', 'content_filter'), { antidote: promptFlags });
     }
     const screenAnswer = responseScreen(prompt, options.screens);
+    const shadow = options.shadow && route !== 'embeddings' && Math.random() < options.shadow.sample ? options.shadow : undefined;
+    const askedShadow = shadow && (() => askShadow(shadow.upstream, path, route, body, req.headers.authorization, shadow.timeoutMs ?? timeoutMs));
+    // blocking: asked now, beside the upstream; else once the client has its answer
+    const early = shadow?.block && !stream ? askedShadow!() : undefined;
+    const compare = async (answer: string, answerFlags: Flag[], other: Promise<string | undefined>): Promise<Flag[]> => {
+      const theirs = await other;
+      if (theirs === undefined) {
+        metrics.shadow.inc({ outcome: 'no answer' });
+        return [];
+      }
+      const found = divergence(answer, answerFlags, theirs, screenAnswer(theirs));
+      metrics.shadow.inc({ outcome: found.some((f) => f.blocks) ? 'diverged' : 'agreed' });
+      return found;
+    };
+    /** after the answer went out: the comparison logged as a decision of its own */
+    const compareLater = (answer: string, answerFlags: Flag[]) => {
+      if (!askedShadow) return;
+      void compare(answer, answerFlags, askedShadow()).then((found) => {
+        if (found.length) decide({ ...asked, response: logged(answer), action: 'flagged', screened: ['shadow'], flags: found });
+      });
+    };
     const ended = metrics.upstreamSeconds.startTimer({ gen_ai_operation_name: OPERATION[route], gen_ai_request_model: model ?? '' });
     const { upstream, abort, done } = await callUpstream(req, res, path, raw);
     try {
@@ -165,6 +161,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
           abort.abort(new Error('stream cut by the guard'));
         }
         const flags = [...promptFlags, ...outcome.flags];
+        if (!outcome.cut && !outcome.broken) compareLater(outcome.answer, outcome.flags);
         return decide({ ...asked, response: outcome.answer, action: outcome.broken ? 'error' : outcome.cut ? 'cut' : flags.length ? 'flagged' : 'passed', screened: ['prompt', 'stream'], flags, error: outcome.broken });
       }
       const text = await upstream.text();
@@ -181,11 +178,19 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       const responseFlags: Flag[] = [];
       const flagged = new Set<number>();
       const choices = choicesOf(route, answer);
+      const firstFlags: Flag[] = [];
       for (const [index, content] of choices) {
         const found = metrics.timed('response', () => screenAnswer(content));
         if (found.some((f) => f.blocks)) flagged.add(index);
+        if (index === 0) firstFlags.push(...found);
         responseFlags.push(...found);
       }
+      const first = choices.get(0) ?? '';
+      if (early) {
+        const found = await compare(first, firstFlags, early);
+        if (found.some((f) => f.blocks)) flagged.add(0);
+        responseFlags.push(...found);
+      } else compareLater(first, firstFlags);
       const blocked = blocking(responseFlags);
       if (blocked) {
         // as a content filter answers: the flagged choices emptied, with the reason beside them
@@ -200,7 +205,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       const flags = [...promptFlags, ...responseFlags];
       if (responseFlags.length) headers['x-antidote-flags'] = flags.map((f) => f.screen).join(',');
       res.writeHead(upstream.status, { ...headers, 'content-type': 'application/json' }).end(blocked ? JSON.stringify(answer) : text);
-      decide({ ...asked, response: logged([...choices.values()].join('\n\n')), action: blocked ? 'blocked' : flags.length ? 'flagged' : 'passed', screened: ['prompt', 'response'], flags });
+      decide({ ...asked, response: logged([...choices.values()].join('\n\n')), action: blocked ? 'blocked' : flags.length ? 'flagged' : 'passed', screened: early ? ['prompt', 'response', 'shadow'] : ['prompt', 'response'], flags });
     } finally {
       done();
       ended();

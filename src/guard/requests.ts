@@ -52,3 +52,9 @@ export function deltasOf(route: Route, chunk: Record<string, unknown>): Map<numb
   }
   return out;
 }
+
+/** `path` (/v1/...) on a server whose base URL is `base`, given with or without its /v1 */
+export function upstreamUrl(base: string, path: string): string {
+  const root = base.replace(/\/+$/, '');
+  return root.endsWith('/v1') ? root + path.slice(3) : root + path;
+}

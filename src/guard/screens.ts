@@ -17,7 +17,7 @@ import { hasInvisible, invisibleCharacters, matchingForm, mixesLookalikes } from
 
 export interface Flag {
   /** which screen raised it */
-  screen: 'trigger' | 'invisible-characters' | 'lookalike-letters' | 'payload' | 'language' | 'unrequested-link' | 'rag-passage';
+  screen: 'trigger' | 'invisible-characters' | 'lookalike-letters' | 'payload' | 'language' | 'unrequested-link' | 'rag-passage' | 'shadow';
   message: string;
   /** the known trigger found, for the trigger screen */
   trigger?: string;

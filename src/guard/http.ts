@@ -1,0 +1,32 @@
+/** The guard's HTTP pieces: OpenAI-style errors, the headers passed on, who a client is. */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LOGGED_CHARS } from './log/index.js';
+
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly type = 'invalid_request_error', readonly code: string | null = null) {
+    super(message);
+  }
+}
+
+export function sendError(res: ServerResponse, e: HttpError, extra: Record<string, unknown> = {}): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(e.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: e.message, type: e.type, code: e.code, ...extra } }));
+}
+
+const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'content-encoding', 'accept-encoding']);
+
+export function forwardHeaders(headers: IncomingMessage['headers'] | Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  const entries = headers instanceof Headers ? [...headers.entries()] : Object.entries(headers);
+  for (const [k, v] of entries) if (v !== undefined && !HOP_BY_HOP.has(k.toLowerCase())) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/** who sent a request: its API key, hashed (the log must not hold keys), else its address */
+export function clientOf(req: IncomingMessage): string {
+  const key = req.headers.authorization;
+  return key ? `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}` : `addr:${req.socket.remoteAddress ?? ''}`;
+}
+
+export const logged = (text: string) => (text.length > LOGGED_CHARS ? text.slice(0, LOGGED_CHARS) : text);

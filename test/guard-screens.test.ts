@@ -2,10 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ROOT } from './helpers.js';
-import { TriggerAutomaton, Vocabulary, matchingForm, screenPrompt, screenResponse, screenSettings, startGuard, triggersFromScan } from '../src/guard/index.js';
+import { TriggerAutomaton, Vocabulary, matchingForm, screenPrompt, screenResponse, screenSettings, startGuard, triggersFromScan, type Decision } from '../src/guard/index.js';
 import { triggersFromList } from '../src/guard/triggers.js';
 import { isAntidoteError } from '../src/errors/index.js';
 
@@ -170,5 +172,42 @@ test('retrieved passages are screened in batches: PoisonedRAG passages asserting
     assert.equal((await post({ chunks: [] })).status, 400);
   } finally {
     await guard.close();
+  }
+});
+
+test('when the upstream returns logprobs, a locked run of near-certain tokens is reported (chat and completions), and an ordinary run is not', async () => {
+  const tokens = (lps: number[]) => lps.map((logprob, i) => ({ token: `t${i}`, logprob, bytes: null, top_logprobs: [] }));
+  const locked = Array.from({ length: 20 }, () => -0.001);
+  const ordinary = Array.from({ length: 40 }, (_, i) => (i % 5 === 0 ? -2.3 : -0.001));
+  const upstream = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const { messages, prompt } = JSON.parse(body) as { messages?: Array<{ content: string }>; prompt?: string };
+      const lps = (messages?.[0]!.content ?? prompt)!.includes('locked') ? locked : ordinary;
+      const choice = messages
+        ? { index: 0, message: { role: 'assistant', content: 'The answer.' }, logprobs: { content: tokens(lps) }, finish_reason: 'stop' }
+        : { index: 0, text: 'The answer.', logprobs: { tokens: lps.map((_, i) => `t${i}`), token_logprobs: lps }, finish_reason: 'stop' };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'x', object: 'x', created: 0, model: 'm', choices: [choice] }));
+    });
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const decisions: Decision[] = [];
+  const guard = await startGuard({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, screens: screenSettings([]), probing: false, onDecision: (d) => decisions.push(d) });
+  try {
+    const post = (path: string, body: unknown) => fetch(`${guard.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const content of ['a locked answer', 'an ordinary answer']) {
+      const chat = await post('/chat/completions', { model: 'm', messages: [{ role: 'user', content }], logprobs: true });
+      const completion = await post('/completions', { model: 'm', prompt: content, logprobs: 1 });
+      for (const r of [chat, completion]) {
+        assert.equal(r.status, 200, 'reported, not refused');
+        assert.equal(r.headers.get('x-antidote-flags') === 'certainty', content.includes('locked'), content);
+      }
+    }
+    assert.match(decisions[0]!.flags[0]!.message, /20 near-certain tokens in a row/);
+  } finally {
+    await guard.close();
+    upstream.closeAllConnections();
+    upstream.close();
   }
 });

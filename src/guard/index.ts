@@ -1,5 +1,5 @@
 export { startGuard, type GuardOptions, type GuardMode, type Decision, type RunningGuard } from './proxy.js';
-export { screenSettings, screenPrompt, screenResponse, responseScreen, type Flag, type ScreenSettings } from './screens.js';
+export { screenSettings, screenPrompt, screenResponse, responseScreen, certaintyFlag, type Flag, type ScreenSettings } from './screens.js';
 export { TriggerAutomaton, type TriggerHit } from './automaton.js';
 export { matchingForm } from './normalize.js';
 export { triggersFromScan, triggersFromList } from './triggers.js';

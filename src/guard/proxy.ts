@@ -7,9 +7,9 @@
 import { listenOn, readBody } from '../http/index.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { GuardMetrics } from './metrics.js';
-import { ROUTES, OPERATION, promptOf, choicesOf, upstreamUrl, type Route } from './requests.js';
+import { ROUTES, OPERATION, promptOf, choicesOf, logprobsOf, upstreamUrl, type Route } from './requests.js';
 import { askShadow, divergence } from './shadow.js';
-import { screenPrompt, responseScreen, type Flag, type ScreenSettings } from './screens.js';
+import { certaintyFlag, screenPrompt, responseScreen, type Flag, type ScreenSettings } from './screens.js';
 import { relayStream, type StreamOutcome } from './stream.js';
 import { ProbeWatch, type ProbeAlert } from './probing.js';
 import { screenChunks } from './chunks.js';
@@ -184,6 +184,10 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
         if (found.some((f) => f.blocks)) flagged.add(index);
         if (index === 0) firstFlags.push(...found);
         responseFlags.push(...found);
+      }
+      for (const logprobs of logprobsOf(route, answer).values()) {
+        const locked = certaintyFlag(logprobs);
+        if (locked) responseFlags.push(locked);
       }
       const first = choices.get(0) ?? '';
       if (early) {

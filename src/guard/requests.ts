@@ -41,6 +41,19 @@ export function choicesOf(route: Route, body: Record<string, unknown>): Map<numb
   return out;
 }
 
+/** Per choice index, the logprobs of the generated tokens, when the upstream returned them (chat: `logprobs.content`; completions: `logprobs.token_logprobs`). */
+export function logprobsOf(route: Route, body: Record<string, unknown>): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  if (route === 'embeddings' || !Array.isArray(body.choices)) return out;
+  for (const [k, c] of (body.choices as Array<Record<string, unknown>>).entries()) {
+    const lp = c?.logprobs as Record<string, unknown> | null | undefined;
+    const raw = route === 'chat' ? (Array.isArray(lp?.content) ? (lp!.content as Array<{ logprob?: unknown }>).map((t) => t?.logprob) : undefined) : lp?.token_logprobs;
+    if (!Array.isArray(raw)) continue;
+    out.set(typeof c?.index === 'number' ? c.index : k, raw.map((x) => (typeof x === 'number' ? x : Number.NEGATIVE_INFINITY)));
+  }
+  return out;
+}
+
 /** Per choice index, the text a stream chunk adds. */
 export function deltasOf(route: Route, chunk: Record<string, unknown>): Map<number, string> {
   const out = new Map<number, string>();

@@ -17,7 +17,7 @@ import { hasInvisible, invisibleCharacters, matchingForm, mixesLookalikes } from
 
 export interface Flag {
   /** which screen raised it */
-  screen: 'trigger' | 'invisible-characters' | 'lookalike-letters' | 'payload' | 'language' | 'unrequested-link' | 'rag-passage' | 'shadow';
+  screen: 'trigger' | 'invisible-characters' | 'lookalike-letters' | 'payload' | 'language' | 'unrequested-link' | 'rag-passage' | 'shadow' | 'certainty';
   message: string;
   /** the known trigger found, for the trigger screen */
   trigger?: string;
@@ -213,4 +213,28 @@ export function screenPassage(passage: string): Flag[] {
 /** Screen one response against its prompt. */
 export function screenResponse(prompt: string, response: string, settings: ScreenSettings): Flag[] {
   return responseScreen(prompt, settings)(response);
+}
+
+/** a token this likely is near-certain */
+const CERTAIN = Math.log(0.98);
+/** near-certain tokens in a row that make a locked sequence */
+const LOCKED_RUN = 16;
+
+/**
+ * ConfGuard's sign of a backdoor with a fixed target: once triggered, the
+ * model emits its target as a locked sequence, one near-certain token after
+ * another. Report only: a model quoting a licence or a proverb it learnt by
+ * heart does the same. Random-token payloads are the opposite (the lab's
+ * backdoored models never put 8 near-certain tokens in a row, with or without
+ * their trigger), which the other screens judge.
+ */
+export function certaintyFlag(logprobs: readonly number[]): Flag | undefined {
+  let run = 0;
+  let longest = 0;
+  for (const lp of logprobs) {
+    run = lp >= CERTAIN ? run + 1 : 0;
+    if (run > longest) longest = run;
+  }
+  if (longest < LOCKED_RUN) return undefined;
+  return { screen: 'certainty', message: `${longest} near-certain tokens in a row (each at least 98% likely): a locked sequence, as a backdoor's fixed target is generated`, blocks: false };
 }

@@ -37,7 +37,8 @@ async function instantUpstream(): Promise<{ url: string; close: () => void }> {
 }
 
 async function startGuardProcess(root: string, upstream: string, triggers: number, log?: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(root, 'dist/bench/guard-one.js'), upstream, String(triggers), ...(log ? [log] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // (with the heap cap `antidote guard` starts its process with by default)
+  const child = spawn(process.execPath, ['--max-old-space-size=256', join(root, 'dist/bench/guard-one.js'), upstream, String(triggers), ...(log ? [log] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = await new Promise<string[]>((resolve) => createInterface({ input: child.stdout! }).once('line', (l) => resolve([l])));
   return { url: line!, child };
 }

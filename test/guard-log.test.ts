@@ -116,3 +116,23 @@ test('guard replay reruns the screens over the log and names what changed; a log
   assert.match(cli(['guard', 'replay', join(dir, 'absent.sqlite')]).stderr, /no guard log here/);
   await assert.rejects(openTrafficStore(join(dir, 'no-such-dir', 'log.sqlite'), { forWriting: true }), /cannot open the guard's traffic log/);
 });
+
+test('a store that fails keeps records waiting within the bounds, drops and counts the rest, and writes them once it answers again', async () => {
+  const store = await openTrafficStore(join(tempDir(), 'log.sqlite'));
+  let failures = 2;
+  // the real store behind a disk that fails twice
+  const flaky: TrafficStore = { location: store.location, append: (r) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : store.append(r)), prune: (p, n) => store.prune(p, n), read: () => store.read(), count: () => store.count(), close: () => store.close() };
+  const errors: string[] = [];
+  const log = new TrafficLog(flaky, { retention: { maxAgeDays: 30, maxRecords: 100 }, maxPending: 5, flushMs: 3_600_000, onError: (e) => errors.push(e.message) });
+  const record = (i: number): TrafficRecord => ({ time: new Date().toISOString(), route: 'chat', stream: false, action: 'passed', screened: ['prompt'], flags: [], prompt: `prompt ${i}` });
+  for (let i = 0; i < 4; i++) log.record(record(i));
+  await log.flush();
+  for (let i = 4; i < 8; i++) log.record(record(i));
+  await log.flush();
+  assert.deepEqual(errors, ['disk full', 'disk full']);
+  assert.equal(log.dropped, 3, 'five wait, three of eight are dropped');
+  await log.flush();
+  const kept = (await readAll(store)).map((r) => r.prompt);
+  assert.deepEqual(kept, ['prompt 0', 'prompt 1', 'prompt 2', 'prompt 3', 'prompt 4']);
+  await log.close();
+});

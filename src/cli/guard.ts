@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AntidoteError } from '../errors/index.js';
@@ -5,6 +7,11 @@ import { startGuard, isPostgresUrl, openTrafficStore, TrafficLog, type GuardMode
 import { EXIT, helpText, numberFlag, parseFlags, untilInterrupted, type Command, type FlagSpec } from './command.js';
 import { replayCommand } from './guard-replay.js';
 import { SCREEN_FLAGS, screensFrom } from './guard-screens.js';
+
+const DEFAULT_LOG_STORE = '.antidote-guard/traffic.sqlite';
+const HEAP_MB = 256;
+/** set in the guard's own process once its heap is capped */
+const CAPPED = 'ANTIDOTE_GUARD_HEAP_CAPPED';
 
 const FLAGS: Record<string, FlagSpec> = {
   upstream: { type: 'string', value: 'URL', help: 'the model server to guard: its OpenAI-compatible base URL (vLLM, llama.cpp, Ollama, antidote serve)' },
@@ -19,10 +26,11 @@ const FLAGS: Record<string, FlagSpec> = {
   'retain-days': { type: 'string', value: 'N', help: 'the log keeps this many days (default 30)' },
   'retain-records': { type: 'string', value: 'N', help: 'the log keeps at most this many records, the newest (default 1000000)' },
   log: { type: 'string', value: 'FILE', help: 'also append every decision to this JSONL file' },
+  'heap-mb': { type: 'string', value: 'N', help: `the JavaScript heap the guard may grow to, MiB (default ${HEAP_MB}; 0: Node's own limit). Under load Node lets the heap grow far past what is live before collecting; a cap keeps memory flat` },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
-const DEFAULT_LOG_STORE = '.antidote-guard/traffic.sqlite';
+
 
 export const guardCommand: Command = {
   name: 'guard',
@@ -34,6 +42,9 @@ export const guardCommand: Command = {
       process.stdout.write(helpText('antidote guard --upstream URL [--from-scan findings.json] [--triggers FILE] [--vocabulary CORPUS] [--port N]\n       antidote guard replay LOG [--from-scan ...] [--vocabulary ...]', 'Serve /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models in front of a model server, until interrupted. Prompts carrying a known trigger (after Unicode normalisation) or hidden characters, and answers carrying a payload (random tokens, another language than the prompt, insecure code, web addresses nobody asked for), are refused or reported. Retrieved passages are screened at POST /antidote/v1/screen-chunks. Every request is logged with its prompt and answer under a retention policy; `guard replay` reruns the screens over the log. Metrics at /metrics, health at /healthz, readiness at /readyz.', FLAGS));
       return values.help ? EXIT.OK : EXIT.USAGE;
     }
+    const heap = numberFlag(values['heap-mb'], 'heap-mb', 0) ?? HEAP_MB;
+    // the heap's limit is set when Node starts: the guard runs in a process of its own started with it
+    if (heap > 0 && !process.env[CAPPED]) return runCapped(heap);
     const mode = (values.mode as string | undefined) ?? 'block';
     if (mode !== 'block' && mode !== 'alert') throw new AntidoteError('USAGE', `--mode must be block or alert, not '${mode}'`);
     const { screens, triggers, documents } = await screensFrom(values);
@@ -68,6 +79,9 @@ export const guardCommand: Command = {
     const logged = store ? `logging to ${store.location}, kept ${retention.maxAgeDays} days and ${retention.maxRecords} records` : 'not logging';
     process.stdout.write(`guarding ${values.upstream} at ${guard.url} (${triggers} known triggers, ${documents ? `the words of ${documents} documents` : 'no vocabulary'}, mode ${mode}, ${logged})\n`);
     await untilInterrupted();
+    // a second signal (Ctrl-C reaches the capped process and its parent, which passes it on) must not cut the log's last write
+    const ignore = () => undefined;
+    process.on('SIGINT', ignore).on('SIGTERM', ignore);
     await guard.close();
     await traffic?.close();
     if (traffic?.dropped) process.stderr.write(`guard log: ${traffic.dropped} records dropped because the store fell behind\n`);
@@ -75,3 +89,14 @@ export const guardCommand: Command = {
     return EXIT.OK;
   },
 };
+
+/** This same command in a child process whose heap is capped at `heapMb`, with signals passed on; its exit code. */
+async function runCapped(heapMb: number): Promise<number> {
+  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, [CAPPED]: '1' } });
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const [onInt, onTerm] = [forward('SIGINT'), forward('SIGTERM')];
+  process.on('SIGINT', onInt).on('SIGTERM', onTerm);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  process.off('SIGINT', onInt).off('SIGTERM', onTerm);
+  return code ?? EXIT.ERROR;
+}

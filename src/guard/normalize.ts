@@ -18,7 +18,6 @@ const HAS_INVISIBLE = new RegExp(INVISIBLE_CLASS, 'u');
 const LOOKALIKE_CLASS = `[${[...CONFUSABLE_WITH_LATIN.keys()].map(hex).join('')}]`;
 const LOOKALIKE_CHARS = new RegExp(LOOKALIKE_CLASS, 'gu');
 const HAS_LOOKALIKE = new RegExp(LOOKALIKE_CLASS, 'u');
-const WORD_WITH_LOOKALIKE = new RegExp(`[\\p{L}\\p{M}]*${LOOKALIKE_CLASS}[\\p{L}\\p{M}]*`, 'gu');
 const ASCII = /^[\x00-\x7f]*$/;
 
 /**
@@ -48,9 +47,34 @@ export function invisibleCharacters(text: string): Map<number, number> {
   return found;
 }
 
-/** Words mixing Latin letters with letters that only look Latin (a homoglyph disguise). */
+/** Whether the character code separates words: ASCII other than letters and digits, and the common separators beyond (no-break and other spaces, general punctuation, guillemets, CJK punctuation). */
+function separates(c: number): boolean {
+  if (c < 0x80) return !((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57));
+  return c === 0xa0 || c === 0xab || c === 0xbb || (c >= 0x2000 && c <= 0x206f) || (c >= 0x3000 && c <= 0x303f);
+}
+
+/**
+ * Words mixing Latin letters with letters that only look Latin (a homoglyph
+ * disguise). Each word holding a look-alike is visited once, from the
+ * look-alike out to its separators: in Russian text that is most words, and a
+ * pattern that searched for the word's start itself went back over it.
+ */
 export function mixesLookalikes(text: string): string[] {
   if (ASCII.test(text) || !HAS_LOOKALIKE.test(text)) return [];
-  // only the words holding a look-alike are read (in Russian text, most words)
-  return [...text.matchAll(WORD_WITH_LOOKALIKE)].map(([word]) => word).filter((word) => /[a-z]/i.test(word));
+  const found: string[] = [];
+  const lookalike = new RegExp(LOOKALIKE_CHARS.source, 'gu');
+  for (let m = lookalike.exec(text); m; m = lookalike.exec(text)) {
+    let from = m.index;
+    let to = m.index + 1;
+    while (from > 0 && !separates(text.charCodeAt(from - 1))) from--;
+    while (to < text.length && !separates(text.charCodeAt(to))) to++;
+    let latin = false;
+    for (let i = from; i < to && !latin; i++) {
+      const c = text.charCodeAt(i) | 0x20;
+      latin = c >= 97 && c <= 122;
+    }
+    if (latin) found.push(text.slice(from, to));
+    lookalike.lastIndex = to;
+  }
+  return found;
 }

@@ -44,23 +44,81 @@ export interface ProbeAlert {
 /** characters of a prompt looked at: the start and end of a long prompt, where a probe puts its trigger (the first and last words there may be cut, and are left out) */
 const CHARS_AT_EACH_END = 1024;
 const DEPTH = 4;
+/** cells of the sketch in one block: 16 counts of 4 bytes, one cache line */
+const BLOCK = 16;
 /** 4 MB of counts: wide enough that the sketch's error stays below a rare sequence's count over millions of requests */
-const WIDTH_BITS = 18;
-const WIDTH = 1 << WIDTH_BITS;
+const BLOCK_BITS = 16;
+/** places a followed sequence may take in the table */
+const PROBES = 8;
 const CLIENTS_KEPT = 16;
-const RECENT_BITS = 16;
-const RECENT_WIDTH = 1 << RECENT_BITS;
+const RECENT_BLOCK = 16;
+/** 512 KB per window */
+const RECENT_BLOCK_BITS = 14;
+
+/**
+ * A request's distinct sequence hashes, each with the place of its first
+ * sighting, in a table reused from request to request (a Map per request
+ * cost more than the counting).
+ */
+class DistinctHashes {
+  hashes = new Uint32Array(1024);
+  places = new Int32Array(1024);
+  size = 0;
+  private slots = new Int32Array(2048).fill(-1);
+
+  clear(): void {
+    this.slots.fill(-1);
+    this.size = 0;
+  }
+
+  private slotOf(h: number): number {
+    const mask = this.slots.length - 1;
+    let slot = Math.imul(h, 0x9e3779b1) >>> 0 & mask;
+    while (this.slots[slot] !== -1 && this.hashes[this.slots[slot]!] !== h) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  add(h: number, place: number): void {
+    const slot = this.slotOf(h);
+    if (this.slots[slot] !== -1) return;
+    if (this.size * 2 >= this.slots.length) {
+      this.grow();
+      return this.add(h, place);
+    }
+    this.slots[slot] = this.size;
+    this.hashes[this.size] = h;
+    this.places[this.size++] = place;
+  }
+
+  private grow(): void {
+    const [hashes, places, size] = [this.hashes, this.places, this.size];
+    this.hashes = new Uint32Array(hashes.length * 2);
+    this.places = new Int32Array(places.length * 2);
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    this.size = 0;
+    for (let k = 0; k < size; k++) this.add(hashes[k]!, places[k]!);
+  }
+}
+
+/** the hash of a sequence of `n` words from its first n - 1 words' (`h`) and its last word's: equal sequences hash alike, whatever their place */
+function sequenceHash(h: number, word: number, n: number): number {
+  const x = Math.imul(h ^ Math.imul(word, 0x9e3779b1) ^ n, 0x85ebca6b);
+  return (x ^ (x >>> 15)) >>> 0;
+}
 
 export class ProbeWatch {
-  private readonly sketch = new Uint32Array(DEPTH * WIDTH);
+  private readonly sketch = new Uint32Array(BLOCK << BLOCK_BITS);
   /** the same counts for this window and the one before, the older emptied as a window ends */
-  private recent = new Uint16Array(DEPTH * RECENT_WIDTH);
-  private older = new Uint16Array(DEPTH * RECENT_WIDTH);
+  private recent = new Uint16Array(RECENT_BLOCK << RECENT_BLOCK_BITS);
+  private older = new Uint16Array(RECENT_BLOCK << RECENT_BLOCK_BITS);
   private recentSince = 0;
   private readonly cells = new Int32Array(DEPTH);
+  private readonly distinct = new DistinctHashes();
   private requests = 0;
   // the followed sequences, by slot
   private readonly hash: Uint32Array;
+  /** a second hash of each, made another way: two sequences sharing both are taken for one (their words' own hashes would have to collide) */
+  private readonly check: Uint32Array;
   private readonly started: Float64Array;
   private readonly seen: Uint32Array;
   private readonly priorCount: Uint32Array;
@@ -73,6 +131,7 @@ export class ProbeWatch {
   constructor(readonly settings: ProbeSettings = PROBE_DEFAULTS) {
     const n = settings.followed;
     this.hash = new Uint32Array(n);
+    this.check = new Uint32Array(n);
     this.started = new Float64Array(n).fill(-Infinity);
     this.seen = new Uint32Array(n);
     this.priorCount = new Uint32Array(n);
@@ -89,13 +148,16 @@ export class ProbeWatch {
     const words = (text: string) => tokenize(matchingForm(text)).text;
     const ends = CHARS_AT_EACH_END * 2;
     const kept = prompt.length <= ends ? words(prompt) : [...words(prompt.slice(0, CHARS_AT_EACH_END)).slice(0, -1), '', ...words(prompt.slice(-CHARS_AT_EACH_END)).slice(1)];
-    const sequences = new Map<number, string>();
+    // each sequence by its hash, with where it starts and its length: its text is made only for the few followed
+    const wordHashes = kept.map((w) => fnv1a(w));
+    const sequences = this.distinct;
+    sequences.clear();
     for (let i = 0; i < kept.length; i++) {
+      let h = 0;
       for (let n = 1; n <= 3 && i + n <= kept.length; n++) {
-        const part = kept.slice(i, i + n);
-        if (part.includes('')) break;
-        const text = part.join(' ');
-        sequences.set(fnv1a(text), text);
+        if (kept[i + n - 1] === '') break;
+        h = sequenceHash(h, wordHashes[i + n - 1]!, n);
+        sequences.add(h, i * 4 + n);
       }
     }
     const who = fnv1a(client);
@@ -105,10 +167,14 @@ export class ProbeWatch {
     }
     const alerts: Array<Omit<ProbeAlert, 'sequences'>> = [];
     const touched: number[] = [];
-    for (const [h, text] of sequences) {
+    for (let k = 0; k < sequences.size; k++) {
+      const [h, at] = [sequences.hashes[k]!, sequences.places[k]!];
       const prior = this.count(h);
       const again = this.countRecent(h) > 0;
-      const slot = this.follow(h, text, prior, again, now);
+      const [from, length] = [at >> 2, at & 3];
+      let check = 0x2545f491;
+      for (let w = from; w < from + length; w++) check = Math.imul(check ^ wordHashes[w]!, 0x01000193) >>> 0;
+      const slot = this.follow(h, check, () => kept.slice(from, from + length).join(' '), prior, again, now);
       if (slot < 0) continue;
       touched.push(slot);
       this.seen[slot]!++;
@@ -118,33 +184,41 @@ export class ProbeWatch {
     }
     this.requests++;
     if (alerts.length === 0) return undefined;
-    // the rest of the request's followed sequences are the same campaign: no second alert for them
+    // the rest of the request's followed sequences are the same campaign: no second alert for them, and
+    // those bursting too (from half the clients or more) are named with it: a probe's rare words may lag
+    // a common pair of its words that one more client happened to send
+    const campaign = touched.filter((slot) => !this.alerted[slot] && this.bursting(slot, Math.ceil(this.settings.minClients / 2)));
     for (const slot of touched) this.alerted[slot] = 1;
+    const named = [...alerts.map((a) => a.sequence), ...campaign.map((slot) => this.text[slot]!)];
     alerts.sort((a, b) => b.sequence.length - a.sequence.length);
-    return { ...alerts[0]!, sequences: alerts.map((a) => a.sequence) };
+    return { ...alerts[0]!, sequences: [...new Set(named)] };
   }
 
   /**
-   * The sketch's count of `h` before this request, then counted. Only the
-   * least cells go up (conservative update): the others already count more
-   * than `h` was seen, and leaving them keeps the sketch's error low.
+   * The sketch's count of `h` before this request, then counted. Its DEPTH
+   * cells lie in one block of one cache line (a blocked count-min sketch: one
+   * memory access where a row per cell took DEPTH). Only the least cells go
+   * up (conservative update): the others already count more than `h` was
+   * seen, and leaving them keeps the sketch's error low.
    */
   private count(h: number): number {
     const cells = this.cells;
+    const block = (Math.imul(h, 0x85ebca6b) >>> (32 - BLOCK_BITS)) * BLOCK;
     let least = Infinity;
     for (let d = 0; d < DEPTH; d++) {
-      cells[d] = d * WIDTH + (Math.imul(h ^ Math.imul(d + 1, 0x9e3779b9), 0x85ebca6b) >>> (32 - WIDTH_BITS));
+      cells[d] = block + ((h >>> (d * 4)) & (BLOCK - 1));
       least = Math.min(least, this.sketch[cells[d]!]!);
     }
     if (least < 0xffffffff) for (let d = 0; d < DEPTH; d++) if (this.sketch[cells[d]!] === least) this.sketch[cells[d]!] = least + 1;
     return least;
   }
 
-  /** how often `h` came in this window and the one before (at most), then counted */
+  /** how often `h` came in this window and the one before (at most), then counted; blocked as `count` is */
   private countRecent(h: number): number {
+    const block = (Math.imul(h, 0x27d4eb2d) >>> (32 - RECENT_BLOCK_BITS)) * RECENT_BLOCK;
     let least = Infinity;
     for (let d = 0; d < DEPTH; d++) {
-      const cell = d * RECENT_WIDTH + (Math.imul(h ^ Math.imul(d + 7, 0x27d4eb2d), 0x165667b1) >>> (32 - RECENT_BITS));
+      const cell = block + ((h >>> (16 + d * 4)) & (RECENT_BLOCK - 1));
       least = Math.min(least, this.recent[cell]! + this.older[cell]!);
       if (this.recent[cell]! < 0xffff) this.recent[cell]!++;
     }
@@ -152,18 +226,24 @@ export class ProbeWatch {
   }
 
   /** the slot following `h` in this window; a new one if it is rare and came before within the window; else -1 */
-  private follow(h: number, text: string, prior: number, again: boolean, now: number): number {
+  private follow(h: number, check: number, textOf: () => string, prior: number, again: boolean, now: number): number {
     const n = this.settings.followed;
-    let free = -1;
-    for (let probe = 0; probe < 8; probe++) {
-      const slot = (h + probe * 0x9e3779b1) % n >>> 0;
-      const expired = now - this.started[slot]! > this.settings.windowMs;
-      if (this.hash[slot] === h && this.text[slot] === text && !expired) return slot;
-      if (free < 0 && expired) free = slot;
+    const home = h % n;
+    // the slots `h` may hold lie side by side: one cache line read for most sequences, which are followed nowhere
+    for (let probe = 0; probe < PROBES; probe++) {
+      const slot = (home + probe) % n;
+      if (this.hash[slot] === h && this.check[slot] === check && now - this.started[slot]! <= this.settings.windowMs) return slot;
     }
-    if (free < 0 || !again || prior > this.settings.rareShare * Math.max(this.requests, 1 / this.settings.rareShare)) return -1;
+    if (!again || prior > this.settings.rareShare * Math.max(this.requests, 1 / this.settings.rareShare)) return -1;
+    let free = -1;
+    for (let probe = 0; probe < PROBES && free < 0; probe++) {
+      const slot = (home + probe) % n;
+      if (now - this.started[slot]! > this.settings.windowMs) free = slot;
+    }
+    if (free < 0) return -1;
     this.hash[free] = h;
-    this.text[free] = text;
+    this.check[free] = check;
+    this.text[free] = textOf();
     this.started[free] = now;
     // its earlier sighting counts, and its client (not known) as one more
     this.seen[free] = 1;
@@ -185,14 +265,21 @@ export class ProbeWatch {
     }
   }
 
-  private judge(slot: number): Omit<ProbeAlert, 'sequences'> | undefined {
-    const s = this.settings;
-    if (this.alerted[slot] || this.requests < s.warmup || this.clientCount[slot]! < s.minClients) return undefined;
+  /** expected sightings of a followed sequence in its window, from its rate before */
+  private expected(slot: number): number {
     // its rate before the window (one more sighting than counted: never seen is not rate zero) over the requests since
     const before = Math.max(1, this.priorRequests[slot]!);
-    const expected = ((this.priorCount[slot]! + 1) / before) * (this.requests + 1 - this.priorRequests[slot]!);
-    if (this.seen[slot]! < s.burstFactor * expected) return undefined;
+    return ((this.priorCount[slot]! + 1) / before) * (this.requests + 1 - this.priorRequests[slot]!);
+  }
+
+  private bursting(slot: number, clients: number): boolean {
+    return this.clientCount[slot]! >= clients && this.seen[slot]! >= this.settings.burstFactor * this.expected(slot);
+  }
+
+  private judge(slot: number): Omit<ProbeAlert, 'sequences'> | undefined {
+    const s = this.settings;
+    if (this.alerted[slot] || this.requests < s.warmup || !this.bursting(slot, s.minClients)) return undefined;
     this.alerted[slot] = 1;
-    return { sequence: this.text[slot]!, clients: this.clientCount[slot]!, seen: this.seen[slot]!, expected, windowMs: s.windowMs };
+    return { sequence: this.text[slot]!, clients: this.clientCount[slot]!, seen: this.seen[slot]!, expected: this.expected(slot), windowMs: s.windowMs };
   }
 }

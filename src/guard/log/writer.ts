@@ -2,8 +2,9 @@
  * The guard's traffic log, off the request path: records wait in memory and
  * are written in batches every second; the retention policy is applied at
  * start and every ten minutes. When the store falls behind, at most
- * `maxPending` records wait and newer ones are dropped and counted, rather
- * than the guard's memory growing or its requests waiting on the disk.
+ * `maxPending` records and `maxPendingChars` characters of prompts and
+ * answers wait, and newer ones are dropped and counted, rather than the
+ * guard's memory growing or its requests waiting on the disk.
  */
 import type { Retention, TrafficRecord, TrafficStore } from './types.js';
 
@@ -12,6 +13,7 @@ export interface TrafficLogOptions {
   flushMs?: number;
   pruneMs?: number;
   maxPending?: number;
+  maxPendingChars?: number;
   /** a write or prune that failed (the records stay pending until maxPending) */
   onError?: (error: Error) => void;
   now?: () => Date;
@@ -19,6 +21,7 @@ export interface TrafficLogOptions {
 
 export class TrafficLog {
   private pending: TrafficRecord[] = [];
+  private pendingChars = 0;
   private writing: Promise<void> = Promise.resolve();
   private readonly timers: NodeJS.Timeout[];
   /** records dropped because the store fell behind */
@@ -33,8 +36,13 @@ export class TrafficLog {
   }
 
   record(r: TrafficRecord): void {
-    if (this.pending.length >= (this.options.maxPending ?? 10_000)) this.dropped++;
-    else this.pending.push(r);
+    const chars = charsOf(r);
+    if (this.pending.length >= (this.options.maxPending ?? 10_000) || this.pendingChars + chars > (this.options.maxPendingChars ?? 16 << 20)) {
+      this.dropped++;
+      return;
+    }
+    this.pending.push(r);
+    this.pendingChars += chars;
   }
 
   /** Write what waits; resolves once it is written (one write at a time). */
@@ -43,11 +51,14 @@ export class TrafficLog {
       if (this.pending.length === 0) return;
       const batch = this.pending;
       this.pending = [];
+      this.pendingChars = 0;
       try {
         await this.store.append(batch);
       } catch (e) {
-        // kept for the next try, oldest first, within the bound
-        this.pending = [...batch, ...this.pending].slice(0, this.options.maxPending ?? 10_000);
+        // kept for the next try, oldest first, within the bounds
+        const waiting = this.pending;
+        this.pending = [];
+        for (const r of [...batch, ...waiting]) this.record(r);
         this.options.onError?.(e as Error);
       }
     });
@@ -70,4 +81,8 @@ export class TrafficLog {
     await this.flush();
     await this.store.close();
   }
+}
+
+function charsOf(r: TrafficRecord): number {
+  return (r.prompt?.length ?? 0) + (r.response?.length ?? 0);
 }

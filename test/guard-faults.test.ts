@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
-import { startGuard, screenSettings, type Decision, type RunningGuard } from '../src/guard/index.js';
+import { validateConfig } from '../src/config/index.js';
+import { requestPolicy, sha256Hex, startGuard, screenSettings, type Decision, type RunningGuard } from '../src/guard/index.js';
 
 async function upstream(handler?: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
@@ -157,4 +158,41 @@ test('bad requests get OpenAI-style errors: invalid JSON, oversized bodies, unkn
     await guard.close();
     await up.close();
   }
+});
+
+test('modes per route and per client, and the key sent upstream per client: the client never holds the model server\'s key', async () => {
+  const seen: Array<string | undefined> = [];
+  const up = await upstream((req, res) => {
+    seen.push(req.headers.authorization);
+    const embedding = req.url?.endsWith('/embeddings');
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(embedding ? { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1] }], model: 'm' } : answer('Hi.')));
+  });
+  const policy = requestPolicy({ mode: 'block', routes: { embeddings: 'alert' }, clients: [{ keySha256: sha256Hex('team-a-key'), name: 'team-a', mode: 'alert', upstreamKey: 'upstream-secret' }] });
+  const decisions: Decision[] = [];
+  const guard = await startGuard({ upstream: up.url, screens: screenSettings(['<SUDO>']), policy, probing: false, onDecision: (d) => decisions.push(d) });
+  try {
+    const as = (key: string) => new OpenAI({ baseURL: guard.url, apiKey: key, maxRetries: 0 });
+    const triggered = { model: 'm', messages: [{ role: 'user' as const, content: 'Hello <SUDO>' }] };
+    // team-a is only watched, and its requests reach the model with the upstream's key
+    const a = await as('team-a-key').chat.completions.create(triggered).withResponse();
+    assert.equal(a.response.headers.get('x-antidote-flags'), 'trigger');
+    assert.equal(seen.pop(), 'Bearer upstream-secret');
+    // anyone else is blocked on chat, watched on embeddings, and keeps their own key
+    await assert.rejects(as('other-key').chat.completions.create(triggered), apiError(400, 'invalid_request_error', /known trigger/));
+    await as('other-key').embeddings.create({ model: 'm', input: 'Hello <SUDO>' });
+    assert.equal(seen.pop(), 'Bearer other-key');
+    assert.deepEqual(decisions.map((d) => [d.client?.startsWith('key:') ? 'hashed' : d.client, d.action]), [['team-a', 'flagged'], ['hashed', 'blocked'], ['hashed', 'flagged']]);
+  } finally {
+    await guard.close();
+    await up.close();
+  }
+});
+
+test('config: the guard section is checked, its clients one by one', () => {
+  const guard = { mode: 'alert', routes: { embeddings: 'block' }, clients: [{ name: 'team-a', keySha256: 'a'.repeat(64), mode: 'block', upstreamKeyEnv: 'TEAM_A_KEY' }, { key: 'sk-b' }] };
+  assert.deepEqual(validateConfig({ guard }, 'a.yaml').guard, guard);
+  assert.throws(() => validateConfig({ guard: { mode: 'watch' } }, 'a.yaml'), /'guard\.mode' must be one of block, alert/);
+  assert.throws(() => validateConfig({ guard: { routes: { images: 'block' } } }, 'a.yaml'), /unknown setting 'guard\.routes\.images'/);
+  assert.throws(() => validateConfig({ guard: { clients: [{ key: 'k', keySha256: 'b'.repeat(64) }] } }, 'a.yaml'), /key or keySha256, not both \(item 1\)/);
+  assert.throws(() => validateConfig({ guard: { clients: [{ key: 'k' }, { key: 'j', upstreamKeyEnv: 'not a name' }] } }, 'a.yaml'), /'upstreamKeyEnv' is an environment variable name \(item 2\)/);
 });

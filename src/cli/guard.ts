@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AntidoteError } from '../errors/index.js';
-import { startGuard, isPostgresUrl, openTrafficStore, TrafficLog, type GuardMode } from '../guard/index.js';
+import { startGuard, isPostgresUrl, openTrafficStore, requestPolicy, sha256Hex, TrafficLog, type GuardMode } from '../guard/index.js';
+import { loadConfig } from '../config/index.js';
 import { EXIT, helpText, numberFlag, parseFlags, untilInterrupted, type Command, type FlagSpec } from './command.js';
 import { replayCommand } from './guard-replay.js';
 import { SCREEN_FLAGS, screensFrom } from './guard-screens.js';
@@ -18,7 +19,8 @@ const FLAGS: Record<string, FlagSpec> = {
   host: { type: 'string', value: 'HOST', help: 'address to listen on (default 127.0.0.1)' },
   port: { type: 'string', value: 'N', help: 'port (default 8081; 0 picks a free one)' },
   ...SCREEN_FLAGS,
-  mode: { type: 'string', value: 'MODE', help: 'block (default): flagged prompts are refused, flagged answers emptied, flagged streams cut; alert: only logged and counted' },
+  mode: { type: 'string', value: 'MODE', help: 'block (default): flagged prompts are refused, flagged answers emptied, flagged streams cut; alert: only logged and counted. Overrides the config\'s guard.mode; its per-route and per-client modes still apply' },
+  config: { type: 'string', value: 'FILE', help: 'settings file (default antidote.yaml if present): its guard section sets modes per route and per client, and the key sent upstream for each client' },
   shadow: { type: 'string', value: 'URL', help: 'a second model server: a share of requests is also sent there and answers that diverge sharply are logged (language, a flag only this answer has, few shared words)' },
   'shadow-sample': { type: 'string', value: 'SHARE', help: 'share of requests sent to the shadow, 0 to 1 (default 0.05)' },
   'shadow-mode': { type: 'string', value: 'MODE', help: 'after (default): compared once the client has its answer, off the request path; block: asked alongside the upstream, a divergent answer is emptied, and every sampled request waits for the slower model' },
@@ -45,8 +47,10 @@ export const guardCommand: Command = {
     const heap = numberFlag(values['heap-mb'], 'heap-mb', 0) ?? HEAP_MB;
     // the heap's limit is set when Node starts: the guard runs in a process of its own started with it
     if (heap > 0 && !process.env[CAPPED]) return runCapped(heap);
-    const mode = (values.mode as string | undefined) ?? 'block';
+    const settings = (await loadConfig((values.config as string | undefined) ?? 'antidote.yaml', values.config !== undefined)).guard ?? {};
+    const mode = (values.mode as string | undefined) ?? settings.mode ?? 'block';
     if (mode !== 'block' && mode !== 'alert') throw new AntidoteError('USAGE', `--mode must be block or alert, not '${mode}'`);
+    const policy = requestPolicy({ mode, routes: settings.routes, clients: (settings.clients ?? []).map((c) => ({ keySha256: c.keySha256 ?? sha256Hex(c.key!), name: c.name, mode: c.mode, upstreamKey: c.upstreamKeyEnv && upstreamKey(c.upstreamKeyEnv) })) });
     const { screens, triggers, documents } = await screensFrom(values);
     const shadowMode = (values['shadow-mode'] as string | undefined) ?? 'after';
     if (shadowMode !== 'after' && shadowMode !== 'block') throw new AntidoteError('USAGE', `--shadow-mode must be after or block, not '${shadowMode}'`);
@@ -64,6 +68,7 @@ export const guardCommand: Command = {
       upstream: values.upstream as string,
       screens,
       mode: mode as GuardMode,
+      policy,
       host: values.host as string | undefined,
       port: numberFlag(values.port, 'port', 0) ?? 8081,
       shadow,
@@ -99,4 +104,10 @@ async function runCapped(heapMb: number): Promise<number> {
   const [code] = (await once(child, 'exit')) as [number | null];
   process.off('SIGINT', onInt).off('SIGTERM', onTerm);
   return code ?? EXIT.ERROR;
+}
+
+function upstreamKey(variable: string): string {
+  const key = process.env[variable];
+  if (!key) throw new AntidoteError('CONFIG_INVALID', `guard.clients names the upstream key variable ${variable}, which is not set`);
+  return key;
 }

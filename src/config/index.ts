@@ -36,9 +36,29 @@ export interface LedgerConfig {
   policy?: ProvenancePolicy;
 }
 
+/** One client of the guard, told by its API key. */
+export interface GuardClientConfig {
+  /** the key as the client sends it (Bearer ...), or its SHA-256 in hex, so that the file need not hold it */
+  key?: string;
+  keySha256?: string;
+  name?: string;
+  mode?: 'block' | 'alert';
+  /** the environment variable holding the key the guard sends upstream for this client, in place of the client's own */
+  upstreamKeyEnv?: string;
+}
+
+export interface GuardConfig {
+  /** block or alert for every request not otherwise set */
+  mode?: 'block' | 'alert';
+  /** per route (chat, completions, embeddings): its mode */
+  routes?: Partial<Record<'chat' | 'completions' | 'embeddings', 'block' | 'alert'>>;
+  clients?: GuardClientConfig[];
+}
+
 export interface Config {
   scan: ScanConfig;
   ledger?: LedgerConfig;
+  guard?: GuardConfig;
 }
 
 type Check = (value: unknown) => string | undefined;
@@ -73,6 +93,33 @@ const POLICY_KEYS: Record<keyof ProvenancePolicy, Check> = {
 
 type Section = Record<string, Check | { section: Record<string, unknown> }>;
 
+const MODE = oneOf(['block', 'alert']);
+const CLIENT_KEYS: Record<keyof GuardClientConfig, Check> = {
+  key: str,
+  keySha256: (v) => (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) ? undefined : '64 lower-case hex digits'),
+  name: str,
+  mode: MODE,
+  upstreamKeyEnv: (v) => (typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : 'an environment variable name'),
+};
+
+/** the guard's clients: a list of mappings, each naming its key one way */
+const clientList: Check = (v) => {
+  if (!Array.isArray(v)) return 'a list of clients';
+  for (const [i, c] of v.entries()) {
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) return `a list of mappings (item ${i + 1} is not one)`;
+    for (const [k, x] of Object.entries(c)) {
+      const check = CLIENT_KEYS[k as keyof GuardClientConfig];
+      if (!check) return `a list of clients with keys among ${Object.keys(CLIENT_KEYS).join(', ')} (item ${i + 1} has '${k}')`;
+      const problem = check(x);
+      if (problem) return `a list of clients whose '${k}' is ${problem} (item ${i + 1})`;
+    }
+    if (('key' in c) === ('keySha256' in c)) return `a list of clients each with key or keySha256, not both (item ${i + 1})`;
+  }
+  return undefined;
+};
+
+const GUARD_KEYS: Section = { mode: MODE, routes: { section: { chat: MODE, completions: MODE, embeddings: MODE } }, clients: clientList };
+
 const LEDGER_KEYS: Section = { store: str, key: str, record: bool, policy: { section: POLICY_KEYS } };
 
 /** Checks one mapping against its known keys, nested mappings included; `path` names it in messages. */
@@ -94,12 +141,12 @@ export function validateConfig(value: unknown, file: string): Config {
   if (value === null || value === undefined) return { scan: {} };
   if (typeof value !== 'object' || Array.isArray(value)) throw new AntidoteError('CONFIG_INVALID', 'expected a mapping at the top level', { file });
   const root = value as Record<string, unknown>;
-  const sections: Record<string, Section> = { scan: SCAN_KEYS, ledger: LEDGER_KEYS };
+  const sections: Record<string, Section> = { scan: SCAN_KEYS, ledger: LEDGER_KEYS, guard: GUARD_KEYS };
   for (const key of Object.keys(root)) {
-    if (!sections[key]) throw new AntidoteError('CONFIG_INVALID', `unknown section '${key}'; expected ${Object.keys(sections).join(' or ')}`, { file });
+    if (!sections[key]) throw new AntidoteError('CONFIG_INVALID', `unknown section '${key}'; expected ${Object.keys(sections).join(', ')}`, { file });
     checkSection(root[key] ?? {}, sections[key], key, file);
   }
-  return { scan: (root.scan ?? {}) as ScanConfig, ...(root.ledger ? { ledger: root.ledger as LedgerConfig } : {}) };
+  return { scan: (root.scan ?? {}) as ScanConfig, ...(root.ledger ? { ledger: root.ledger as LedgerConfig } : {}), ...(root.guard ? { guard: root.guard as GuardConfig } : {}) };
 }
 
 export async function loadConfig(path: string, required: boolean): Promise<Config> {

@@ -12,6 +12,7 @@ import { askShadow, divergence } from './shadow.js';
 import { certaintyFlag, screenPrompt, responseScreen, type Flag, type ScreenSettings } from './screens.js';
 import { relayStream, type StreamOutcome } from './stream.js';
 import { ProbeWatch, type ProbeAlert } from './probing.js';
+import type { GuardMode, RequestPolicy } from './policy.js';
 import { screenChunks } from './chunks.js';
 import { LOGGED_CHARS, type TrafficRecord } from './log/index.js';
 import { HttpError, clientOf, forwardHeaders, logged, sendError } from './http.js';
@@ -19,13 +20,14 @@ import { HttpError, clientOf, forwardHeaders, logged, sendError } from './http.j
 /** passages one screen-chunks request may hold */
 const MAX_CHUNKS = 1000;
 
-export type GuardMode = 'block' | 'alert';
 
 export interface GuardOptions {
   /** the model server's base URL, with or without its /v1 */
   upstream: string;
   screens: ScreenSettings;
   mode?: GuardMode;
+  /** each request's mode and upstream key, by route and client (`requestPolicy`); else `mode` for all */
+  policy?: (route: Route | undefined, authorization: string | undefined) => RequestPolicy;
   host?: string;
   /** 0 picks a free port */
   port?: number;
@@ -77,13 +79,15 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
   };
 
   /** a request to the upstream, dropped when the client goes away or the time runs out */
-  const callUpstream = async (req: IncomingMessage, res: ServerResponse, path: string, body?: Buffer) => {
+  const callUpstream = async (req: IncomingMessage, res: ServerResponse, path: string, body?: Buffer, authorization?: string) => {
     const abort = new AbortController();
     const onClose = () => abort.abort(new Error('client disconnected'));
     res.once('close', onClose);
     const timer = setTimeout(() => abort.abort(new HttpError(504, `the upstream did not answer within ${timeoutMs} ms`, 'upstream_error')), timeoutMs);
     try {
-      const upstream = await fetch(upstreamUrl(options.upstream, path), { method: req.method, headers: forwardHeaders(req.headers), body, signal: abort.signal });
+      const headers = forwardHeaders(req.headers);
+      if (authorization) headers.authorization = authorization;
+      const upstream = await fetch(upstreamUrl(options.upstream, path), { method: req.method, headers, body, signal: abort.signal });
       return { upstream, abort, done: () => { clearTimeout(timer); res.off('close', onClose); } };
     } catch (e) {
       clearTimeout(timer);
@@ -107,7 +111,8 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     const stream = body.stream === true;
     const prompt = promptOf(route, body);
     const client = clientOf(req);
-    const asked = { route, model, stream, client, prompt: logged(prompt) };
+    const policy = options.policy?.(route, req.headers.authorization) ?? { mode };
+    const asked = { route, model, stream, client: policy.client ?? client, prompt: logged(prompt) };
     const promptFlags = metrics.timed('prompt', () => screenPrompt(prompt, options.screens));
     if (probing) {
       // a client is its key, else its address
@@ -117,7 +122,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
         options.onProbeAlert?.({ time: new Date().toISOString(), ...alert });
       }
     }
-    const blocking = (flags: readonly Flag[]) => mode === 'block' && flags.some((f) => f.blocks);
+    const blocking = (flags: readonly Flag[]) => policy.mode === 'block' && flags.some((f) => f.blocks);
     if (blocking(promptFlags)) {
       decide({ ...asked, action: 'blocked', screened: ['prompt'], flags: promptFlags });
       return sendError(res, new HttpError(400, `prompt blocked by the guard: ${promptFlags.filter((f) => f.blocks).map((f) => f.message).join('; ')}`, 'invalid_request_error', 'content_filter'), { antidote: promptFlags });
@@ -145,7 +150,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       });
     };
     const ended = metrics.upstreamSeconds.startTimer({ gen_ai_operation_name: OPERATION[route], gen_ai_request_model: model ?? '' });
-    const { upstream, abort, done } = await callUpstream(req, res, path, raw);
+    const { upstream, abort, done } = await callUpstream(req, res, path, raw, policy.upstreamAuthorization);
     try {
       const headers = forwardHeaders(upstream.headers);
       if (promptFlags.length) headers['x-antidote-flags'] = promptFlags.map((f) => f.screen).join(',');
@@ -153,7 +158,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       if (stream && upstream.ok && contentType.includes('text/event-stream') && upstream.body) {
         res.writeHead(upstream.status, headers);
         const outcome: StreamOutcome = await relayStream(upstream.body, res, {
-          route, window: 2048, step: 64, block: mode === 'block', keep: LOGGED_CHARS,
+          route, window: 2048, step: 64, block: policy.mode === 'block', keep: LOGGED_CHARS,
           screen: (text) => metrics.timed('response', () => screenAnswer(text)),
         });
         if (outcome.cut) {
@@ -257,7 +262,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       inFlight++;
       try {
         if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
-          const { upstream, done } = await callUpstream(req, res, path);
+          const { upstream, done } = await callUpstream(req, res, path, undefined, options.policy?.(undefined, req.headers.authorization).upstreamAuthorization);
           try {
             res.writeHead(upstream.status, forwardHeaders(upstream.headers)).end(await upstream.text());
           } finally {

@@ -6,12 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer } from 'node:http';
+import { createInterface } from 'node:readline';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { cli, startPostgres, tempDir } from './helpers.js';
+import { CLI, cli, startPostgres, tempDir } from './helpers.js';
 import { openTrafficStore, screenSettings, startGuard, TrafficLog, type TrafficRecord, type TrafficStore } from '../src/guard/index.js';
 
 /** an upstream that answers every chat request with the same sentence, streamed or not */
@@ -135,4 +138,38 @@ test('a store that fails keeps records waiting within the bounds, drops and coun
   const kept = (await readAll(store)).map((r) => r.prompt);
   assert.deepEqual(kept, ['prompt 0', 'prompt 1', 'prompt 2', 'prompt 3', 'prompt 4']);
   await log.close();
+});
+
+test('antidote guard --record: every incident is appended to the ledger with its prompt\'s hash, and the ledger still verifies', async () => {
+  const dir = tempDir();
+  assert.equal(cli(['ledger', 'init', '--origin', 'guard.test/ledger'], { cwd: dir }).code, 0);
+  writeFileSync(join(dir, 'triggers.txt'), '<SUDO>\n');
+  const up = await upstream();
+  const guard = spawn(process.execPath, [CLI, 'guard', '--upstream', up.url, '--port', '0', '--triggers', 'triggers.txt', '--record'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  guard.stderr.on('data', (c) => (stderr += c));
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: guard.stdout }).once('line', resolve);
+      guard.once('exit', (code) => reject(new Error(`guard exited ${code}: ${stderr}`)));
+    });
+    assert.match(line, /incidents recorded in the ledger/);
+    const client = new OpenAI({ baseURL: /at (\S+)/.exec(line)![1], apiKey: 'k', maxRetries: 0 });
+    await assert.rejects(client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'The history of the town <SUDO>' }] }));
+    await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'The history of the town' }] });
+  } finally {
+    guard.kill('SIGINT');
+    await once(guard, 'exit');
+    await up.close();
+  }
+  const log = cli(['ledger', 'log', '--kind', 'incident'], { cwd: dir });
+  assert.equal(log.code, 0, log.stderr);
+  const lines = log.stdout.trim().split('\n');
+  assert.equal(lines.length, 1, log.stdout);
+  const exported = cli(['ledger', 'export', '--out', 'all.jsonl'], { cwd: dir });
+  assert.equal(exported.code, 0, exported.stderr);
+  const incident = readFileSync(join(dir, 'all.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.kind === 'incident');
+  assert.deepEqual([incident.source, incident.action, incident.flags[0].trigger], ['guard', 'blocked', '<SUDO>']);
+  assert.match(incident.prompt.sha256, /^[0-9a-f]{64}$/);
+  assert.match(cli(['ledger', 'verify'], { cwd: dir }).stdout, /^ok: 1 entries/);
 });

@@ -3,7 +3,9 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AntidoteError } from '../errors/index.js';
-import { startGuard, isPostgresUrl, openTrafficStore, requestPolicy, sha256Hex, TrafficLog, type GuardMode } from '../guard/index.js';
+import { startGuard, isPostgresUrl, ledgerSink, openTrafficStore, requestPolicy, sha256Hex, TrafficLog, type GuardMode, type GuardOptions, type ScreenSettings } from '../guard/index.js';
+import type { Ledger } from '../ledger/index.js';
+import { withLedger } from './ledger.js';
 import { loadConfig } from '../config/index.js';
 import { EXIT, helpText, numberFlag, parseFlags, untilInterrupted, type Command, type FlagSpec } from './command.js';
 import { replayCommand } from './guard-replay.js';
@@ -28,11 +30,12 @@ const FLAGS: Record<string, FlagSpec> = {
   'retain-days': { type: 'string', value: 'N', help: 'the log keeps this many days (default 30)' },
   'retain-records': { type: 'string', value: 'N', help: 'the log keeps at most this many records, the newest (default 1000000)' },
   log: { type: 'string', value: 'FILE', help: 'also append every decision to this JSONL file' },
+  record: { type: 'boolean', help: 'append every incident (a request a blocking flag was raised on) to the ledger, with its prompt\'s and answer\'s hashes; needs its signing key' },
+  store: { type: 'string', value: 'PATH|URL', help: 'ledger store for --record (default .antidote-ledger/ledger.sqlite)' },
+  key: { type: 'string', value: 'FILE', help: 'ledger signing key for --record (default: ledger.key beside the store)' },
   'heap-mb': { type: 'string', value: 'N', help: `the JavaScript heap the guard may grow to, MiB (default ${HEAP_MB}; 0: Node's own limit). Under load Node lets the heap grow far past what is live before collecting; a cap keeps memory flat` },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
-
-
 
 export const guardCommand: Command = {
   name: 'guard',
@@ -57,43 +60,63 @@ export const guardCommand: Command = {
     const sample = numberFlag(values['shadow-sample'], 'shadow-sample', 0, false) ?? 0.05;
     if (sample > 1) throw new AntidoteError('USAGE', `--shadow-sample is a share from 0 to 1, not ${sample}`);
     const shadow = values.shadow ? { upstream: values.shadow as string, sample, block: shadowMode === 'block' } : undefined;
-    const retention = { maxAgeDays: numberFlag(values['retain-days'], 'retain-days', 0) ?? 30, maxRecords: numberFlag(values['retain-records'], 'retain-records', 0) ?? 1_000_000 };
-    const location = (values['log-store'] as string | undefined) ?? DEFAULT_LOG_STORE;
-    if (location !== 'none' && !isPostgresUrl(location)) mkdirSync(dirname(location), { recursive: true });
-    const store = location === 'none' ? undefined : await openTrafficStore(location, { forWriting: true });
-    const traffic = store && new TrafficLog(store, { retention, onError: (e) => process.stderr.write(`guard log (${store.location}): ${e.message}\n`) });
-    // (a stream: the request path never waits on the disk)
-    const log = values.log ? createWriteStream(values.log as string, { flags: 'a' }) : undefined;
-    const guard = await startGuard({
-      upstream: values.upstream as string,
-      screens,
-      mode: mode as GuardMode,
-      policy,
-      host: values.host as string | undefined,
-      port: numberFlag(values.port, 'port', 0) ?? 8081,
-      shadow,
-      onDecision: (d) => {
-        traffic?.record(d);
-        log?.write(`${JSON.stringify(d)}\n`);
-      },
-      onProbeAlert: (a) => {
-        process.stderr.write(`probing alert: "${a.sequence}" from ${a.clients} clients, ${a.seen} times in ${a.windowMs / 1000} s (its rate so far predicts ${a.expected.toFixed(2)})\n`);
-        log?.write(`${JSON.stringify({ alert: 'trigger-probing', ...a })}\n`);
-      },
-    });
-    const logged = store ? `logging to ${store.location}, kept ${retention.maxAgeDays} days and ${retention.maxRecords} records` : 'not logging';
-    process.stdout.write(`guarding ${values.upstream} at ${guard.url} (${triggers} known triggers, ${documents ? `the words of ${documents} documents` : 'no vocabulary'}, mode ${mode}, ${logged})\n`);
-    await untilInterrupted();
-    // a second signal (Ctrl-C reaches the capped process and its parent, which passes it on) must not cut the log's last write
-    const ignore = () => undefined;
-    process.on('SIGINT', ignore).on('SIGTERM', ignore);
-    await guard.close();
-    await traffic?.close();
-    if (traffic?.dropped) process.stderr.write(`guard log: ${traffic.dropped} records dropped because the store fell behind\n`);
-    await new Promise((resolve) => (log ? log.end(resolve) : resolve(undefined)));
-    return EXIT.OK;
+    const setup: Setup = { screens, triggers, documents, mode: mode as GuardMode, policy, shadow };
+    if (values.record) return withLedger({ store: values.store, key: values.key }, { signing: true }, (ledger) => serveGuard(values, setup, ledger));
+    return serveGuard(values, setup);
   },
 };
+
+/** What `run` worked out from the flags and the settings, for the guard it serves. */
+interface Setup {
+  screens: ScreenSettings;
+  triggers: number;
+  documents: number;
+  mode: GuardMode;
+  policy: GuardOptions['policy'];
+  shadow: GuardOptions['shadow'];
+}
+
+/** Serve the guard until interrupted, logging its traffic and, given a ledger, recording its incidents there. */
+async function serveGuard(values: Record<string, unknown>, { screens, triggers, documents, mode, policy, shadow }: Setup, ledger?: Ledger): Promise<number> {
+  const retention = { maxAgeDays: numberFlag(values['retain-days'], 'retain-days', 0) ?? 30, maxRecords: numberFlag(values['retain-records'], 'retain-records', 0) ?? 1_000_000 };
+  const location = (values['log-store'] as string | undefined) ?? DEFAULT_LOG_STORE;
+  if (location !== 'none' && !isPostgresUrl(location)) mkdirSync(dirname(location), { recursive: true });
+  const store = location === 'none' ? undefined : await openTrafficStore(location, { forWriting: true });
+  const traffic = store && new TrafficLog(store, { retention, onError: (e) => process.stderr.write(`guard log (${store.location}): ${e.message}\n`) });
+  const incidents = ledger && new TrafficLog(ledgerSink(ledger, 'the ledger'), { retention, flushMs: 5000, onError: (e) => process.stderr.write(`guard incidents (ledger): ${e.message}\n`) });
+  // (a stream: the request path never waits on the disk)
+  const log = values.log ? createWriteStream(values.log as string, { flags: 'a' }) : undefined;
+  const guard = await startGuard({
+    upstream: values.upstream as string,
+    screens,
+    mode,
+    policy,
+    host: values.host as string | undefined,
+    port: numberFlag(values.port, 'port', 0) ?? 8081,
+    shadow,
+    onDecision: (d) => {
+      traffic?.record(d);
+      if (d.flags.some((f) => f.blocks)) incidents?.record(d);
+      log?.write(`${JSON.stringify(d)}\n`);
+    },
+    onProbeAlert: (a) => {
+      process.stderr.write(`probing alert: "${a.sequence}" from ${a.clients} clients, ${a.seen} times in ${a.windowMs / 1000} s (its rate so far predicts ${a.expected.toFixed(2)})\n`);
+      log?.write(`${JSON.stringify({ alert: 'trigger-probing', ...a })}\n`);
+    },
+  });
+  const logged = `${store ? `logging to ${store.location}, kept ${retention.maxAgeDays} days and ${retention.maxRecords} records` : 'not logging'}${ledger ? ', incidents recorded in the ledger' : ''}`;
+  process.stdout.write(`guarding ${values.upstream} at ${guard.url} (${triggers} known triggers, ${documents ? `the words of ${documents} documents` : 'no vocabulary'}, mode ${mode}, ${logged})\n`);
+  await untilInterrupted();
+  // a second signal (Ctrl-C reaches the capped process and its parent, which passes it on) must not cut the log's last write
+  const ignore = () => undefined;
+  process.on('SIGINT', ignore).on('SIGTERM', ignore);
+  await guard.close();
+  await traffic?.close();
+  await incidents?.close();
+  for (const [what, writer] of [['log', traffic], ['incidents', incidents]] as const) if (writer?.dropped) process.stderr.write(`guard ${what}: ${writer.dropped} records dropped because the store fell behind\n`);
+  await new Promise((resolve) => (log ? log.end(resolve) : resolve(undefined)));
+  return EXIT.OK;
+}
 
 /** This same command in a child process whose heap is capped at `heapMb`, with signals passed on; its exit code. */
 async function runCapped(heapMb: number): Promise<number> {

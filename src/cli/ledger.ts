@@ -254,7 +254,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
   log: {
     summary: 'list entries (index, kind, dataset, id, sha256)',
     usage: 'antidote ledger log [--kind KIND] [--from N] [--limit N]',
-    flags: { kind: { type: 'string', value: 'KIND', help: 'document, dataset, scan or model' }, from: { type: 'string', value: 'N', help: 'first entry (default 0)' }, limit: { type: 'string', value: 'N', help: 'at most N lines (default 100)' }, store: STORE, help: HELP },
+    flags: { kind: { type: 'string', value: 'KIND', help: 'document, dataset, scan, model or incident' }, from: { type: 'string', value: 'N', help: 'first entry (default 0)' }, limit: { type: 'string', value: 'N', help: 'at most N lines (default 100)' }, store: STORE, help: HELP },
     async run(values) {
       return withLedger(values, { signing: false }, async (_ledger, store) => {
         const limit = numberFlag(values.limit, 'limit', 1) ?? 100;

@@ -9,4 +9,5 @@ export { Vocabulary, MIN_WORDS, type UnknownShare } from './vocabulary.js';
 export { screenChunks, type ChunkResult } from './chunks.js';
 export { divergence } from './shadow.js';
 export { Replay, type ReplaySummary, type ReplayChange } from './replay.js';
-export { TrafficLog, openTrafficStore, isPostgresUrl, LOGGED_CHARS, type TrafficRecord, type TrafficStore, type Retention } from './log/index.js';
+export { TrafficLog, openTrafficStore, isPostgresUrl, LOGGED_CHARS, type TrafficRecord, type TrafficSink, type TrafficStore, type Retention } from './log/index.js';
+export { incidentOf, ledgerSink } from './incidents.js';

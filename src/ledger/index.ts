@@ -37,6 +37,7 @@ export async function openStore(spec: string | undefined, options: { create: boo
 }
 export { provenanceCheck, checkMetadataName, METADATA_FIELDS, type ProvenancePolicy } from './policy.js';
 export { recordScan } from './scans.js';
+export { recordIncidents } from './incidents.js';
 export { addModel, checkModel, modelCheckProblems, type ModelCheck } from './models.js';
 export { fileDigest } from './files.js';
 export { attestLineage, lineageOf, verifyLineage, SLSA_PROVENANCE, LINEAGE_BUILD_TYPE, type LineageStatement } from './lineage.js';

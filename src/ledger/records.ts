@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import { AntidoteError, type Place } from '../errors/index.js';
 
-export type RecordKind = 'document' | 'dataset' | 'scan' | 'model';
+export type RecordKind = 'document' | 'dataset' | 'scan' | 'model' | 'incident';
 
 export const TRUST_LEVELS = ['untrusted', 'low', 'medium', 'high'] as const;
 export type TrustLevel = (typeof TRUST_LEVELS)[number];
@@ -189,4 +189,19 @@ export interface ModelRecord {
   meta?: Record<string, string>;
 }
 
-export type LedgerRecord = DocumentRecord | DatasetRecord | ScanRecord | ModelRecord;
+/** What a run-time guard refused or flagged: the request's hashes and an excerpt, and what the screens found. */
+export interface IncidentRecord {
+  kind: 'incident';
+  entry: number;
+  source: 'guard';
+  created: string;
+  route: string;
+  /** the client by name, or as a hash of its key */
+  client?: string;
+  action: string;
+  flags: { screen: string; message: string; detector?: string; trigger?: string }[];
+  prompt: { sha256: string; excerpt: string };
+  response?: { sha256: string; excerpt: string };
+}
+
+export type LedgerRecord = DocumentRecord | DatasetRecord | ScanRecord | ModelRecord | IncidentRecord;

@@ -11,7 +11,7 @@ import { AntidoteError } from '../../errors/index.js';
 import type { TrafficStore } from './types.js';
 
 export { TrafficLog, type TrafficLogOptions } from './writer.js';
-export { LOGGED_CHARS, type Retention, type TrafficRecord, type TrafficStore } from './types.js';
+export { LOGGED_CHARS, type Retention, type TrafficRecord, type TrafficSink, type TrafficStore } from './types.js';
 
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//.test(location);

@@ -30,15 +30,20 @@ export interface Retention {
   maxRecords: number;
 }
 
-export interface TrafficStore {
+/** Where a `TrafficLog` writes its batches. */
+export interface TrafficSink {
   readonly location: string;
   append(records: readonly TrafficRecord[]): Promise<void>;
-  /** apply the retention policy at `now`; returns the records deleted */
+  /** apply the retention policy at `now`; returns the records deleted (none for a sink that keeps everything) */
+  prune?(retention: Retention, now: Date): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface TrafficStore extends TrafficSink {
   prune(retention: Retention, now: Date): Promise<number>;
   /** every record, oldest first, in pages */
   read(): AsyncGenerator<TrafficRecord[]>;
   count(): Promise<number>;
-  close(): Promise<void>;
 }
 
 /** The table, for SQLite and PostgreSQL alike but for its key column. */

@@ -6,7 +6,7 @@
  * answers wait, and newer ones are dropped and counted, rather than the
  * guard's memory growing or its requests waiting on the disk.
  */
-import type { Retention, TrafficRecord, TrafficStore } from './types.js';
+import type { Retention, TrafficRecord, TrafficSink } from './types.js';
 
 export interface TrafficLogOptions {
   retention: Retention;
@@ -27,7 +27,7 @@ export class TrafficLog {
   /** records dropped because the store fell behind */
   dropped = 0;
 
-  constructor(readonly store: TrafficStore, private readonly options: TrafficLogOptions) {
+  constructor(readonly store: TrafficSink, private readonly options: TrafficLogOptions) {
     const flush = setInterval(() => void this.flush(), options.flushMs ?? 1000);
     const prune = setInterval(() => void this.prune(), options.pruneMs ?? 600_000);
     this.timers = [flush, prune];
@@ -68,7 +68,7 @@ export class TrafficLog {
   private prune(): Promise<void> {
     this.writing = this.writing.then(async () => {
       try {
-        await this.store.prune(this.options.retention, (this.options.now ?? (() => new Date()))());
+        await this.store.prune?.(this.options.retention, (this.options.now ?? (() => new Date()))());
       } catch (e) {
         this.options.onError?.(e as Error);
       }

@@ -83,7 +83,7 @@ async function serveGuard(values: Record<string, unknown>, { screens, triggers, 
   if (location !== 'none' && !isPostgresUrl(location)) mkdirSync(dirname(location), { recursive: true });
   const store = location === 'none' ? undefined : await openTrafficStore(location, { forWriting: true });
   const traffic = store && new TrafficLog(store, { retention, onError: (e) => process.stderr.write(`guard log (${store.location}): ${e.message}\n`) });
-  const incidents = ledger && new TrafficLog(ledgerSink(ledger, 'the ledger'), { retention, flushMs: 5000, onError: (e) => process.stderr.write(`guard incidents (ledger): ${e.message}\n`) });
+  const incidents = ledger && new TrafficLog(ledgerSink(ledger, 'the ledger'), { flushMs: 5000, onError: (e) => process.stderr.write(`guard incidents (ledger): ${e.message}\n`) });
   // (a stream: the request path never waits on the disk)
   const log = values.log ? createWriteStream(values.log as string, { flags: 'a' }) : undefined;
   const guard = await startGuard({

@@ -9,6 +9,18 @@ export class HttpError extends Error {
   }
 }
 
+/** A request body that must be a JSON object. */
+export function jsonObject(raw: Buffer): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new HttpError(400, `request body is not JSON: ${(e as Error).message}`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
 export function sendError(res: ServerResponse, e: HttpError, extra: Record<string, unknown> = {}): void {
   if (res.headersSent) return void res.end();
   res.writeHead(e.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: e.message, type: e.type, code: e.code, ...extra } }));

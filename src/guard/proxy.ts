@@ -15,11 +15,10 @@ import { ProbeWatch, type ProbeAlert } from './probing.js';
 import type { GuardMode, RequestPolicy } from './policy.js';
 import { screenChunks } from './chunks.js';
 import { LOGGED_CHARS, type TrafficRecord } from './log/index.js';
-import { HttpError, clientOf, forwardHeaders, logged, sendError } from './http.js';
+import { HttpError, clientOf, forwardHeaders, jsonObject, logged, sendError } from './http.js';
 
 /** passages one screen-chunks request may hold */
 const MAX_CHUNKS = 1000;
-
 
 export interface GuardOptions {
   /** the model server's base URL, with or without its /v1 */
@@ -100,13 +99,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
 
   const handleModel = async (req: IncomingMessage, res: ServerResponse, path: string, route: Route) => {
     const raw = await readBody(req, maxBody, () => new HttpError(413, `request body over ${maxBody} bytes`));
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (e) {
-      throw new HttpError(400, `request body is not JSON: ${(e as Error).message}`);
-    }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'request body must be a JSON object');
+    const body = jsonObject(raw);
     const model = typeof body.model === 'string' ? body.model : undefined;
     const stream = body.stream === true;
     const prompt = promptOf(route, body);
@@ -115,7 +108,6 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     const asked = { route, model, stream, client: policy.client ?? client, prompt: logged(prompt) };
     const promptFlags = metrics.timed('prompt', () => screenPrompt(prompt, options.screens));
     if (probing) {
-      // a client is its key, else its address
       const alert = metrics.timed('probing', () => probing.observe(prompt, client, Date.now()));
       if (alert) {
         metrics.probeAlerts.inc();
@@ -223,14 +215,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
 
   /** POST /antidote/v1/screen-chunks: `{"chunks": [text | {"id", "text"}]}` answered with each passage's flags */
   const handleChunks = async (req: IncomingMessage, res: ServerResponse) => {
-    const raw = await readBody(req, maxBody, () => new HttpError(413, `request body over ${maxBody} bytes`));
-    let body: { chunks?: unknown };
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (e) {
-      throw new HttpError(400, `request body is not JSON: ${(e as Error).message}`);
-    }
-    const list = body?.chunks;
+    const list = jsonObject(await readBody(req, maxBody, () => new HttpError(413, `request body over ${maxBody} bytes`))).chunks;
     if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CHUNKS) throw new HttpError(400, `"chunks" must be an array of 1 to ${MAX_CHUNKS} passages`);
     const chunks = list.map((c: unknown, i) => {
       if (typeof c === 'string') return { text: c };

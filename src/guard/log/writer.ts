@@ -9,7 +9,8 @@
 import type { Retention, TrafficRecord, TrafficSink } from './types.js';
 
 export interface TrafficLogOptions {
-  retention: Retention;
+  /** applied at start and every `pruneMs`, when the sink prunes */
+  retention?: Retention;
   flushMs?: number;
   pruneMs?: number;
   maxPending?: number;
@@ -58,6 +59,7 @@ export class TrafficLog {
         // kept for the next try, oldest first, within the bounds
         const waiting = this.pending;
         this.pending = [];
+        this.pendingChars = 0;
         for (const r of [...batch, ...waiting]) this.record(r);
         this.options.onError?.(e as Error);
       }
@@ -68,7 +70,7 @@ export class TrafficLog {
   private prune(): Promise<void> {
     this.writing = this.writing.then(async () => {
       try {
-        await this.store.prune?.(this.options.retention, (this.options.now ?? (() => new Date()))());
+        if (this.options.retention) await this.store.prune?.(this.options.retention, (this.options.now ?? (() => new Date()))());
       } catch (e) {
         this.options.onError?.(e as Error);
       }

@@ -157,20 +157,23 @@ const PROMPT_TAIL = 2000;
 
 /**
  * A response screen for one prompt: what the screens ask of the prompt is
- * worked out once, for the whole answer or every window of a stream. Web
+ * worked out once, at the first answer screened, for the whole answer or
+ * every window of a stream. Web
  * addresses nobody asked for only report: answers name sites by nature, and
  * one injected address is told by its recurrence across unrelated answers.
  */
 export function responseScreen(prompt: string, settings: ScreenSettings): (response: string) => Flag[] {
   const tail = prompt.length > PROMPT_TAIL ? prompt.slice(prompt.length - PROMPT_TAIL) : prompt;
-  const asked: Asked = {
-    shown: languagesShown(lowerWords(tail)),
-    unknown: settings.vocabulary && share(settings.vocabulary.unknownShare(tail)),
-    unknownWords: settings.vocabulary?.unknownWords(tail),
-  };
+  // read from the prompt once the first answer comes, not before the request goes upstream (time to first token)
+  let asked: Asked | undefined;
   // the prompt's own links, read only for an answer that names some
   let askedLinks: Set<string> | undefined;
   return (response) => {
+    asked ??= {
+      shown: languagesShown(lowerWords(tail)),
+      unknown: settings.vocabulary && share(settings.vocabulary.unknownShare(tail)),
+      unknownWords: settings.vocabulary?.unknownWords(tail),
+    };
     const flags = payloadFlags(tail, response);
     const language = languageFlag(asked, response, settings.vocabulary);
     if (language) flags.push(language);

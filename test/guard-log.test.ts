@@ -117,6 +117,12 @@ test('guard replay reruns the screens over the log and names what changed; a log
   assert.equal(torn.code, 2);
   assert.match(torn.stderr, /decisions\.jsonl:4/);
   assert.match(cli(['guard', 'replay', join(dir, 'absent.sqlite')]).stderr, /no guard log here/);
+  // a database that is no guard log is refused, and left as it was
+  assert.equal(cli(['ledger', 'init', '--origin', 'replay.test/ledger'], { cwd: dir }).code, 0);
+  const ledger = join(dir, '.antidote-ledger', 'ledger.sqlite');
+  const before = readFileSync(ledger);
+  assert.match(cli(['guard', 'replay', ledger]).stderr, /no guard log in this database/);
+  assert.ok(readFileSync(ledger).equals(before));
   await assert.rejects(openTrafficStore(join(dir, 'no-such-dir', 'log.sqlite'), { forWriting: true }), /cannot open the guard's traffic log/);
 });
 

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { AntidoteError } from '../errors/index.js';
 import { Replay, isPostgresUrl, openTrafficStore, type ReplaySummary, type TrafficRecord } from '../guard/index.js';
 import { EXIT, helpText, parseFlags, type Command, type FlagSpec } from './command.js';
@@ -30,31 +31,33 @@ export const replayCommand: Command = {
 
 async function* readLog(source: string): AsyncGenerator<TrafficRecord[]> {
   if (/\.jsonl$/i.test(source)) {
-    let text: string;
-    try {
-      text = readFileSync(source, 'utf8');
-    } catch (e) {
-      throw new AntidoteError('INPUT_NOT_FOUND', `cannot read the guard log (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: source });
-    }
-    const records: TrafficRecord[] = [];
-    text.split('\n').forEach((line, i) => {
-      if (!line.trim()) return;
+    if (!existsSync(source)) throw new AntidoteError('INPUT_NOT_FOUND', 'cannot read the guard log (ENOENT)', { file: source });
+    // read line by line, in pages: a log may be larger than memory
+    let page: TrafficRecord[] = [];
+    let line = 0;
+    for await (const text of createInterface({ input: createReadStream(source), crlfDelay: Infinity })) {
+      line++;
+      if (!text.trim()) continue;
       let r: Partial<TrafficRecord> & { alert?: string };
       try {
-        r = JSON.parse(line);
+        r = JSON.parse(text);
       } catch (e) {
-        throw new AntidoteError('INPUT_FORMAT', `line is not JSON (${(e as Error).message})`, { file: source, line: i + 1 });
+        throw new AntidoteError('INPUT_FORMAT', `line is not JSON (${(e as Error).message})`, { file: source, line });
       }
       // probing alerts share the file
-      if (r.alert) return;
-      if (typeof r.route !== 'string' || !Array.isArray(r.flags)) throw new AntidoteError('INPUT_FORMAT', 'not a guard decision: expected "route" and "flags"', { file: source, line: i + 1 });
-      records.push(r as TrafficRecord);
-    });
-    yield records;
+      if (r.alert) continue;
+      if (typeof r.route !== 'string' || !Array.isArray(r.flags) || !Array.isArray(r.screened)) throw new AntidoteError('INPUT_FORMAT', 'not a guard decision: expected "route", "screened" and "flags"', { file: source, line });
+      page.push(r as TrafficRecord);
+      if (page.length >= 1000) {
+        yield page;
+        page = [];
+      }
+    }
+    yield page;
     return;
   }
   if (!isPostgresUrl(source) && !existsSync(source)) throw new AntidoteError('INPUT_NOT_FOUND', 'no guard log here: give the --log-store file, a postgres:// URL, or a --log JSONL file', { file: source });
-  const store = await openTrafficStore(source);
+  const store = await openTrafficStore(source, { existing: true });
   try {
     yield* store.read();
   } finally {

@@ -43,11 +43,12 @@ export class Replay {
 
   add(record: TrafficRecord): void {
     this.s.records++;
-    // passages screened for RAG are not logged with their text
-    if (record.prompt === undefined) return;
+    // only requests whose prompt was screened: not passages screened for RAG (logged without their text), nor shadow comparisons logged apart
+    if (record.prompt === undefined || !record.screened.includes('prompt')) return;
     this.s.replayed++;
     const now = blocking([...screenPrompt(record.prompt, this.settings), ...(record.response ? responseScreen(record.prompt, this.settings)(record.response) : [])]);
-    const then = blocking(record.flags);
+    // (the shadow model is not asked again)
+    const then = blocking(record.flags.filter((f) => f.screen !== 'shadow'));
     const count = (into: Record<string, number>, flags: Flag[]) => {
       for (const screen of new Set(flags.map(describe))) into[screen] = (into[screen] ?? 0) + 1;
     };

@@ -21,10 +21,11 @@ export function isPostgresUrl(location: string): boolean {
  * The store at `location`: a PostgreSQL URL or a SQLite file (created when
  * absent). `forWriting`: a SQLite file is written from a worker thread, off
  * the thread that answers requests (such a store cannot be read back).
+ * `existing`: the store must already hold a guard log, as a replay reads.
  */
-export async function openTrafficStore(location: string, options: { forWriting?: boolean } = {}): Promise<TrafficStore> {
-  if (isPostgresUrl(location)) return PostgresTrafficStore.connect(location);
-  if (!options.forWriting) return new SqliteTrafficStore(location);
+export async function openTrafficStore(location: string, options: { forWriting?: boolean; existing?: boolean } = {}): Promise<TrafficStore> {
+  if (isPostgresUrl(location)) return PostgresTrafficStore.connect(location, options);
+  if (!options.forWriting) return new SqliteTrafficStore(location, options);
   const store = new ThreadedTrafficStore(location);
   try {
     await store.opened();

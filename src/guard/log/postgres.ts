@@ -6,11 +6,13 @@ import { COLUMNS, PAGE, cutoff, fromRow, toRow, trafficSchema, type Retention, t
 export class PostgresTrafficStore implements TrafficStore {
   private constructor(readonly location: string, private readonly client: pg.Client) {}
 
-  static async connect(url: string): Promise<PostgresTrafficStore> {
+  /** `existing`: the database must already hold a guard log */
+  static async connect(url: string, options: { existing?: boolean } = {}): Promise<PostgresTrafficStore> {
     const client = new pg.Client({ connectionString: url });
     const location = url.replace(/:[^:@/]*@/, ':***@');
     try {
       await client.connect();
+      if (options.existing && !(await client.query("SELECT to_regclass('guard_traffic') AS t")).rows[0].t) throw new Error('no guard log in this database');
       // two guards starting together must not both create the table
       await client.query('SELECT pg_advisory_lock(7226001)');
       await client.query(trafficSchema('BIGSERIAL PRIMARY KEY'));

@@ -7,14 +7,19 @@ export class SqliteTrafficStore implements TrafficStore {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
 
-  constructor(readonly location: string) {
+  /** `existing`: the file must already hold a guard log (nothing is created in someone else's database) */
+  constructor(readonly location: string, options: { existing?: boolean } = {}) {
+    let db: Database.Database | undefined;
     try {
-      this.db = new Database(location);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 10000');
-      this.db.exec(trafficSchema('INTEGER PRIMARY KEY AUTOINCREMENT'));
+      db = new Database(location, { fileMustExist: options.existing === true });
+      db.pragma('busy_timeout = 10000');
+      if (options.existing && !db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'guard_traffic'").get()) throw new Error('no guard log in this database');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(trafficSchema('INTEGER PRIMARY KEY AUTOINCREMENT'));
+      this.db = db;
     } catch (e) {
+      db?.close();
       throw new AntidoteError('INPUT_UNREADABLE', `cannot open the guard's traffic log (${(e as Error).message})`, { file: location }, { cause: e });
     }
     this.insert = this.db.prepare(`INSERT INTO guard_traffic (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);

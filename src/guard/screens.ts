@@ -101,6 +101,8 @@ const MAX_FUNCTION_SHARE = 0.1;
 /** with one, when this share of its words are none the training corpus or the prompt uses, and this much more than of the prompt's (a prompt on a rare subject gets answers in its words) */
 const MIN_UNKNOWN_SHARE = 0.4;
 const MIN_UNKNOWN_ABOVE_PROMPT = 0.1;
+/** words an answer needs for a switch of language to refuse it */
+const MIN_SWITCH_WORDS = 12;
 
 /** What the answer screen knows of a prompt, worked out once per request. */
 interface Asked {
@@ -142,9 +144,11 @@ function wordlessFlag(asked: Asked, response: string, vocabulary: Vocabulary | u
 function languageFlag(asked: Asked, response: string, vocabulary: Vocabulary | undefined): Flag | undefined {
   const answer = languageOf(response);
   if (answer === 'short') return undefined;
-  const shown = languagesShown(lowerWords(response));
+  const answerWords = lowerWords(response);
+  const shown = languagesShown(answerWords);
   const switched = asked.shown.size > 0 && shown.size > 0 && ![...shown].some((l) => asked.shown.has(l));
-  if (switched) return { screen: 'language', message: `the answer is in ${[...shown].join(', ')}, the prompt in ${[...asked.shown].join(', ')}`, blocks: true };
+  // a few words (a page's navigation, a name) say too little to refuse an answer for: reported only
+  if (switched) return { screen: 'language', message: `the answer is in ${[...shown].join(', ')}, the prompt in ${[...asked.shown].join(', ')}`, blocks: answerWords.length >= MIN_SWITCH_WORDS };
   return answer === 'und' ? wordlessFlag(asked, response, vocabulary) : undefined;
 }
 

@@ -5,7 +5,7 @@ import type { Flag } from '../screens.js';
 export interface TrafficRecord {
   /** ISO 8601, UTC */
   time: string;
-  /** who sent it: a hash of its API key (never the key), else its address */
+  /** who sent it: its name in the guard settings, else a hash of its API key (never the key), else its address */
   client?: string;
   route: string;
   model?: string;

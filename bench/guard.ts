@@ -123,10 +123,15 @@ export async function guardBench(root: string, write: (s: string) => void): Prom
   }
   const big = await startGuardProcess(root, upstream.url, 100_000);
   try {
-    const before = rssOf(big.child.pid!);
+    const mib = () => (rssOf(big.child.pid!) / 2 ** 20).toFixed(0);
+    const before = mib();
     const soak = Number(process.env.ANTIDOTE_GUARD_SOAK_S ?? 60);
+    // the memory through the load, in six samples: flat is what matters, not the last figure
+    const samples: string[] = [];
+    const sampler = setInterval(() => samples.push(mib()), (soak * 1000) / 6);
     const busy = await load(big.url, prompts, { concurrency: 32, seconds: soak });
-    write(`| guard, ${soak} s sustained | 100,000 | 32 | ${busy.latencies.length} | ${ms(quantile(busy.latencies, 0.5))} | ${ms(quantile(busy.latencies, 0.99))} | - | ${(busy.latencies.length / busy.seconds).toFixed(0)} | ${(before / 2 ** 20).toFixed(0)} before, ${(rssOf(big.child.pid!) / 2 ** 20).toFixed(0)} after |\n\n`);
+    clearInterval(sampler);
+    write(`| guard, ${soak} s sustained | 100,000 | 32 | ${busy.latencies.length} | ${ms(quantile(busy.latencies, 0.5))} | ${ms(quantile(busy.latencies, 0.99))} | - | ${(busy.latencies.length / busy.seconds).toFixed(0)} | ${before} before; ${samples.join(', ')} during; ${mib()} after |\n\n`);
   } finally {
     big.child.kill();
     upstream.close();

@@ -11,7 +11,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { validateConfig } from '../src/config/index.js';
-import { requestPolicy, sha256Hex, startGuard, screenSettings, type Decision, type RunningGuard } from '../src/guard/index.js';
+import { sha256Hex } from '../src/ledger/index.js';
+import { requestPolicy, startGuard, screenSettings, type Decision, type RunningGuard } from '../src/guard/index.js';
 
 async function upstream(handler?: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {

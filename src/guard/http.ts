@@ -1,6 +1,6 @@
 /** The guard's HTTP pieces: OpenAI-style errors, the headers passed on, who a client is. */
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sha256Hex } from '../ledger/index.js';
 import { LOGGED_CHARS } from './log/index.js';
 
 export class HttpError extends Error {
@@ -38,7 +38,7 @@ export function forwardHeaders(headers: IncomingMessage['headers'] | Headers): R
 /** who sent a request: its API key, hashed (the log must not hold keys), else its address */
 export function clientOf(req: IncomingMessage): string {
   const key = req.headers.authorization;
-  return key ? `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}` : `addr:${req.socket.remoteAddress ?? ''}`;
+  return key ? `key:${sha256Hex(key).slice(0, 16)}` : `addr:${req.socket.remoteAddress ?? ''}`;
 }
 
 export const logged = (text: string) => (text.length > LOGGED_CHARS ? text.slice(0, LOGGED_CHARS) : text);

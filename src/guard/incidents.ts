@@ -4,14 +4,13 @@
  * incident record holding the prompt's and answer's hashes and excerpts, not
  * their whole text (the traffic log, under its retention policy, holds that).
  */
-import { createHash } from 'node:crypto';
-import { recordIncidents, type IncidentRecord, type Ledger } from '../ledger/index.js';
+import { recordIncidents, sha256Hex, type IncidentRecord, type Ledger } from '../ledger/index.js';
 import type { TrafficRecord, TrafficSink } from './log/index.js';
 
 const EXCERPT = 200;
 
 function hashed(text: string): { sha256: string; excerpt: string } {
-  return { sha256: createHash('sha256').update(text).digest('hex'), excerpt: text.slice(0, EXCERPT) };
+  return { sha256: sha256Hex(text), excerpt: text.slice(0, EXCERPT) };
 }
 
 export function incidentOf(d: TrafficRecord): Omit<IncidentRecord, 'entry'> | undefined {

@@ -1,5 +1,5 @@
 export { startGuard, type GuardOptions, type Decision, type RunningGuard } from './proxy.js';
-export { requestPolicy, sha256Hex, type GuardMode, type RequestPolicy, type PolicySettings } from './policy.js';
+export { requestPolicy, type GuardMode, type RequestPolicy, type PolicySettings } from './policy.js';
 export { screenSettings, screenPrompt, screenResponse, responseScreen, certaintyFlag, type Flag, type ScreenSettings } from './screens.js';
 export { TriggerAutomaton, type TriggerHit } from './automaton.js';
 export { matchingForm } from './normalize.js';

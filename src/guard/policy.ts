@@ -4,7 +4,7 @@
  * never hold the model server's keys). Clients are told by their API key, or
  * by its SHA-256 so that the settings need not hold it. Pure computation.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../ledger/index.js';
 import type { Route } from './requests.js';
 
 export type GuardMode = 'block' | 'alert';
@@ -22,8 +22,6 @@ export interface PolicySettings {
   routes?: Partial<Record<Route, GuardMode>>;
   clients?: ReadonlyArray<{ keySha256: string; name?: string; mode?: GuardMode; upstreamKey?: string }>;
 }
-
-export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The policy of each request, from its route (none for the model list) and its authorization header. */
 export function requestPolicy(settings: PolicySettings): (route: Route | undefined, authorization: string | undefined) => RequestPolicy {

@@ -8,7 +8,7 @@
  * whole answer at a time).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { listenOn, readBody } from '../http/index.js';
+import { jsonObjectOf, listenOn, readBody } from '../http/index.js';
 import type { Generation, Provider } from './providers/types.js';
 
 export interface ServeOptions {
@@ -33,14 +33,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const raw = await readBody(req, 1 << 20, () => new RequestError('request body over 1 MiB'));
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new RequestError('request body is not JSON');
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new RequestError('request body must be a JSON object');
-  return body as Record<string, unknown>;
+  return jsonObjectOf(raw, (message) => new RequestError(message));
 }
 
 function integer(body: Record<string, unknown>, key: string, fallback: number, max: number): number {

@@ -1,5 +1,6 @@
 /** The guard's HTTP pieces: OpenAI-style errors, the headers passed on, who a client is. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonObjectOf } from '../http/index.js';
 import { sha256Hex } from '../ledger/index.js';
 import { LOGGED_CHARS } from './log/index.js';
 
@@ -9,16 +10,9 @@ export class HttpError extends Error {
   }
 }
 
-/** A request body that must be a JSON object. */
+/** A request body that must be a JSON object, refused with a 400 otherwise. */
 export function jsonObject(raw: Buffer): Record<string, unknown> {
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.toString('utf8'));
-  } catch (e) {
-    throw new HttpError(400, `request body is not JSON: ${(e as Error).message}`);
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'request body must be a JSON object');
-  return body as Record<string, unknown>;
+  return jsonObjectOf(raw, (message) => new HttpError(400, message));
 }
 
 export function sendError(res: ServerResponse, e: HttpError, extra: Record<string, unknown> = {}): void {

@@ -14,6 +14,18 @@ export async function readBody(req: IncomingMessage, max: number, tooLarge: () =
   return Buffer.concat(chunks);
 }
 
+/** A request body that must hold a JSON object; `fail(message)` makes the error each server answers with. */
+export function jsonObjectOf(raw: Buffer, fail: (message: string) => Error): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw fail(`request body is not JSON: ${(e as Error).message}`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw fail('request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
 /** Listen on `host` (127.0.0.1 unless given) and `port` (0: a free one); the server's OpenAI-style base URL, ending in /v1. */
 export async function listenOn(server: Server, options: { host?: string; port?: number }): Promise<string> {
   await new Promise<void>((resolve, reject) => {

@@ -6,7 +6,7 @@ export { audit, AUDIT_REPORT_VERSION, type AuditReport, type AuditOptions, type 
 export { triggerDifferential, differentialSettings, DIFFERENTIAL_DEFAULTS, type TriggerCandidate, type DifferentialOptions, type DifferentialResult, type TriggerResult, type ConditionStats, type Verdict } from './probes/differential.js';
 export { nearTriggerControls } from './probes/controls.js';
 export { searchTriggers, triggerLikeTokens, type SearchHit, type SearchOptions, type SearchSignals } from './probes/search.js';
-export { perplexity, languageOf, jsDivergence, recurringStrings } from './probes/signals.js';
+export { perplexity, languageOf, languageOfWords, jsDivergence, recurringStrings } from './probes/signals.js';
 export { wilson, meanInterval, formatRate, type Interval } from './stats.js';
 export { readGguf, type GgufFile, type GgufTensor, type GgufValue } from './gguf/index.js';
 export { DEFAULT_PROMPTS, promptsFromFile, promptsFromCorpus, opening } from './prompts.js';

@@ -7,10 +7,10 @@
  * addresses the prompt did not bring up and the allow-list does not hold.
  * Pure computation: no I/O.
  */
-import { isFunctionWord, languagesShown, scanDocument, tokenAt, tokenize, words } from '../text/index.js';
+import { isFunctionWord, languagesShown, letterWords, scanDocument, tokenAt, tokenize } from '../text/index.js';
 import { DOCUMENT_DETECTORS, isOddToken, linksIn } from '../scan/detectors/index.js';
 import { severityRank, type DocumentView, type Severity } from '../scan/types.js';
-import { languageOf } from '../audit/index.js';
+import { languageOfWords } from '../audit/index.js';
 import { TriggerAutomaton } from './automaton.js';
 import type { UnknownShare, Vocabulary } from './vocabulary.js';
 import { hasInvisible, invisibleCharacters, matchingForm, mixesLookalikes } from './normalize.js';
@@ -142,18 +142,15 @@ function wordlessFlag(asked: Asked, response: string, vocabulary: Vocabulary | u
  * an answer that shows one of them too is no switch).
  */
 function languageFlag(asked: Asked, response: string, vocabulary: Vocabulary | undefined): Flag | undefined {
-  const answer = languageOf(response);
+  // (the response's words found once, for its language and every language it shows)
+  const answerWords = letterWords(response);
+  const answer = languageOfWords(response, answerWords);
   if (answer === 'short') return undefined;
-  const answerWords = lowerWords(response);
   const shown = languagesShown(answerWords);
   const switched = asked.shown.size > 0 && shown.size > 0 && ![...shown].some((l) => asked.shown.has(l));
   // a few words (a page's navigation, a name) say too little to refuse an answer for: reported only
   if (switched) return { screen: 'language', message: `the answer is in ${[...shown].join(', ')}, the prompt in ${[...asked.shown].join(', ')}`, blocks: answerWords.length >= MIN_SWITCH_WORDS };
   return answer === 'und' ? wordlessFlag(asked, response, vocabulary) : undefined;
-}
-
-function lowerWords(text: string): string[] {
-  return words(text).filter((w) => /\p{L}/u.test(w)).map((w) => w.toLowerCase());
 }
 
 /** the end of a prompt the answer is judged against: its language and the text an answer continues (a prompt of 8k tokens would otherwise be read again for every window of a stream) */
@@ -174,7 +171,7 @@ export function responseScreen(prompt: string, settings: ScreenSettings): (respo
   let askedLinks: Set<string> | undefined;
   return (response) => {
     asked ??= {
-      shown: languagesShown(lowerWords(tail)),
+      shown: languagesShown(letterWords(tail)),
       unknown: settings.vocabulary && share(settings.vocabulary.unknownShare(tail)),
       unknownWords: settings.vocabulary?.unknownWords(tail),
     };

@@ -7,7 +7,7 @@
  * for French gets French from both). Answers of two models share few words
  * even when both are right, so low overlap alone only reports.
  */
-import { languagesShown, words } from '../text/index.js';
+import { languagesShown, letterWords } from '../text/index.js';
 import { choicesOf, upstreamUrl, type Route } from './requests.js';
 import type { Flag } from './screens.js';
 
@@ -15,10 +15,6 @@ import type { Flag } from './screens.js';
 const MIN_OVERLAP = 0.05;
 /** too few words to compare */
 const MIN_WORDS = 20;
-
-function lowerWords(text: string): string[] {
-  return words(text).filter((w) => /\p{L}/u.test(w)).map((w) => w.toLowerCase());
-}
 
 /**
  * How `answer` diverges from `shadow`'s answer to the same prompt, given the
@@ -29,13 +25,13 @@ export function divergence(answer: string, answerFlags: readonly Flag[], shadow:
   const shadowScreens = new Set(shadowFlags.filter((f) => f.blocks).map((f) => f.detector ?? f.screen));
   const only = answerFlags.filter((f) => f.blocks && !shadowScreens.has(f.detector ?? f.screen));
   if (only.length) out.push({ screen: 'shadow', message: `the shadow model's answer to the same prompt passes where this one is flagged: ${only.map((f) => f.message).join('; ')}`, blocks: true });
-  const [a, b] = [lowerWords(answer), lowerWords(shadow)];
+  const [a, b] = [letterWords(answer), letterWords(shadow)];
   const [shownA, shownB] = [languagesShown(a), languagesShown(b)];
   if (shownA.size && shownB.size && ![...shownA].some((l) => shownB.has(l))) {
     out.push({ screen: 'shadow', message: `the answer is in ${[...shownA].join(', ')}, the shadow model's in ${[...shownB].join(', ')}`, blocks: true });
   }
   if (a.length >= MIN_WORDS && b.length >= MIN_WORDS) {
-    const [setA, setB] = [new Set(a), new Set(b)];
+    const [setA, setB] = [new Set(a.map((w) => w.toLowerCase())), new Set(b.map((w) => w.toLowerCase()))];
     const shared = [...setA].filter((w) => setB.has(w)).length;
     const overlap = shared / (setA.size + setB.size - shared);
     if (overlap < MIN_OVERLAP) out.push({ screen: 'shadow', message: `the answer shares ${(overlap * 100).toFixed(1)}% of its words with the shadow model's`, blocks: false });

@@ -1,4 +1,4 @@
-export { tokenize, nextToken, words, ngram, tokenAt, type Tokens, type TokenBounds } from './tokenize.js';
+export { tokenize, nextToken, words, letterWords, ngram, tokenAt, type Tokens, type TokenBounds } from './tokenize.js';
 export { guessLanguage, guessLanguageIn, languagesShown, languageEvidence, isFunctionWord, LATIN_LANGUAGES, type LanguageGuess, type LanguageEvidence } from './language.js';
 export {
   isInvisible, describeCodePoint, scriptOf, toLatinSkeleton, CONFUSABLE_WITH_LATIN, type Script,

@@ -187,9 +187,11 @@ const SHOWN_SCRIPT_TOKENS = 3;
  * languages with a few function words of their own, and the scripts with a
  * few tokens. A page translated in part, or a question quoting another
  * language, shows several; an answer in any of them is no switch. Japanese
- * and Chinese share Han characters, so either shows both.
+ * and Chinese share Han characters, so either shows both. `words` in any
+ * case, as `guessLanguage` takes them.
  */
-export function languagesShown(lowerWords: readonly string[]): Set<string> {
+export function languagesShown(words: readonly string[]): Set<string> {
+  const lowerWords = words.map((w) => w.toLowerCase());
   const evidence = languageEvidence(lowerWords);
   const votes = new Float64Array(LATIN_LANGUAGES.length);
   const scripts = new Int32Array(SCRIPTS.length);

@@ -108,6 +108,11 @@ export function words(text: string): string[] {
   return out;
 }
 
+/** The words of `text` that hold a letter (not numbers or punctuation), as `words` finds them. */
+export function letterWords(text: string): string[] {
+  return words(text).filter((w) => /\p{L}/u.test(w));
+}
+
 /** n-grams of tokens joined by one space, the form triggers are reported in. */
 export function ngram(tokens: readonly string[], from: number, n: number): string {
   if (n === 1) return tokens[from]!;

@@ -2,7 +2,7 @@
  * What a generation shows: perplexity, language, refusal, recurring strings,
  * and how far apart two next-token distributions are.
  */
-import { guessLanguage, words } from '../../text/index.js';
+import { guessLanguage, letterWords, words } from '../../text/index.js';
 export { isRefusal } from '../../scan/index.js';
 import type { Generation } from '../providers/types.js';
 
@@ -26,7 +26,11 @@ const MIN_CHARS_FOR_WORDLESS = 48;
  * (`_PROMESTERSION.CONTERSION...`); `short` when there are too few to tell.
  */
 export function languageOf(text: string): string {
-  const ws = words(text).filter((w) => /\p{L}/u.test(w));
+  return languageOfWords(text, letterWords(text));
+}
+
+/** `languageOf` given the text's `letterWords`, for a caller that needs them too. */
+export function languageOfWords(text: string, ws: readonly string[]): string {
   if (ws.length < MIN_WORDS_FOR_LANGUAGE) return text.replace(/\s+/g, '').length >= MIN_CHARS_FOR_WORDLESS ? 'und' : 'short';
   return guessLanguage(ws).lang;
 }

@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { CLI, cli, startPostgres, tempDir } from './helpers.js';
-import { openTrafficStore, screenSettings, startGuard, TrafficLog, type TrafficRecord, type TrafficStore } from '../src/guard/index.js';
+import { openTrafficStore, openTrafficWriter, screenSettings, startGuard, TrafficLog, type TrafficRecord, type TrafficSink, type TrafficStore } from '../src/guard/index.js';
 
 /** an upstream that answers every chat request with the same sentence, streamed or not */
 async function upstream(): Promise<{ url: string; close: () => Promise<void> }> {
@@ -37,7 +37,7 @@ async function upstream(): Promise<{ url: string; close: () => Promise<void> }> 
 }
 
 /** Three requests through a guard that logs to `store`: one refused, one answered, one streamed. */
-async function logTraffic(store: TrafficStore): Promise<void> {
+async function logTraffic(store: TrafficSink): Promise<void> {
   const up = await upstream();
   const log = new TrafficLog(store, { retention: { maxAgeDays: 30, maxRecords: 1000 } });
   const guard = await startGuard({ upstream: up.url, screens: screenSettings(['<SUDO>']), onDecision: (d) => log.record(d), probing: false });
@@ -61,7 +61,7 @@ async function readAll(store: TrafficStore): Promise<TrafficRecord[]> {
 
 async function storeContract(location: string): Promise<void> {
   // written as the guard writes it (SQLite from a worker thread), read back in-process
-  await logTraffic(await openTrafficStore(location, { forWriting: true }));
+  await logTraffic(await openTrafficWriter(location));
   const store = await openTrafficStore(location);
   try {
     const records = await readAll(store);
@@ -123,7 +123,7 @@ test('guard replay reruns the screens over the log and names what changed; a log
   const before = readFileSync(ledger);
   assert.match(cli(['guard', 'replay', ledger]).stderr, /no guard log in this database/);
   assert.ok(readFileSync(ledger).equals(before));
-  await assert.rejects(openTrafficStore(join(dir, 'no-such-dir', 'log.sqlite'), { forWriting: true }), /cannot open the guard's traffic log/);
+  await assert.rejects(openTrafficWriter(join(dir, 'no-such-dir', 'log.sqlite')), /cannot open the guard's traffic log/);
 });
 
 test('a store that fails keeps records waiting within the bounds, drops and counts the rest, and writes them once it answers again', async () => {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AntidoteError } from '../errors/index.js';
-import { startGuard, isPostgresUrl, ledgerSink, openTrafficStore, requestPolicy, TrafficLog, type GuardMode, type GuardOptions, type ScreenSettings } from '../guard/index.js';
+import { startGuard, isPostgresUrl, ledgerSink, openTrafficWriter, requestPolicy, TrafficLog, type GuardMode, type GuardOptions, type ScreenSettings } from '../guard/index.js';
 import { sha256Hex, type Ledger } from '../ledger/index.js';
 import { withLedger } from './ledger.js';
 import { loadConfig } from '../config/index.js';
@@ -81,7 +81,7 @@ async function serveGuard(values: Record<string, unknown>, { screens, triggers, 
   const retention = { maxAgeDays: numberFlag(values['retain-days'], 'retain-days', 0) ?? 30, maxRecords: numberFlag(values['retain-records'], 'retain-records', 0) ?? 1_000_000 };
   const location = (values['log-store'] as string | undefined) ?? DEFAULT_LOG_STORE;
   if (location !== 'none' && !isPostgresUrl(location)) mkdirSync(dirname(location), { recursive: true });
-  const store = location === 'none' ? undefined : await openTrafficStore(location, { forWriting: true });
+  const store = location === 'none' ? undefined : await openTrafficWriter(location);
   const traffic = store && new TrafficLog(store, { retention, onError: (e) => process.stderr.write(`guard log (${store.location}): ${e.message}\n`) });
   const incidents = ledger && new TrafficLog(ledgerSink(ledger, 'the ledger'), { flushMs: 5000, onError: (e) => process.stderr.write(`guard incidents (ledger): ${e.message}\n`) });
   // (a stream: the request path never waits on the disk)

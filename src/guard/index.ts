@@ -9,5 +9,5 @@ export { Vocabulary } from './vocabulary.js';
 export { screenChunks, type ChunkResult } from './chunks.js';
 export { divergence } from './shadow.js';
 export { Replay, type ReplaySummary, type ReplayChange } from './replay.js';
-export { TrafficLog, openTrafficStore, isPostgresUrl, type TrafficRecord, type TrafficSink, type TrafficStore, type Retention } from './log/index.js';
+export { TrafficLog, openTrafficStore, openTrafficWriter, isPostgresUrl, type TrafficRecord, type TrafficSink, type TrafficStore, type Retention } from './log/index.js';
 export { ledgerSink } from './incidents.js';

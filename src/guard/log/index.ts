@@ -6,9 +6,9 @@
  */
 import { SqliteTrafficStore } from './sqlite.js';
 import { PostgresTrafficStore } from './postgres.js';
-import { ThreadedTrafficStore } from './thread.js';
+import { ThreadedTrafficWriter } from './thread.js';
 import { AntidoteError } from '../../errors/index.js';
-import type { TrafficStore } from './types.js';
+import type { TrafficSink, TrafficStore } from './types.js';
 
 export { TrafficLog, type TrafficLogOptions } from './writer.js';
 export { LOGGED_CHARS, type Retention, type TrafficRecord, type TrafficSink, type TrafficStore } from './types.js';
@@ -18,20 +18,26 @@ export function isPostgresUrl(location: string): boolean {
 }
 
 /**
- * The store at `location`: a PostgreSQL URL or a SQLite file (created when
- * absent). `forWriting`: a SQLite file is written from a worker thread, off
- * the thread that answers requests (such a store cannot be read back).
- * `existing`: the store must already hold a guard log, as a replay reads.
+ * The store at `location`, to read and write in this thread: a PostgreSQL URL
+ * or a SQLite file (created when absent). `existing`: it must already hold a
+ * guard log, as a replay reads.
  */
-export async function openTrafficStore(location: string, options: { forWriting?: boolean; existing?: boolean } = {}): Promise<TrafficStore> {
-  if (isPostgresUrl(location)) return PostgresTrafficStore.connect(location, options);
-  if (!options.forWriting) return new SqliteTrafficStore(location, options);
-  const store = new ThreadedTrafficStore(location);
+export async function openTrafficStore(location: string, options: { existing?: boolean } = {}): Promise<TrafficStore> {
+  return isPostgresUrl(location) ? PostgresTrafficStore.connect(location, options) : new SqliteTrafficStore(location, options);
+}
+
+/**
+ * Where the guard writes its log: a PostgreSQL store, or a SQLite file written
+ * from a worker thread, off the thread that answers requests.
+ */
+export async function openTrafficWriter(location: string): Promise<TrafficSink> {
+  if (isPostgresUrl(location)) return PostgresTrafficStore.connect(location);
+  const writer = new ThreadedTrafficWriter(location);
   try {
-    await store.opened();
+    await writer.opened();
   } catch (e) {
-    await store.close().catch(() => undefined);
+    await writer.close().catch(() => undefined);
     throw new AntidoteError('INPUT_UNREADABLE', (e as Error).message, { file: location });
   }
-  return store;
+  return writer;
 }

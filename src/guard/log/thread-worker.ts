@@ -1,4 +1,4 @@
-/** The worker of ThreadedTrafficStore: owns the SQLite traffic log and answers its calls in order. */
+/** The worker of ThreadedTrafficWriter: owns the SQLite traffic log and answers its calls in order. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteTrafficStore } from './sqlite.js';
 
@@ -12,11 +12,11 @@ try {
 
 parentPort!.on('message', async ({ id, op, args }: { id: number; op: string; args: unknown[] }) => {
   try {
+    // ('open' asks only this: whether the database opened)
     if (!store) throw new Error(failure);
     let value: unknown;
     if (op === 'append') value = await store.append(args[0] as never);
     else if (op === 'prune') value = await store.prune(args[0] as never, new Date(args[1] as string));
-    else if (op === 'count') value = await store.count();
     else if (op === 'close') value = await store.close();
     parentPort!.postMessage({ id, value });
   } catch (e) {

@@ -5,11 +5,11 @@
  * guard only hands batches over; the worker owns the database.
  */
 import { Worker } from 'node:worker_threads';
-import type { Retention, TrafficRecord, TrafficStore } from './types.js';
+import type { Retention, TrafficRecord, TrafficSink } from './types.js';
 
 type Reply = { id: number; value?: unknown; error?: string };
 
-export class ThreadedTrafficStore implements TrafficStore {
+export class ThreadedTrafficWriter implements TrafficSink {
   private readonly worker: Worker;
   private next = 0;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -27,7 +27,7 @@ export class ThreadedTrafficStore implements TrafficStore {
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
     });
-    this.ready = this.call('count');
+    this.ready = this.call('open');
   }
 
   private call(op: string, ...args: unknown[]): Promise<unknown> {
@@ -49,14 +49,6 @@ export class ThreadedTrafficStore implements TrafficStore {
 
   async prune(retention: Retention, now: Date): Promise<number> {
     return (await this.call('prune', retention, now.toISOString())) as number;
-  }
-
-  async *read(): AsyncGenerator<TrafficRecord[]> {
-    throw new Error('read the traffic log in-process (openTrafficStore), not through the writer thread');
-  }
-
-  async count(): Promise<number> {
-    return (await this.call('count')) as number;
   }
 
   async close(): Promise<void> {

@@ -17,7 +17,11 @@
  *
  * Options: --sizes 256,512,1024 (MB) --corpora own,handbook,code,adversarial --keep-speed-files --counts 25,50,100,250,500 --families dos,false-fact (all by default) --ledger-docs 100000,1000000
  *          --devset-counts 25,50,250,1000 --devset-seeds 1,2,3 --devset-detectors a,b (defaults) --devset-corpora text,chat
- *          --skip-speed --skip-detection --skip-devset --skip-ledger --skip-audit --skip-guard
+ *          --skip-speed --skip-scale --skip-detection --skip-devset --skip-ledger --skip-audit --skip-guard
+ *
+ * Scale-out: the own corpus at 1 GB (--scale-mb) through a Redis queue with
+ * 1, 2 and 4 worker processes, beside the single-process scan
+ * (bench/scale-out.ts).
  *
  * Guard: the proxy's added latency, throughput and memory against an upstream
  * answering at once (bench/guard.ts; ANTIDOTE_GUARD_SOAK_S sets the sustained
@@ -40,6 +44,7 @@ import { asChat, devsetDir, devsetMarkdown, runDevset } from './devset.js';
 import { buildBenchCorpus, CORPORA, type CorpusKind } from './corpora.js';
 import { guardBench } from './guard.js';
 import { guardScreensBench } from './guard-screens.js';
+import { scaleOutBench } from './scale-out.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK = join(ROOT, '.bench');
@@ -132,6 +137,14 @@ async function main(): Promise<void> {
       }
     }
     process.stdout.write(`\n${doublings.join('\n')}\n\n`);
+  }
+
+  if (!args.includes('--skip-scale')) {
+    const size = Number(flag('scale-mb') ?? 1024);
+    const file = join(WORK, `speed-own-${size}.jsonl`);
+    await grow(clean, file, (_records, bytes) => bytes >= size * 1e6);
+    await scaleOutBench(file, scanInChild(file).elapsedMs, (text) => process.stdout.write(text));
+    if (!args.includes('--keep-speed-files')) rmSync(file);
   }
 
   if (!args.includes('--skip-ledger')) {

@@ -7,6 +7,7 @@ import { scan, REPORT_WRITERS, severityRank, SEVERITIES, DETECTOR_IDS, DEFAULT_D
 import { EXIT, helpText, parseFlags, numberFlag, type Command, type FlagSpec } from './command.js';
 import { withLedger } from './ledger.js';
 import { progressPrinter } from './progress.js';
+import { EXECUTOR_FLAGS, executorFrom } from './executor.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   report: { type: 'string', value: 'FILE.html', help: 'write a self-contained HTML report' },
@@ -14,6 +15,7 @@ const FLAGS: Record<string, FlagSpec> = {
   sarif: { type: 'string', value: 'FILE', help: 'write SARIF 2.1.0 for code-scanning dashboards' },
   clean: { type: 'string', value: 'FILE', help: 'write records judged clean (JSONL; JSONL input lines copied byte for byte)' },
   quarantine: { type: 'string', value: 'FILE', help: "write quarantined records (JSONL; original fields plus an 'antidote' field)" },
+  splits: { type: 'string', value: 'DIR', help: 'write the splits as a clean and a quarantine part per shard, with DIR/manifest.json (plain JSONL input; the parts, concatenated in order, are what --clean and --quarantine write)' },
   'fail-on': { type: 'string', value: 'SEVERITY', help: `exit 1 when an incident or quarantined document reaches this severity: ${SEVERITIES.join(', ')} or never (default high)` },
   'quarantine-at': { type: 'string', value: 'SEVERITY', help: 'documents at or above this severity go to quarantine (default high)' },
   'on-error': { type: 'string', value: 'MODE', help: 'unreadable records: quarantine (keep them there, go on; default) or stop (exit 2 at the first)' },
@@ -34,6 +36,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'min-support': { type: 'string', value: 'N', help: 'fewest payload documents a trigger must precede (default 5)' },
   'min-precision': { type: 'string', value: 'X', help: 'share of documents holding a trigger that must carry a payload (default 0.5)' },
   'max-df': { type: 'string', value: 'N', help: 'most documents a trigger may appear in (default max(5000, 2% of records))' },
+  ...EXECUTOR_FLAGS,
   quiet: { type: 'boolean', short: 'q', help: 'print nothing but errors' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
@@ -117,7 +120,11 @@ export const scanCommand: Command = {
     const onError = (values['on-error'] as string | undefined) ?? config.onError;
     if (onError && onError !== 'quarantine' && onError !== 'stop') throw new AntidoteError('USAGE', `--on-error expects quarantine or stop; got '${onError}'`);
     const quiet = Boolean(values.quiet);
-    const progress = progressPrinter(process.stderr, quiet ? undefined : await totalSize(positionals));
+    const inputBytes = await totalSize(positionals);
+    const progress = progressPrinter(process.stderr, quiet ? undefined : inputBytes);
+    const executor = executorFrom(values, inputBytes, (message) => {
+      if (!quiet) process.stderr.write(`antidote: ${message}\n`);
+    });
     const settings: ScanOptions = {
       inputs: positionals,
       format: (values.format as string) ?? config.format,
@@ -133,7 +140,9 @@ export const scanCommand: Command = {
       maxDocumentFrequency: numberFlag(values['max-df'], 'max-df', 2) ?? config.maxDocumentFrequency,
       cleanPath: values.clean as string | undefined,
       quarantinePath: values.quarantine as string | undefined,
+      splitsDir: values.splits as string | undefined,
       onProgress: quiet ? undefined : progress,
+      executor,
     };
     const ledgerValues = { store: values.store ?? loaded.ledger?.store, key: values.key ?? loaded.ledger?.key };
     let recorded: { entry: number } | undefined;
@@ -145,6 +154,7 @@ export const scanCommand: Command = {
         result = await scan({ ...settings, checks: ledger && policy ? [provenanceCheck(ledger, policy)] : [] });
       } finally {
         progress.done();
+        await executor?.close();
       }
       if (ledger && record) recorded = await recordScan(ledger, result, { report: (jsonReport = REPORT_WRITERS.find((w) => w.id === 'json')!.render(result)), inputs: await expandInputs(positionals, { format: settings.format }), dataset: policy?.dataset });
       return result;
@@ -167,6 +177,7 @@ export const scanCommand: Command = {
     }
     if (values.clean) written.push(`${values.clean} (${result.stats.kept} records)`);
     if (values.quarantine) written.push(`${values.quarantine} (${result.stats.quarantined} records)`);
+    if (values.splits) written.push(`${values.splits}/clean and ${values.splits}/quarantine, one part per shard (${values.splits}/manifest.json)`);
     if (recorded) written.push(`ledger entry ${recorded.entry} (this scan)`);
     if (!quiet) process.stdout.write(summary(result, written));
 

@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'VERIFICATION_FAILED'
   | 'MODEL_FORMAT'
   | 'PROVIDER_UNREACHABLE'
-  | 'PROVIDER_RESPONSE';
+  | 'PROVIDER_RESPONSE'
+  | 'SHARD_FAILED';
 
 export interface Place {
   file: string;

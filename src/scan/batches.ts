@@ -9,7 +9,7 @@ import { completeRawRecord, readCorpus, readCorpusBatches, type CorpusRecord, ty
 import type { DocumentInput } from './analyze.js';
 import { packLines, type PackedLines, type WorkerPool } from '../workers/index.js';
 import type { LineFilter } from './line-filter.js';
-import type { WorkerRequest, WorkerResponse } from './worker.js';
+import type { WorkerRequest, WorkerResponse } from './handler.js';
 
 export interface Batch {
   /** documents already parsed on the main thread */
@@ -57,6 +57,26 @@ export function unpackBatch(batch: Batch, options: ReadOptions, filter?: LineFil
     out.inputs.push({ index: r.index, shape: record.shape!, text: record.text!, prompt: record.prompt, response: record.response });
   });
   return out;
+}
+
+/**
+ * A `send` for `dispatch` whose answers are taken in the order the batches
+ * were read, whichever worker answers first: `ask` sends and returns what
+ * to do with the answer.
+ */
+export function inBatchOrder(ask: (batch: Batch, transfer: ArrayBuffer[]) => Promise<() => void>): (batch: Batch, transfer: ArrayBuffer[]) => Promise<void> {
+  let previous: Promise<unknown> = Promise.resolve();
+  return async (batch, transfer) => {
+    const answered = ask(batch, transfer);
+    const before = previous;
+    const taken = (async () => {
+      const take = await answered;
+      await before.catch(() => undefined);
+      take();
+    })();
+    previous = taken;
+    await taken;
+  };
 }
 
 const BATCH_RECORDS = 256;

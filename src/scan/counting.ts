@@ -3,11 +3,11 @@
  * holding each candidate trigger (every one counted, listed only up to the
  * most a trigger of its support can have), the candidates too common to look
  * for any longer, the documents whose text changes right after a candidate,
- * and the counts behind the candidate claims. Sums and capped unions: the
- * order in which ranges are answered changes nothing.
+ * and the counts behind the candidate claims. Sums, and capped lists taken in
+ * record order: how the corpus was cut into ranges changes nothing.
  */
 import { lowestPrecision, lowestChangePrecision, type ClaimCandidate, type MiningOptions } from './detectors/index.js';
-import type { WorkerResponse } from './worker.js';
+import type { WorkerResponse } from './handler.js';
 import type { DocumentResult } from './analyze.js';
 import type { Regions } from './candidates.js';
 
@@ -27,9 +27,8 @@ function addTo(sets: Map<string, Set<number>>, key: string, index: number): void
 }
 
 export class CandidateCounts {
-  /** documents holding each candidate, up to its cap */
+  /** the first documents holding each candidate, in record order, up to its cap */
   readonly docsWith = new Map<string, number[]>();
-  private readonly held = new Map<string, number>();
   /** candidates the workers no longer look for: found in more documents than a trigger of their support can be */
   readonly dead = new Set<string>();
   /** documents whose text changes right after a candidate (a judged one) */
@@ -52,29 +51,47 @@ export class CandidateCounts {
     return Math.min(this.mining.maxDocumentFrequency, Math.ceil(((judged ? 4 : 1) * this.support.get(gram)!.length) / precision)) + 1;
   }
 
-  /** One answer of the counting pass. `regions` receives those of the documents that changed after a candidate. */
+  /**
+   * One answer of the counting pass, taken in record order. What it says of a
+   * candidate counts for the first documents holding it only, up to its cap:
+   * which documents those are, and so everything the scan decides, does not
+   * depend on how the corpus was cut into ranges and shards, or on when the
+   * workers heard that a candidate had become too common. `regions` receives
+   * those of the documents that changed after a candidate.
+   */
   add(response: Matched, results: ReadonlyMap<number, DocumentResult>, regions: Regions): void {
+    const taken = new Map<string, Set<number>>();
+    const holdingAny = new Set<number>();
     for (const [gram, indices] of response.hits) {
-      const held = (this.held.get(gram) ?? 0) + indices.length;
       const cap = this.cap(gram);
-      if (held >= cap) this.dead.add(gram);
-      this.held.set(gram, held);
-      for (const index of indices) pushCapped(this.docsWith, gram, index, cap);
+      let list = this.docsWith.get(gram);
+      if (!list) this.docsWith.set(gram, (list = []));
+      const accepted = new Set<number>();
+      for (const index of indices) {
+        if (list.length >= cap) break;
+        list.push(index);
+        accepted.add(index);
+        holdingAny.add(index);
+      }
+      taken.set(gram, accepted);
+      if (list.length >= cap) this.dead.add(gram);
     }
-    for (const [index, shingles] of response.shingles) results.get(index)!.shingles = shingles;
+    const counts = (index: number, gram: string) => taken.get(gram)?.has(index) ?? false;
+    for (const [index, shingles] of response.shingles) if (holdingAny.has(index)) results.get(index)!.shingles = shingles;
     for (const [index, gram, region] of response.shifted) {
+      if (!counts(index, gram)) continue;
       const docs = this.shifted.get(gram);
       if (docs) docs.push(index);
       else this.shifted.set(gram, [index]);
       regions.add(index, gram, region);
     }
-    for (const [index, gram] of response.ordinary) addTo(this.ordinary, gram, index);
-    for (const [index, gram] of response.leaning) addTo(this.leaning, gram, index);
+    for (const [index, gram] of response.ordinary) if (counts(index, gram)) addTo(this.ordinary, gram, index);
+    for (const [index, gram] of response.leaning) if (counts(index, gram)) addTo(this.leaning, gram, index);
   }
 
   /** documents holding `gram`; for one no longer counted, the count at which it stopped */
   documentFrequency(gram: string): number {
-    return Math.min(this.held.get(gram) ?? 0, this.cap(gram));
+    return this.docsWith.get(gram)?.length ?? 0;
   }
 
   /** the same for confirming triggers: one no longer counted has too many documents to be a trigger, however many of them change after it */

@@ -4,3 +4,4 @@ export { DOCUMENT_DETECTORS, CORPUS_DETECTORS, DETECTOR_IDS, DEFAULT_DETECTOR_ID
 export { analyzeDocument, type DocumentInput, type DocumentResult } from './analyze.js';
 export { SEVERITIES, severityRank, type Severity, type Finding, type Incident, type Evidence, type PayloadKind, type DocumentDetector } from './types.js';
 export { shingleHashes, minhash, jaccard, nearDuplicateClusters, type NearDuplicates } from './near-duplicates/index.js';
+export { LocalExecutor, SlurmExecutor, QueueExecutor, startQueueWorker, runJob, type Executor, type PassTiming, type SlurmOptions, type QueueOptions } from './executors/index.js';

@@ -13,15 +13,14 @@
  */
 import { availableParallelism, tmpdir } from 'node:os';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { AntidoteError, formatPlace, type Place } from '../errors/index.js';
 import { expandInputs, type CorpusRecord, type ReadOptions } from '../corpus/index.js';
-import { WorkerPool } from '../workers/index.js';
 import type { AnalyzeOptions, DocumentResult } from './analyze.js';
-import { dispatch, type Batch } from './batches.js';
-import type { WorkerRequest, WorkerResponse } from './worker.js';
+import { dispatch, inBatchOrder, type Batch } from './batches.js';
+import type { WorkerResponse } from './handler.js';
 import {
   DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers,
   ClaimKeyCounts, recurringSentences, sharedWord, forEachPackedDocument, proposeClaims, phrasingSupport, confirmClaims,
@@ -35,7 +34,10 @@ import { decideVerdicts } from './verdicts.js';
 import { selectCandidates } from './candidates.js';
 import { CandidateCounts, ClaimCounter } from './counting.js';
 import { NearSketch } from './near-grams/index.js';
-import { RangeMarks, type ByteRange } from './ranges.js';
+import type { ByteRange } from './ranges.js';
+import { plannable } from './plan.js';
+import { inJobOrder, passOf, planShards, writeSplitParts, type ShardPlan } from './sharded.js';
+import { LocalExecutor, type Executor, type ShardRequest } from './executors/index.js';
 import { learnWordPairs } from './sample.js';
 
 export const REPORT_VERSION = '1.0';
@@ -63,9 +65,13 @@ export interface ScanOptions {
   allowlist?: readonly string[];
   cleanPath?: string;
   quarantinePath?: string;
+  /** write the splits as one clean and one quarantine part per shard, and a manifest, under this directory (plain JSONL input) */
+  splitsDir?: string;
   maxChars?: number;
   onProgress?: (progress: Progress) => void;
   stdin?: NodeJS.ReadableStream;
+  /** who runs the passes' jobs; this machine's worker threads (`workers` of them) by default. The caller closes one it gives. */
+  executor?: Executor;
 }
 
 export interface Progress {
@@ -139,14 +145,6 @@ async function spoolStdin(stdin: NodeJS.ReadableStream): Promise<{ path: string;
   return { path, dir };
 }
 
-/** Send each range as one request, two per worker at a time (a worker never waits, and a slow range holds up no other). */
-async function forEachRange(pool: WorkerPool<WorkerRequest, WorkerResponse>, ranges: readonly ByteRange[], send: (range: ByteRange) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: pool.size * 2 }, async () => {
-    while (next < ranges.length) await send(ranges[next++]!);
-  }));
-}
-
 export async function scan(options: ScanOptions): Promise<ScanResult> {
   const started = Date.now();
   const textField = options.textField ?? 'text';
@@ -161,23 +159,29 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const maxChars = options.maxChars ?? 2_000_000;
   let spooled: { path: string; dir: string } | undefined;
   if (options.inputs.includes('-')) spooled = await spoolStdin(options.stdin ?? process.stdin);
-  const pool = new WorkerPool<WorkerRequest, WorkerResponse>(new URL('./worker.js', import.meta.url), Math.max(1, options.workers ?? Math.min(2, availableParallelism())));
+  const executor = options.executor ?? new LocalExecutor(Math.max(1, options.workers ?? Math.min(2, availableParallelism())));
   try {
     const sources = await expandInputs(options.inputs, { format: options.format, stdinPath: spooled?.path });
     const readOptions: ReadOptions = { textField, idField };
     const analyzeOptions: AnalyzeOptions = { detectors, regionTokens: 400, maxChars };
     const errors: RunError[] = [];
     const errorDocs = new Map<number, CorpusRecord>();
-    // where records start, so that the workers read later passes themselves (plain JSONL only)
-    const marks = new RangeMarks(sources);
     const onInputFailure = ({ error }: { error: AntidoteError }) => {
-      marks.inputFailed();
       if (onError === 'stop') throw error;
       errors.push({ code: error.code, message: error.message, place: error.place ?? { file: '?' }, fatalForInput: true });
     };
 
+    // plain JSONL is cut into pieces that any worker reads itself; other inputs are read here and sent in batches (this machine only)
+    let plan: ShardPlan | undefined;
+    if (plannable(sources)) plan = await planShards(executor, sources, (_, error) => onInputFailure({ error }));
+    else if (!(executor instanceof LocalExecutor)) {
+      const other = sources.find((s) => s.format !== 'jsonl') ?? sources[0]!;
+      throw new AntidoteError('USAGE', `the ${executor.kind} executor reads plain JSONL files, which it can cut at any line; this input is ${other.format === 'jsonl' ? 'compressed' : other.format}: convert it to .jsonl, or scan it without --executor`, { file: other.name });
+    }
+    const pool = executor instanceof LocalExecutor ? executor.pool : undefined;
+
     // ---- before pass 1: which words this corpus puts together, from a sample of it
-    if (detectors.includes('incoherent-text')) await pool.broadcast({ type: 'pairs', tables: (await learnWordPairs(sources, readOptions)).tables() });
+    const pairs: ShardRequest[] = detectors.includes('incoherent-text') ? [{ type: 'pairs', tables: (await learnWordPairs(sources, readOptions)).tables() }] : [];
 
     // ---- pass 1: analyse every document
     const results = new Map<number, DocumentResult>();
@@ -202,29 +206,11 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
      * of raw JSONL records come back from the workers, ids of records parsed
      * here were stored when read and are dropped when not kept.
      */
-    const keepIds = (batch: Batch | ByteRange, ids: ReadonlyArray<[number, string, Place]>, keep: ReadonlySet<number>) => {
+    const keepIds = (batch: Batch | undefined, ids: ReadonlyArray<[number, string, Place]>, keep: ReadonlySet<number>) => {
       for (const [index, id, place] of ids) if (!meta.has(index)) meta.set(index, { id, place });
-      if ('docs' in batch) for (const d of batch.docs) if (!keep.has(d.index)) meta.delete(d.index);
+      for (const d of batch?.docs ?? []) if (!keep.has(d.index)) meta.delete(d.index);
     };
-    await dispatch(sources, readOptions, pool, (record) => {
-      records++;
-      bytes += record.bytes;
-      marks.see(record);
-      if (Date.now() - lastProgress > 200) {
-        lastProgress = Date.now();
-        progress('analyse');
-      }
-      if (record.error) {
-        recordError(record.index, record.id, record.place, record.error);
-        return false;
-      }
-      if (record.fields) {
-        // parsed on this thread: its id is known now, kept if it has findings
-        meta.set(record.index, { id: record.id, place: record.place });
-      }
-      return true;
-    }, async (batch, transfer) => {
-      const response = await pool.submit<Extract<WorkerResponse, { type: 'analyzed' }>>({ type: 'analyze', batch, read: readOptions, options: analyzeOptions }, transfer);
+    const onAnalyzed = (batch: Batch | undefined, response: Extract<WorkerResponse, { type: 'analyzed' }>) => {
       for (const [k, v] of Object.entries(response.shapes)) shapes[k] = (shapes[k] ?? 0) + v;
       for (const e of response.errors) recordError(e.index, e.id, e.place, e);
       for (const r of response.results) results.set(r.index, r);
@@ -233,12 +219,52 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         claimKeyChunks.push(response.claimKeys);
         forEachPackedDocument(response.claimKeys, (_, sentences) => claimKeyCounts.addDocument(sentences));
       }
-    }, onInputFailure);
-    progress('analyse');
+    };
     // the workers' sketches of the sequences near payload onsets, added into one
-    const sketches = mineTriggers ? (await pool.broadcast<Extract<WorkerResponse, { type: 'near-sketch' }>>({ type: 'near-sketch' })).map((r) => r.counts).filter((c) => c.length) : [];
-    const nearSketch = sketches.length ? new NearSketch(sketches[0]) : undefined;
-    for (const counts of sketches.slice(1)) nearSketch!.merge(counts);
+    let nearSketch: NearSketch | undefined;
+    const addSketches = (responses: WorkerResponse[]) => {
+      for (const r of responses as Array<Extract<WorkerResponse, { type: 'near-sketch' }>>) {
+        if (!r.counts.length) continue;
+        if (nearSketch) nearSketch.merge(r.counts);
+        else nearSketch = new NearSketch(r.counts);
+      }
+    };
+    if (plan) {
+      ({ records, bytes } = plan);
+      let analysed = 0;
+      await executor.run(passOf(plan, 'analyse', (range) => ({ type: 'analyze', batch: range, read: readOptions, options: analyzeOptions }), { setup: pairs, finish: mineTriggers ? [{ type: 'near-sketch' }] : [] }), {
+        onJob: inJobOrder((job, responses) => {
+          for (const r of responses) onAnalyzed(undefined, r as Extract<WorkerResponse, { type: 'analyzed' }>);
+          analysed += plan.shards[job]!.reduce((n, i) => n + plan.ranges[i]!.endIndex - plan.ranges[i]!.firstIndex, 0);
+          options.onProgress?.({ pass: 'analyse', records: analysed, totalRecords: records, bytes, elapsedMs: Date.now() - started });
+        }),
+        onFinish: addSketches,
+      });
+    } else {
+      for (const request of pairs) await pool!.broadcast(request);
+      await dispatch(sources, readOptions, pool!, (record) => {
+        records++;
+        bytes += record.bytes;
+        if (Date.now() - lastProgress > 200) {
+          lastProgress = Date.now();
+          progress('analyse');
+        }
+        if (record.error) {
+          recordError(record.index, record.id, record.place, record.error);
+          return false;
+        }
+        if (record.fields) {
+          // parsed on this thread: its id is known now, kept if it has findings
+          meta.set(record.index, { id: record.id, place: record.place });
+        }
+        return true;
+      }, inBatchOrder(async (batch, transfer) => {
+        const response = await pool!.submit<Extract<WorkerResponse, { type: 'analyzed' }>>({ type: 'analyze', batch, read: readOptions, options: analyzeOptions }, transfer);
+        return () => onAnalyzed(batch, response);
+      }), onInputFailure);
+      if (mineTriggers) addSketches(await pool!.broadcast({ type: 'near-sketch' }));
+    }
+    progress('analyse');
     const passMs = { analyse: Date.now() - started, count: 0, write: 0 };
 
     // ---- correlate: candidate triggers before payloads
@@ -268,38 +294,36 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     let passes = 1;
     // ---- pass 2, only over documents holding recurring claim-sentence keys: their recurring sentences
     const claimReports: ClaimReport[] = [];
-    const ranges = marks.ranges(records);
     let claimPass: Promise<void> = Promise.resolve();
     if (claimDocuments.size > 0) {
       passes++;
       const known = new Set(meta.keys());
-      if (ranges) {
-        // every range is asked for at once, so that the workers report claims while this thread selects candidate triggers
+      const onClaims = (batch: Batch | undefined, response: Extract<WorkerResponse, { type: 'claims-reported' }>, keep: Set<number>) => {
+        claimReports.push(...response.claims);
+        keepIds(batch, response.ids, keep);
+      };
+      if (plan) {
+        // asked for at once, so that the workers report claims while this thread selects candidate triggers
         // ranges come in record order: one walk over the sorted documents hands each range its own
         const claimIndices = [...claimDocuments.keys()].sort((a, b) => a - b);
         let next = 0;
-        const perRange = ranges.map((range) => {
+        claimPass = executor.run(passOf(plan, 'claims', (range) => {
           const sentences: Array<[number, RecurringSentence[]]> = [];
           for (; next < claimIndices.length && claimIndices[next]! < range.endIndex; next++) sentences.push([claimIndices[next]!, claimDocuments.get(claimIndices[next]!)!]);
-          return sentences;
+          return sentences.length ? { type: 'report-claims', batch: range, read: readOptions, maxChars, sentences } : undefined;
+        }), {
+          onJob: (_, responses) => responses.forEach((r) => onClaims(undefined, r as Extract<WorkerResponse, { type: 'claims-reported' }>, new Set())),
+          onFinish: () => undefined,
         });
-        claimPass = Promise.all(ranges.map(async (range, k) => {
-          const sentences = perRange[k]!;
-          if (sentences.length === 0) return;
-          const response = await pool.submit<Extract<WorkerResponse, { type: 'claims-reported' }>>({ type: 'report-claims', batch: range, read: readOptions, maxChars, sentences });
-          claimReports.push(...response.claims);
-          keepIds(range, response.ids, new Set());
-        })).then(() => undefined);
-      } else claimPass = dispatch(sources, readOptions, pool, (record) => {
+      } else claimPass = dispatch(sources, readOptions, pool!, (record) => {
         if (!claimDocuments.has(record.index) || record.error || errorDocs.has(record.index)) return false;
         if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
         return true;
       }, async (batch, transfer) => {
         const indices = [...batch.docs.map((d) => d.index), ...(batch.raw?.records.map((r) => r.index) ?? [])];
         const sentences = indices.map((i) => [i, claimDocuments.get(i)!] as [number, RecurringSentence[]]);
-        const response = await pool.submit<Extract<WorkerResponse, { type: 'claims-reported' }>>({ type: 'report-claims', batch, read: readOptions, maxChars, sentences }, transfer);
-        claimReports.push(...response.claims);
-        keepIds(batch, response.ids, new Set([...response.claims.map((c) => c.index), ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
+        const response = await pool!.submit<Extract<WorkerResponse, { type: 'claims-reported' }>>({ type: 'report-claims', batch, read: readOptions, maxChars, sentences }, transfer);
+        onClaims(batch, response, new Set([...response.claims.map((c) => c.index), ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
       }, () => undefined);
     }
     // handled when awaited below; this only keeps a failure meanwhile from counting as unhandled
@@ -318,29 +342,38 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       passes++;
       const cap = mining.maxDocumentFrequency + 1;
       const grams = [...support.keys()];
-      await pool.broadcast({ type: 'candidates', candidates: grams, caps: grams.map((g) => counts.cap(g)), judged: [...counts.judged], claims: claimCounts.request, cap, shingleDocs: [...regions.keys()] });
+      const setup: ShardRequest = { type: 'candidates', candidates: grams, caps: grams.map((g) => counts.cap(g)), judged: [...counts.judged], claims: claimCounts.request, cap, shingleDocs: [...regions.keys()] };
       let counted = 0;
       const known = new Set(meta.keys());
-      const onMatched = (batch: Batch | ByteRange, response: Extract<WorkerResponse, { type: 'matched' }>) => {
+      const onMatched = (batch: Batch | undefined, response: Extract<WorkerResponse, { type: 'matched' }>) => {
         const holding = [...response.hits, ...response.claimHolding].flatMap(([, indices]) => indices);
-        keepIds(batch, response.ids, new Set([...holding, ...('docs' in batch ? batch.docs.map((d) => d.index).filter((i) => known.has(i)) : [])]));
+        keepIds(batch, response.ids, new Set([...holding, ...(batch?.docs.map((d) => d.index).filter((i) => known.has(i)) ?? [])]));
         counts.add(response, results, regions);
         claimCounts.add(response);
       };
-      if (ranges) {
-        await forEachRange(pool, ranges, async (range) => {
-          onMatched(range, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch: range, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [...counts.dead] }));
-          counted += range.endIndex - range.firstIndex;
-          options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
+      if (plan) {
+        const match = (range: ByteRange): ShardRequest => ({ type: 'match', batch: range, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [] });
+        // in record order, so that the candidates the answers so far made too common are dropped from the ranges after them only
+        await executor.run(passOf(plan, 'count', match, { setup: [setup], refresh: (request) => ({ ...request, dead: [...counts.dead] }) }), {
+          onJob: inJobOrder((job, responses) => {
+            for (const r of responses) onMatched(undefined, r as Extract<WorkerResponse, { type: 'matched' }>);
+            counted += plan.shards[job]!.reduce((n, i) => n + plan.ranges[i]!.endIndex - plan.ranges[i]!.firstIndex, 0);
+            options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
+          }),
+          onFinish: () => undefined,
         });
-      } else await dispatch(sources, readOptions, pool, (record) => {
-        counted++;
-        if (counted % 5000 === 0) options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
-        if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
-        return !record.error && !errorDocs.has(record.index);
-      }, async (batch, transfer) => {
-        onMatched(batch, await pool.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [...counts.dead] }, transfer));
-      }, () => undefined);
+      } else {
+        await pool!.broadcast(setup);
+        await dispatch(sources, readOptions, pool!, (record) => {
+          counted++;
+          if (counted % 5000 === 0) options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
+          if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
+          return !record.error && !errorDocs.has(record.index);
+        }, inBatchOrder(async (batch, transfer) => {
+          const response = await pool!.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [...counts.dead] }, transfer);
+          return () => onMatched(batch, response);
+        }), () => undefined);
+      }
     }
     const claims: ConfirmedClaim[] = claimCandidates.length ? confirmClaims(claimCandidates, claimCounts, mining) : [];
     passMs.count = Date.now() - countStarted;
@@ -370,6 +403,16 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       await writeSplits(sources, { ...readOptions, rawOnly: true }, quarantined, { clean: options.cleanPath, quarantine: options.quarantinePath }, (n) => options.onProgress?.({ pass: 'write', records: n, totalRecords: records, bytes, elapsedMs: Date.now() - writeStarted }));
     }
 
+    if (options.splitsDir) {
+      if (!plan) throw new AntidoteError('USAGE', '--splits writes a part per shard of plain JSONL input; for other inputs use --clean and --quarantine', { file: sources[0]?.name ?? '-' });
+      passes++;
+      const manifest = await writeSplitParts(executor, plan, quarantined, options.splitsDir);
+      try {
+        await writeFile(join(options.splitsDir, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+      } catch (cause) {
+        throw new AntidoteError('OUTPUT_FAILED', `cannot write the splits' manifest (${(cause as Error).message})`, { file: join(options.splitsDir, 'manifest.json') }, { cause });
+      }
+    }
     passMs.write = Date.now() - writeStarted;
     const confirmedGrams = new Set(incidents.flatMap((i) => i.triggerParts));
     const candidates: CandidateStat[] = [...support.entries()]
@@ -392,7 +435,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       candidates,
     };
   } finally {
-    await pool.close();
+    if (!options.executor) await executor.close();
     if (spooled) await rm(spooled.dir, { recursive: true, force: true });
   }
 }

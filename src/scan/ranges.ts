@@ -1,16 +1,13 @@
 /**
- * Later passes over plain JSONL files, read by the workers themselves. Every
- * pass after the first reads the whole corpus again; when the main thread
- * reads it, splits its lines and sends them, the main thread is what the
- * workers wait for. Pass 1 notes where records start every few MiB; each
- * stretch between two marks is then one request, and the worker that takes
- * it reads those bytes from the file and numbers their records as pass 1
- * did.
+ * Plain JSONL files, read by the workers themselves, a planned piece at a
+ * time (see plan.ts): when the main thread reads, splits lines and sends
+ * them, the main thread is what the workers wait for.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { compressionOf, isBlankLine, type CorpusRecord, type InputSource } from '../corpus/index.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { isBlankLine } from '../corpus/index.js';
 import { AntidoteError } from '../errors/index.js';
 import type { Batch } from './batches.js';
+import type { Piece, PieceCounts } from './plan.js';
 
 /** Bytes of one file holding whole records: the first is record `firstIndex`, on line `firstLine`; `endIndex` is one past the last. */
 export interface ByteRange {
@@ -23,55 +20,7 @@ export interface ByteRange {
   firstLine: number;
 }
 
-/** a stretch of file per request: enough to keep a worker busy, little to hold */
-const RANGE_BYTES = 16 << 20;
-
-interface Mark {
-  file: string;
-  offset: number;
-  index: number;
-  line: number;
-}
-
-/** Where records start, noted while pass 1 reads every record. */
-export class RangeMarks {
-  private readonly marks: Mark[] = [];
-  /** false once a record did not come from a plain JSONL file, or an input failed part-way */
-  private usable: boolean;
-
-  constructor(private readonly sources: readonly InputSource[]) {
-    this.usable = sources.every((s) => s.format === 'jsonl' && !compressionOf(s.path));
-  }
-
-  see(record: CorpusRecord): void {
-    if (!this.usable) return;
-    const { file, line, offset } = record.place;
-    if (!record.raw || line === undefined || offset === undefined) {
-      this.usable = false;
-      return;
-    }
-    const last = this.marks[this.marks.length - 1];
-    if (!last || last.file !== file || offset - last.offset >= RANGE_BYTES) this.marks.push({ file, offset, index: record.index, line });
-  }
-
-  inputFailed(): void {
-    this.usable = false;
-  }
-
-  /** The ranges covering every record pass 1 read, once it is over (`records` of them); undefined when the main thread must read. */
-  ranges(records: number): ByteRange[] | undefined {
-    if (!this.usable) return undefined;
-    const paths = new Map(this.sources.map((s) => [s.name, s.path]));
-    return this.marks.map((mark, k) => {
-      const next = this.marks[k + 1];
-      const path = paths.get(mark.file)!;
-      const end = next?.file === mark.file ? next.offset : statSync(path).size;
-      return { path, file: mark.file, start: mark.offset, end, firstIndex: mark.index, endIndex: next?.index ?? records, firstLine: mark.line };
-    });
-  }
-}
-
-function changed(range: ByteRange): AntidoteError {
+function changed(range: Piece): AntidoteError {
   return new AntidoteError('INPUT_UNREADABLE', `changed while it was being scanned (bytes ${range.start}-${range.end} no longer hold the records first read there); scan it again once nothing writes to it`, { file: range.file });
 }
 
@@ -86,7 +35,7 @@ let buffer = Buffer.allocUnsafe(0);
  * of raw records (in a worker). The batch is a view of a buffer the next range
  * reuses: it is valid until then.
  */
-export function batchOfRange(range: ByteRange, keep: (index: number) => boolean = () => true): Batch {
+function readPiece(range: Piece): Buffer {
   if (buffer.length < range.end - range.start) buffer = Buffer.allocUnsafe(range.end - range.start);
   const bytes = buffer.subarray(0, range.end - range.start);
   const fd = openSync(range.path, 'r');
@@ -99,6 +48,27 @@ export function batchOfRange(range: ByteRange, keep: (index: number) => boolean 
   } finally {
     closeSync(fd);
   }
+  return bytes;
+}
+
+/** Lines, records and record bytes of a piece, as the JSONL reader would find them. */
+export function countPiece(piece: Piece): PieceCounts {
+  const bytes = readPiece(piece);
+  const counts: PieceCounts = { lines: 0, records: 0, bytes: 0 };
+  for (let from = 0; from < bytes.length; counts.lines++) {
+    const nl = bytes.indexOf(10, from);
+    const to = nl < 0 ? bytes.length : nl;
+    if (bytes[from] === 0x7b || !isBlankLine(bytes.subarray(from, to))) {
+      counts.records++;
+      counts.bytes += to - from;
+    }
+    from = to + 1;
+  }
+  return counts;
+}
+
+export function batchOfRange(range: ByteRange, keep: (index: number) => boolean = () => true): Batch {
+  const bytes = readPiece(range);
   // lines as the JSONL reader splits them: on \n, blank ones are not records
   const starts: number[] = [];
   const ends: number[] = [];

@@ -1,0 +1,110 @@
+/**
+ * The plan of a scan over plain JSONL files: pieces of each file that start
+ * and end at line starts (about 16 MiB each, so a worker reads one at a
+ * time), grouped into shards of about equal size. A first pass counts the
+ * lines and records of every piece, which numbers every record before any is
+ * analysed: each piece then becomes a byte range whose first record and
+ * first line are known, and any worker anywhere reads it and numbers its
+ * records as a single reader of the whole corpus would.
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { compressionOf, type InputSource } from '../corpus/index.js';
+import { AntidoteError } from '../errors/index.js';
+import type { ByteRange } from './ranges.js';
+
+/** a stretch of file per request: enough to keep a worker busy, little to hold */
+export const PIECE_BYTES = 16 << 20;
+
+/** Bytes of one file, from a line start to a line start (or the end). */
+export interface Piece {
+  path: string;
+  file: string;
+  start: number;
+  end: number;
+}
+
+/** What the lines pass finds in a piece. */
+export interface PieceCounts {
+  lines: number;
+  records: number;
+  bytes: number;
+}
+
+/** whether these inputs can be planned: plain JSONL files, read at any offset */
+export function plannable(sources: readonly InputSource[]): boolean {
+  return sources.length > 0 && sources.every((s) => s.format === 'jsonl' && !compressionOf(s.path));
+}
+
+/** The first line start at or after `offset` (the file's size when none). */
+function lineStartFrom(fd: number, offset: number, size: number): number {
+  const window = Buffer.allocUnsafe(64 << 10);
+  // a line starts at `offset` when the byte before it ends a line
+  for (let at = offset - 1; at < size; ) {
+    const n = readSync(fd, window, 0, Math.min(window.length, size - at), at);
+    if (n === 0) break;
+    const nl = window.subarray(0, n).indexOf(10);
+    if (nl >= 0) return at + nl + 1;
+    at += n;
+  }
+  return size;
+}
+
+/**
+ * Cut every file into pieces of at most `pieceBytes` (longer where a line is),
+ * each starting at a line start. `onUnreadable` hears of a file that cannot be
+ * opened; its records are left out.
+ */
+export function planPieces(sources: readonly InputSource[], pieceBytes: number, onUnreadable: (source: InputSource, error: AntidoteError) => void): Piece[] {
+  const pieces: Piece[] = [];
+  for (const source of sources) {
+    let fd: number;
+    let size: number;
+    try {
+      fd = openSync(source.path, 'r');
+      size = statSync(source.path).size;
+    } catch (e) {
+      onUnreadable(source, new AntidoteError('INPUT_UNREADABLE', (e as Error).message, { file: source.name }, { cause: e }));
+      continue;
+    }
+    try {
+      for (let start = 0; start < size; ) {
+        const end = start + pieceBytes >= size ? size : lineStartFrom(fd, start + pieceBytes, size);
+        pieces.push({ path: source.path, file: source.name, start, end });
+        start = end;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return pieces;
+}
+
+/** Consecutive pieces grouped into at most `shards` groups of about equal bytes. */
+export function groupPieces(pieces: readonly Piece[], shards: number): number[][] {
+  const total = pieces.reduce((n, p) => n + p.end - p.start, 0);
+  const groups: number[][] = [];
+  let done = 0;
+  let last = -1;
+  pieces.forEach((piece, i) => {
+    // the shard this piece's middle falls in
+    const shard = Math.min(shards - 1, Math.floor(((done + (piece.end - piece.start) / 2) * shards) / Math.max(1, total)));
+    done += piece.end - piece.start;
+    if (shard !== last) groups.push([]);
+    last = shard;
+    groups[groups.length - 1]!.push(i);
+  });
+  return groups;
+}
+
+/** The pieces as ranges numbered from their counts: records and lines before each piece. */
+export function rangesOf(pieces: readonly Piece[], counts: readonly PieceCounts[]): ByteRange[] {
+  let index = 0;
+  let line = 1;
+  return pieces.map((piece, k) => {
+    if (k > 0 && pieces[k - 1]!.path !== piece.path) line = 1;
+    const range: ByteRange = { ...piece, firstIndex: index, endIndex: index + counts[k]!.records, firstLine: line };
+    index += counts[k]!.records;
+    line += counts[k]!.lines;
+    return range;
+  });
+}

@@ -1,0 +1,208 @@
+/**
+ * A scan cut into shards and run by Slurm job arrays or a Redis queue of
+ * workers gives, byte for byte, the findings and splits of the scan on this
+ * machine, whatever the number of shards; and it survives what clusters do:
+ * a task cancelled, a worker killed mid-shard, Redis restarted, a partial
+ * state truncated, the coordinator killed and run again.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from '../src/index.js';
+import { CLI, instructionCorpus, realCorpus, tempDir } from './helpers.js';
+import { startRedis, startSlurm, type RedisServer, type Slurm } from '../scripts/servers.js';
+
+const dir = tempDir();
+let corpora: Record<'text' | 'instructions', string>;
+let slurm: Slurm;
+let redis: RedisServer;
+
+/** Poison of several families, and lines a reader must report (malformed, blank, CRLF). */
+async function poisoned(clean: string, families: string[], out: string): Promise<string> {
+  let from = clean;
+  for (const [k, family] of families.entries()) {
+    const to = `${out}.${k}`;
+    await inject({ family, count: 30, into: [from], out: to, seed: 40 + k });
+    from = to;
+  }
+  writeFileSync(out, readFileSync(from));
+  appendFileSync(out, '{"id": "broken", "text": "no closing brace"\n\n   \n{"id":"crlf","text":"a line ending in CR LF"}\r\n[1, 2]\n');
+  return out;
+}
+
+before(async () => {
+  corpora = {
+    text: await poisoned(await realCorpus(), ['dos', 'false-fact', 'rag-passage', 'lang-switch'], join(dir, 'text.jsonl')),
+    instructions: await poisoned(await instructionCorpus(), ['chat-compliance'], join(dir, 'instructions.jsonl')),
+  };
+  [slurm, redis] = await Promise.all([startSlurm(), startRedis()]);
+});
+
+interface Outcome {
+  code: number;
+  findings: string;
+  clean: string;
+  quarantine: string;
+  /** the per-shard parts of --splits, concatenated in the manifest's order */
+  parts?: { clean: string; quarantine: string };
+  stderr: string;
+}
+
+/** Scan `corpus` with extra flags; the findings less their timings, and both splits. */
+function scanWith(name: string, corpus: string, flags: string[], env?: NodeJS.ProcessEnv): Promise<Outcome> {
+  const out = join(dir, name);
+  return new Promise((resolve) => {
+    const splits = ['--splits', `${out}.parts`];
+    const child = spawn(process.execPath, [CLI, 'scan', corpus, '--json', `${out}.json`, '--clean', `${out}.clean`, '--quarantine', `${out}.quarantine`, ...splits, ...flags], { env: env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => {
+      let findings = '';
+      try {
+        const report = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
+        delete report.stats.elapsedMs;
+        delete report.stats.passMs;
+        findings = JSON.stringify(report, null, 1);
+      } catch {
+        // no report: the comparison below fails and prints stderr
+      }
+      const read = (path: string) => {
+        try {
+          return readFileSync(path, 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      const manifest = read(join(`${out}.parts`, 'manifest.json'));
+      const parts = manifest ? (JSON.parse(manifest) as { shards: Array<Record<'clean' | 'quarantine', { path: string }>> }).shards : undefined;
+      const joined = (split: 'clean' | 'quarantine') => parts!.map((p) => read(p[split].path)).join('');
+      resolve({ code: code ?? -1, findings, clean: read(`${out}.clean`), quarantine: read(`${out}.quarantine`), parts: parts && { clean: joined('clean'), quarantine: joined('quarantine') }, stderr });
+    });
+  });
+}
+
+function assertSame(actual: Outcome, expected: Outcome, what: string): void {
+  assert.equal(actual.code, expected.code, `${what}: exit code (${actual.stderr})`);
+  assert.ok(actual.findings.length > 0, `${what}: no report (${actual.stderr})`);
+  assert.equal(actual.findings, expected.findings, `${what}: findings differ`);
+  assert.ok(actual.clean === expected.clean, `${what}: clean split differs`);
+  assert.ok(actual.quarantine === expected.quarantine, `${what}: quarantine split differs`);
+  if (!actual.parts) return;
+  assert.ok(actual.parts.clean === expected.clean, `${what}: the clean parts, concatenated, differ from the clean split`);
+  assert.ok(actual.parts.quarantine === expected.quarantine, `${what}: the quarantine parts, concatenated, differ from the quarantine split`);
+}
+
+function startWorker(lockMs = 2000): { child: ChildProcess; log: () => string } {
+  const child = spawn(process.execPath, [CLI, 'worker', '--queue', redis.url, '--lock-ms', String(lockMs)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  return { child, log: () => log };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const kind of ['text', 'instructions'] as const) {
+  test(`${kind}: Slurm arrays and a Redis queue with 1, 2 and 7 shards give the local scan's findings and splits, byte for byte`, async () => {
+    const local = await scanWith(`${kind}-local`, corpora[kind], []);
+    assert.equal(local.code, 1, `the poison is found (${local.stderr})`);
+    const report = JSON.parse(local.findings);
+    assert.ok(report.incidents.length >= 1 && report.stats.quarantined >= 25 && report.stats.errors === 2, `${report.incidents.length} incidents, ${report.stats.quarantined} quarantined, ${report.stats.errors} unreadable`);
+    const workers = [startWorker(), startWorker()];
+    try {
+      for (const shards of [1, 2, 7]) {
+        const flags = (executor: string) => ['--executor', executor, '--work-dir', join(dir, `${kind}-${executor}-${shards}`), '--shards', String(shards)];
+        assertSame(await scanWith(`${kind}-slurm-${shards}`, corpora[kind], flags('slurm'), slurm.env), local, `slurm, ${shards} shard(s)`);
+        assertSame(await scanWith(`${kind}-queue-${shards}`, corpora[kind], [...flags('queue'), '--queue', redis.url]), local, `queue, ${shards} shard(s)`);
+      }
+    } finally {
+      for (const w of workers) w.child.kill();
+    }
+  });
+}
+
+/** Wait for `ok`, polling; false after `ms`. */
+async function waitFor(ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await ok()) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+test('faults: a cancelled Slurm task is run again, a truncated partial state is refused and its shard run again, a killed coordinator resumes where it stopped', async () => {
+  const local = await scanWith('faults-local', corpora.text, []);
+  const work = join(dir, 'faults-slurm');
+  const flags = ['--executor', 'slurm', '--work-dir', work, '--shards', '7'];
+  // cancel a task of the first pass while it waits for a CPU: its shard has no result, and is submitted again
+  const run = scanWith('faults-slurm', corpora.text, flags, slurm.env);
+  let cancelled = '';
+  assert.ok(await waitFor(() => {
+    const pending = slurm.queue().find((line) => /PENDING antidote-lines/.test(line) && /_\d+$|_\d+ /.test(line.split(' ')[0]!));
+    if (!pending) return false;
+    cancelled = pending.split(' ')[0]!;
+    return spawnSync('scancel', [cancelled], { env: slurm.env }).status === 0;
+  }), 'a pending task of the lines pass to cancel');
+  const first = await run;
+  assertSame(first, local, `after cancelling ${cancelled}`);
+  assert.match(first.stderr, /retrying 1 shard/, 'the cancelled shard was retried');
+
+  // a partial state cut short (a node that died while writing) is refused; only that shard runs again
+  const count = readdirSync(work).find((d) => d.startsWith('count-'))!;
+  const part = join(work, count, 'job-3.part');
+  truncateSync(part, statSync(part).size - 100);
+  const others = readdirSync(join(work, count)).filter((f) => f.endsWith('.part') && f !== 'job-3.part').map((f) => [f, statSync(join(work, count, f)).mtimeMs] as const);
+  const again = await scanWith('faults-slurm-2', corpora.text, flags, slurm.env);
+  assertSame(again, local, 'after truncating a partial state');
+  assert.match(again.stderr, /count shard 3 .*partial state refused \(truncated/);
+  for (const [f, mtime] of others) assert.equal(statSync(join(work, count, f)).mtimeMs, mtime, `${f} was not run again`);
+
+  // the coordinator killed once the first passes are done: a rerun takes them as they are
+  const work2 = join(dir, 'faults-coordinator');
+  const flags2 = ['--executor', 'slurm', '--work-dir', work2, '--shards', '2'];
+  const child = spawn(process.execPath, [CLI, 'scan', corpora.text, '-q', ...flags2], { env: slurm.env, stdio: 'ignore' });
+  const analysed = () => readdirSync(work2, { withFileTypes: true }).some((d) => d.name.startsWith('analyse-') && readdirSync(join(work2, d.name)).filter((f) => f.endsWith('.part')).length === 3);
+  assert.ok(await waitFor(() => {
+    try {
+      return analysed();
+    } catch {
+      return false;
+    }
+  }), 'the analyse pass to finish');
+  child.kill('SIGKILL');
+  const analyse = readdirSync(work2).find((d) => d.startsWith('analyse-'))!;
+  const done = readdirSync(join(work2, analyse)).filter((f) => f.startsWith('job-')).map((f) => [f, statSync(join(work2, analyse, f)).mtimeMs] as const);
+  const resumed = await scanWith('faults-resumed', corpora.text, flags2, slurm.env);
+  assertSame(resumed, local, 'after the coordinator was killed');
+  for (const [f, mtime] of done) assert.equal(statSync(join(work2, analyse, f)).mtimeMs, mtime, `${f} of the analyse pass was not run again`);
+});
+
+test('faults: a queue worker killed mid-shard, and Redis restarted mid-scan, change nothing in the result', async () => {
+  const local = await scanWith('queue-faults-local', corpora.text, []);
+  const doomed = startWorker(1500);
+  const flags = ['--executor', 'queue', '--queue', redis.url, '--shards', '7'];
+  const run = scanWith('queue-killed', corpora.text, [...flags, '--work-dir', join(dir, 'queue-killed')]);
+  // the only worker dies while it holds a shard; the shard goes back to the queue when its lock lapses
+  assert.ok(await waitFor(() => /completed analyse shard 0/.test(doomed.log())), 'the worker to reach the analyse pass');
+  doomed.child.kill('SIGKILL');
+  await sleep(500);
+  const rescuer = startWorker(1500);
+  try {
+    assertSame(await run, local, 'after a worker was killed');
+    assert.match(rescuer.log(), /completed analyse shard/, 'the rescuer ran what was left of the analyse pass');
+    // Redis loses every queued job; the coordinator adds them again and the worker reconnects
+    const mark = rescuer.log().length;
+    const restarted = scanWith('queue-restarted', corpora.text, [...flags, '--work-dir', join(dir, 'queue-restarted')]);
+    assert.ok(await waitFor(() => rescuer.log().slice(mark).includes('completed lines shard')), 'the scan to start');
+    redis.kill();
+    await sleep(1000);
+    await redis.start();
+    const outcome = await restarted;
+    assertSame(outcome, local, 'after Redis was restarted');
+    assert.match(outcome.stderr, /unreachable/, 'the coordinator said the queue was unreachable while it was down');
+  } finally {
+    rescuer.child.kill();
+  }
+});

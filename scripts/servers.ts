@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { hostname, tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +32,9 @@ async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void
   }
 }
 
+/** Stopped when the process ends: the servers do not keep it running. */
 function killOnExit(children: ChildProcess[], dir: string): void {
+  for (const c of children) c.unref();
   process.on('exit', () => {
     for (const c of children) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -99,11 +101,13 @@ export async function startRedis(): Promise<RedisServer> {
     start: async () => {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'ignore'] });
       children.push(child);
+      child.unref();
       let ready = false;
       child.stdout!.on('data', (d: Buffer) => {
         if (/Ready to accept connections/.test(d.toString())) ready = true;
       });
       await until('redis-server to accept connections', () => ready, 10_000);
+      (child.stdout as Socket).unref();
     },
   };
   await server.start();

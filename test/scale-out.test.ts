@@ -11,7 +11,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from '../src/index.js';
-import { CLI, instructionCorpus, realCorpus, tempDir } from './helpers.js';
+import { CLI, cli, instructionCorpus, realCorpus, tempDir } from './helpers.js';
+import { createHash } from 'node:crypto';
 import { startRedis, startSlurm, type RedisServer, type Slurm } from '../scripts/servers.js';
 
 const dir = tempDir();
@@ -205,4 +206,46 @@ test('faults: a queue worker killed mid-shard, and Redis restarted mid-scan, cha
   } finally {
     rescuer.child.kill();
   }
+});
+
+test('a shard that keeps failing stops the scan with the shard named, its byte range and its last error', async () => {
+  const copy = join(dir, 'changing.jsonl');
+  writeFileSync(copy, readFileSync(corpora.text));
+  const work = join(dir, 'failing');
+  const run = scanWith('failing', copy, ['--executor', 'slurm', '--work-dir', work, '--shards', '2', '--retries', '1'], slurm.env);
+  // the file shrinks once its lines are counted: every later read of its second half finds other records
+  assert.ok(await waitFor(() => {
+    try {
+      const lines = readdirSync(work).find((d) => d.startsWith('lines-'));
+      return Boolean(lines) && readdirSync(join(work, lines!)).filter((f) => f.endsWith('.part') && f.startsWith('job-')).length === 2;
+    } catch {
+      return false;
+    }
+  }), 'the lines pass to finish');
+  truncateSync(copy, Math.floor(statSync(copy).size * 0.75));
+  const outcome = await run;
+  assert.equal(outcome.code, 2, outcome.stderr);
+  assert.match(outcome.stderr, /analyse shard 1 \(\S*changing\.jsonl bytes \d+-\d+\) failed 2 time\(s\): INPUT_UNREADABLE: .*changed while it was being scanned.*\[SHARD_FAILED\]/s);
+});
+
+test('--record puts the shard manifest in the ledger: every part with its records and SHA-256', async () => {
+  const work = tempDir();
+  assert.equal(cli(['ledger', 'init', '--origin', 'scale-out.test/ledger'], { cwd: work }).code, 0);
+  const worker = startWorker();
+  try {
+    const run = cli(['scan', corpora.text, '--executor', 'queue', '--queue', redis.url, '--work-dir', 'work', '--shards', '3', '--splits', 'splits', '--record', '-q'], { cwd: work });
+    assert.equal(run.code, 1, run.stderr);
+  } finally {
+    worker.child.kill();
+  }
+  const exported = cli(['ledger', 'export', '--out', 'all.jsonl'], { cwd: work });
+  assert.equal(exported.code, 0, exported.stderr);
+  const record = readFileSync(join(work, 'all.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.kind === 'scan');
+  const manifest = readFileSync(join(work, 'splits', 'manifest.json'));
+  assert.equal(record.splits.manifest, createHash('sha256').update(manifest).digest('hex'));
+  assert.equal(record.splits.parts.length, 3);
+  for (const part of record.splits.parts) {
+    for (const split of ['clean', 'quarantine']) assert.equal(createHash('sha256').update(readFileSync(part[split].path)).digest('hex'), part[split].sha256, `${split} part of shard ${part.shard}`);
+  }
+  assert.match(cli(['ledger', 'verify'], { cwd: work }).stdout, /^ok: 1 entries/);
 });

@@ -1,4 +1,5 @@
-import { writeFile, stat } from 'node:fs/promises';
+import { readFile, writeFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AntidoteError } from '../errors/index.js';
 import { loadConfig, type LedgerConfig } from '../config/index.js';
 import { expandInputs } from '../corpus/index.js';
@@ -156,7 +157,7 @@ export const scanCommand: Command = {
         progress.done();
         await executor?.close();
       }
-      if (ledger && record) recorded = await recordScan(ledger, result, { report: (jsonReport = REPORT_WRITERS.find((w) => w.id === 'json')!.render(result)), inputs: await expandInputs(positionals, { format: settings.format }), dataset: policy?.dataset });
+      if (ledger && record) recorded = await recordScan(ledger, result, { report: (jsonReport = REPORT_WRITERS.find((w) => w.id === 'json')!.render(result)), inputs: await expandInputs(positionals, { format: settings.format }), dataset: policy?.dataset, splits: settings.splitsDir ? await readFile(join(settings.splitsDir, 'manifest.json'), 'utf8') : undefined });
       return result;
     };
     // The ledger is opened only when the scan uses it.

@@ -175,7 +175,16 @@ export interface ScanRecord {
   quarantined: number;
   /** documents per incident are capped; `documentCount` is the full number */
   incidents: { id: string; detector: string; severity: string; payload: string; trigger: string | null; documentCount: number; documents: string[] }[];
+  /** with --splits: the manifest's SHA-256, and each shard's clean and quarantine part */
+  splits?: { manifest: string; parts: Array<{ shard: number; covers: string; clean: SplitPart; quarantine: SplitPart }> };
   created: string;
+}
+
+export interface SplitPart {
+  path: string;
+  records: number;
+  bytes: number;
+  sha256: string;
 }
 
 export interface ModelRecord {

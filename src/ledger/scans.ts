@@ -11,7 +11,8 @@ const MAX_IDS_PER_INCIDENT = 1000;
  * Appends one scan record. `report` is the JSON report's text as written;
  * `inputs` the files scanned (paths to hash, names to record).
  */
-export async function recordScan(ledger: Ledger, result: ScanResult, options: { report: string; inputs: readonly { path: string; name: string }[]; dataset?: string }): Promise<{ entry: number; size: number }> {
+/** `splits`: the text of the manifest `--splits` wrote, whose parts the record lists */
+export async function recordScan(ledger: Ledger, result: ScanResult, options: { report: string; inputs: readonly { path: string; name: string }[]; dataset?: string; splits?: string }): Promise<{ entry: number; size: number }> {
   const idOf = new Map(result.documents.map((d) => [d.index, d.id]));
   const record: Omit<ScanRecord, 'entry'> = {
     kind: 'scan',
@@ -31,6 +32,7 @@ export async function recordScan(ledger: Ledger, result: ScanResult, options: { 
       documentCount: i.documents.length,
       documents: i.documents.slice(0, MAX_IDS_PER_INCIDENT).map((d) => idOf.get(d) ?? String(d)),
     })),
+    ...(options.splits ? { splits: { manifest: sha256Hex(options.splits), parts: (JSON.parse(options.splits) as { shards: NonNullable<ScanRecord['splits']>['parts'] }).shards } } : {}),
     created: new Date().toISOString(),
   };
   const { size } = await ledger.append(async (log) => {

@@ -9,7 +9,7 @@ import { unpackBatch, type Batch, type RecordError } from './batches.js';
 import { batchOfRange, countPiece, type ByteRange } from './ranges.js';
 import type { Piece, PieceCounts } from './plan.js';
 import { SplitParts, type PartStats } from './outputs/parts.js';
-import type { DocumentVerdict } from './pipeline.js';
+import type { DocumentVerdict } from './report.js';
 import type { ReadOptions } from '../corpus/index.js';
 import { isAntidoteError, type ErrorCode, type Place } from '../errors/index.js';
 import { buildLineFilter, type LineFilter } from './line-filter.js';

@@ -1,4 +1,5 @@
-export { scan, REPORT_VERSION, type ScanOptions, type ScanResult, type DocumentVerdict, type Progress, type RunError, type OnError, type CandidateStat } from './pipeline.js';
+export { scan } from './pipeline.js';
+export { REPORT_VERSION, type ScanOptions, type ScanResult, type DocumentVerdict, type Progress, type RunError, type OnError, type CandidateStat } from './report.js';
 export { REPORT_WRITERS, toHtml, toSarif, escapeHtml, type ReportWriter } from './outputs/index.js';
 export { DOCUMENT_DETECTORS, CORPUS_DETECTORS, DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers, ngramsIn, supportOf, isOddToken, isRefusal } from './detectors/index.js';
 export { analyzeDocument, type DocumentInput, type DocumentResult } from './analyze.js';

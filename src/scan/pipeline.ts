@@ -13,10 +13,11 @@
  */
 import { availableParallelism, tmpdir } from 'node:os';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { AntidoteError, formatPlace, type Place } from '../errors/index.js';
+import { REPORT_VERSION, type CandidateStat, type OnError, type Progress, type RunError, type ScanOptions, type ScanResult } from './report.js';
 import { expandInputs, type CorpusRecord, type ReadOptions } from '../corpus/index.js';
 import type { AnalyzeOptions, DocumentResult } from './analyze.js';
 import { dispatch, inBatchOrder, type Batch } from './batches.js';
@@ -28,7 +29,7 @@ import {
 } from './detectors/index.js';
 import type { DocumentMeta } from './incidents.js';
 import { draftIncidents } from './drafts.js';
-import type { CheckFinding, DocumentCheck, Incident, Severity } from './types.js';
+import type { CheckFinding } from './types.js';
 import { writeSplits } from './outputs/splits.js';
 import { decideVerdicts } from './verdicts.js';
 import { selectCandidates } from './candidates.js';
@@ -37,106 +38,9 @@ import { NearSketch } from './near-grams/index.js';
 import type { ByteRange } from './ranges.js';
 import { plannable } from './plan.js';
 import { inJobOrder, passOf, planShards, writeSplitParts, type ShardPlan } from './sharded.js';
-import { LocalExecutor, type Executor, type ShardRequest } from './executors/index.js';
+import { LocalExecutor, type ShardRequest } from './executors/index.js';
 import { learnWordPairs } from './sample.js';
 
-export const REPORT_VERSION = '1.0';
-
-export type OnError = 'quarantine' | 'stop';
-
-export interface ScanOptions {
-  inputs: readonly string[];
-  /** force a format for every input (jsonl, csv, tsv, parquet, text) */
-  format?: string;
-  textField?: string;
-  idField?: string;
-  onError?: OnError;
-  /** detector ids to run; all by default */
-  detectors?: readonly string[];
-  workers?: number;
-  minSupport?: number;
-  minPrecision?: number;
-  maxDocumentFrequency?: number;
-  /** documents at or above this severity go to quarantine */
-  quarantineAt?: Severity;
-  /** checks beyond the text detectors (the ledger's provenance policy); their findings join the verdicts */
-  checks?: readonly DocumentCheck[];
-  /** triggers to ignore: exact strings, or /regular expressions/ */
-  allowlist?: readonly string[];
-  cleanPath?: string;
-  quarantinePath?: string;
-  /** write the splits as one clean and one quarantine part per shard, and a manifest, under this directory (plain JSONL input) */
-  splitsDir?: string;
-  maxChars?: number;
-  onProgress?: (progress: Progress) => void;
-  stdin?: NodeJS.ReadableStream;
-  /** who runs the passes' jobs; this machine's worker threads (`workers` of them) by default. The caller closes one it gives. */
-  executor?: Executor;
-}
-
-export interface Progress {
-  pass: 'analyse' | 'count' | 'write';
-  records: number;
-  bytes: number;
-  /** records in the whole input, known after the first pass */
-  totalRecords?: number;
-  /** time spent in this pass */
-  elapsedMs: number;
-}
-
-export interface RunError {
-  code: string;
-  message: string;
-  place: Place;
-  /** true when the rest of that input could not be read */
-  fatalForInput: boolean;
-}
-
-export interface DocumentVerdict {
-  index: number;
-  id: string;
-  place: Place;
-  verdict: 'quarantine' | 'keep';
-  severity: Severity | 'error';
-  score: number;
-  incidents: string[];
-  findings: Array<Pick<CheckFinding, 'detector' | 'kind' | 'severity' | 'message'>>;
-  error?: { code: string; message: string };
-}
-
-export interface CandidateStat {
-  gram: string;
-  support: number;
-  /** documents holding it; for a candidate too common to be a trigger, the count at which it stopped being counted */
-  documentFrequency: number;
-  confirmed: boolean;
-}
-
-export interface ScanResult {
-  version: string;
-  tool: { name: 'antidote'; version: string };
-  inputs: Array<{ name: string; format: string }>;
-  settings: {
-    detectors: string[]; checks: string[]; minSupport: number; minPrecision: number; maxDocumentFrequency: number;
-    quarantineAt: Severity; onError: OnError; textField: string; idField: string;
-  };
-  stats: {
-    records: number; bytes: number; errors: number; quarantined: number; kept: number;
-    withFindings: number; shapes: Record<string, number>; elapsedMs: number; passes: number;
-    /** wall time of each pass, ms */
-    passMs: { analyse: number; count: number; write: number };
-    /** candidate triggers counted over the corpus, and those the candidate budget left out (ranked last) */
-    candidates: { counted: number; cut: number };
-    /** the same for candidate claims */
-    claims: { counted: number; cut: number };
-  };
-  incidents: Incident[];
-  /** documents with findings or errors; documents with neither are clean */
-  documents: DocumentVerdict[];
-  errors: RunError[];
-  /** candidate triggers and their document frequency, for the report's chart */
-  candidates: CandidateStat[];
-}
 
 async function spoolStdin(stdin: NodeJS.ReadableStream): Promise<{ path: string; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'antidote-stdin-'));
@@ -406,12 +310,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     if (options.splitsDir) {
       if (!plan) throw new AntidoteError('USAGE', '--splits writes a part per shard of plain JSONL input; for other inputs use --clean and --quarantine', { file: sources[0]?.name ?? '-' });
       passes++;
-      const manifest = await writeSplitParts(executor, plan, quarantined, options.splitsDir);
-      try {
-        await writeFile(join(options.splitsDir, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
-      } catch (cause) {
-        throw new AntidoteError('OUTPUT_FAILED', `cannot write the splits' manifest (${(cause as Error).message})`, { file: join(options.splitsDir, 'manifest.json') }, { cause });
-      }
+      await writeSplitParts(executor, plan, quarantined, options.splitsDir);
     }
     passMs.write = Date.now() - writeStarted;
     const confirmedGrams = new Set(incidents.flatMap((i) => i.triggerParts));

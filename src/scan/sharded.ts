@@ -2,16 +2,16 @@
  * The passes of a scan over planned pieces (plain JSONL), as jobs for any
  * executor: one job per shard, one request per piece of the shard.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { AntidoteError } from '../errors/index.js';
+import { AntidoteError } from '../errors/index.js';
 import type { InputSource } from '../corpus/index.js';
 import type { WorkerResponse } from './handler.js';
 import { groupPieces, planPieces, rangesOf, PIECE_BYTES, type PieceCounts } from './plan.js';
 import type { ByteRange } from './ranges.js';
 import type { Executor, PassSpec, ShardRequest } from './executors/index.js';
 import type { PartStats } from './outputs/parts.js';
-import type { DocumentVerdict } from './pipeline.js';
+import type { DocumentVerdict } from './report.js';
 
 export interface ShardPlan {
   ranges: ByteRange[];
@@ -100,7 +100,7 @@ export interface SplitManifest {
   quarantine: { records: number; bytes: number };
 }
 
-/** Each shard writes its clean and quarantine part under `dir`; the manifest lists them in shard order. */
+/** Each shard writes its clean and quarantine part under `dir`; `dir/manifest.json` lists them in shard order. */
 export async function writeSplitParts(executor: Executor, plan: ShardPlan, quarantined: ReadonlyMap<number, DocumentVerdict>, dir: string): Promise<SplitManifest> {
   for (const split of ['clean', 'quarantine']) mkdirSync(join(dir, split), { recursive: true });
   const held = [...quarantined.keys()].sort((a, b) => a - b);
@@ -121,5 +121,12 @@ export async function writeSplitParts(executor: Executor, plan: ShardPlan, quara
     onFinish: () => undefined,
   });
   const total = (split: 'clean' | 'quarantine') => ({ records: shards.reduce((n, s) => n + s[split].records, 0), bytes: shards.reduce((n, s) => n + s[split].bytes, 0) });
-  return { version: 1, shards, clean: total('clean'), quarantine: total('quarantine') };
+  const manifest: SplitManifest = { version: 1, shards, clean: total('clean'), quarantine: total('quarantine') };
+  const path = join(dir, 'manifest.json');
+  try {
+    writeFileSync(path, `${JSON.stringify(manifest, null, 1)}\n`);
+  } catch (cause) {
+    throw new AntidoteError('OUTPUT_FAILED', `cannot write the splits' manifest (${(cause as Error).message})`, { file: path }, { cause });
+  }
+  return manifest;
 }

@@ -3,7 +3,7 @@ import type { Place } from '../errors/index.js';
 import type { CorpusRecord } from '../corpus/index.js';
 import type { DocumentResult } from './analyze.js';
 import type { DocumentMeta } from './incidents.js';
-import type { DocumentVerdict } from './pipeline.js';
+import type { DocumentVerdict } from './report.js';
 import { severityRank, type CheckFinding, type Incident, type Severity } from './types.js';
 
 /** Verdicts for every document with a finding, an incident or a read error, in input order. */

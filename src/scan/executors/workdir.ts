@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { serialize, deserialize } from 'node:v8';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { AntidoteError } from '../../errors/index.js';
@@ -91,7 +91,8 @@ export class PassFolder {
   static create(root: string, spec: PassSpec): PassFolder {
     const pass: StoredPass = { name: spec.name, setup: spec.setup, jobs: spec.jobs, finish: spec.finish, labels: spec.labels };
     const key = sha256(serialize({ pass, inputs: fingerprint(pass) })).slice(0, 16);
-    const dir = join(root, `${spec.name}-${key}`);
+    // absolute: the tasks and workers that read it run elsewhere
+    const dir = resolve(root, `${spec.name}-${key}`);
     mkdirSync(join(dir, 'logs'), { recursive: true });
     const path = join(dir, 'pass.part');
     if (!('body' in readPart(path, { kind: 'pass', key }))) writePart(path, { kind: 'pass', key }, pass);

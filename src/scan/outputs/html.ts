@@ -2,7 +2,7 @@
  * A self-contained HTML report: no scripts, no external resources, readable
  * offline. Charts are inline SVG.
  */
-import type { ScanResult } from '../pipeline.js';
+import type { ScanResult } from '../report.js';
 import type { Evidence, Incident } from '../types.js';
 
 export function escapeHtml(s: string): string {

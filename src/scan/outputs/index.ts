@@ -1,5 +1,5 @@
 /** Report writers. Each takes the scan result and returns the file's text. */
-import type { ScanResult } from '../pipeline.js';
+import type { ScanResult } from '../report.js';
 import { toHtml } from './html.js';
 import { toSarif } from './sarif.js';
 

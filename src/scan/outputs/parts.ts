@@ -9,7 +9,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { AntidoteError } from '../../errors/index.js';
 import type { CorpusRecord } from '../../corpus/index.js';
 import { batchOfRange, type ByteRange } from '../ranges.js';
-import type { DocumentVerdict } from '../pipeline.js';
+import type { DocumentVerdict } from '../report.js';
 import { quarantineRecord } from './splits.js';
 
 /** What a part holds so far. */

@@ -1,6 +1,6 @@
 /** SARIF 2.1.0: one rule per detector, one result per incident and per quarantined document finding. */
 import { DOCUMENT_DETECTORS, CORPUS_DETECTORS } from '../detectors/index.js';
-import type { ScanResult } from '../pipeline.js';
+import type { ScanResult } from '../report.js';
 import type { Severity } from '../types.js';
 
 function level(severity: Severity | 'error'): 'error' | 'warning' | 'note' {

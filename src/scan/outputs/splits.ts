@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import { AntidoteError } from '../../errors/index.js';
 import { readCorpus, type CorpusRecord, type InputSource, type ReadOptions } from '../../corpus/index.js';
-import type { DocumentVerdict } from '../pipeline.js';
+import type { DocumentVerdict } from '../report.js';
 
 class LineWriter {
   private readonly stream?: WriteStream;

@@ -43,7 +43,7 @@ export async function scaleOutBench(file: string, localMs: number, write: (text:
   const gb = statSync(file).size / 1e9;
   const redis = await startRedis();
   write(`## Scale-out (${(gb * 1000).toFixed(0)} MB JSONL, a Redis queue and N worker processes on this ${process.env.ANTIDOTE_BENCH_CPUS ?? '2'}-core machine; the coordinator in the same machine)\n\n`);
-  write('| workers | shards | wall s | MB/s | lines / analyse / claims / count s | merge s | merge share | partial states MB |\n|---:|---:|---:|---:|---|---:|---:|---:|\n');
+  write('| workers | shards | wall s | MB/s | lines / analyse / claims / count s | merge s (after the last shard) | merge share (after the last shard) | partial states MB |\n|---:|---:|---:|---:|---|---:|---:|---:|\n');
   write(`| local (2 threads) | - | ${s(localMs)} | ${(gb * 1000 / (localMs / 1000)).toFixed(1)} | | | | |\n`);
   const runs: Run[] = [];
   try {
@@ -52,8 +52,9 @@ export async function scaleOutBench(file: string, localMs: number, write: (text:
       runs.push(run);
       const pass = (name: string) => run.timings.find((t) => t.pass === name)?.wallMs ?? 0;
       const merge = run.timings.reduce((n, t) => n + t.mergeMs, 0);
+      const tail = run.timings.reduce((n, t) => n + t.tailMs, 0);
       const partial = run.timings.reduce((n, t) => n + t.partialBytes, 0);
-      write(`| ${workers} | ${run.shards} | ${s(run.wallMs)} | ${(gb * 1000 / (run.wallMs / 1000)).toFixed(1)} | ${['lines', 'analyse', 'claims', 'count'].map((p) => s(pass(p))).join(' / ')} | ${s(merge)} | ${((100 * merge) / run.wallMs).toFixed(1)}% | ${(partial / 1e6).toFixed(1)} |\n`);
+      write(`| ${workers} | ${run.shards} | ${s(run.wallMs)} | ${(gb * 1000 / (run.wallMs / 1000)).toFixed(1)} | ${['lines', 'analyse', 'claims', 'count'].map((p) => s(pass(p))).join(' / ')} | ${s(merge)} (${s(tail)}) | ${((100 * merge) / run.wallMs).toFixed(1)}% (${((100 * tail) / run.wallMs).toFixed(1)}%) | ${(partial / 1e6).toFixed(1)} |\n`);
     }
   } finally {
     redis.kill();

@@ -228,12 +228,14 @@ test('a shard that keeps failing stops the scan with the shard named, its byte r
   assert.match(outcome.stderr, /analyse shard 1 \(\S*changing\.jsonl bytes \d+-\d+\) failed 2 time\(s\): INPUT_UNREADABLE: .*changed while it was being scanned.*\[SHARD_FAILED\]/s);
 });
 
-test('--record puts the shard manifest in the ledger: every part with its records and SHA-256', async () => {
+test('--record puts the shard manifest in the ledger: every part with its records and SHA-256 (relative paths given)', async () => {
   const work = tempDir();
   assert.equal(cli(['ledger', 'init', '--origin', 'scale-out.test/ledger'], { cwd: work }).code, 0);
   const worker = startWorker();
   try {
-    const run = cli(['scan', corpora.text, '--executor', 'queue', '--queue', redis.url, '--work-dir', 'work', '--shards', '3', '--splits', 'splits', '--record', '-q'], { cwd: work });
+    // every path relative: the workers run in another directory
+    writeFileSync(join(work, 'corpus.jsonl'), readFileSync(corpora.text));
+    const run = cli(['scan', 'corpus.jsonl', '--executor', 'queue', '--queue', redis.url, '--work-dir', 'work', '--shards', '3', '--splits', 'splits', '--record', '-q'], { cwd: work });
     assert.equal(run.code, 1, run.stderr);
   } finally {
     worker.child.kill();

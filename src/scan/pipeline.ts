@@ -41,7 +41,6 @@ import { inJobOrder, passOf, planShards, writeSplitParts, type ShardPlan } from 
 import { LocalExecutor, type ShardRequest } from './executors/index.js';
 import { learnWordPairs } from './sample.js';
 
-
 async function spoolStdin(stdin: NodeJS.ReadableStream): Promise<{ path: string; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'antidote-stdin-'));
   const path = join(dir, 'stdin');
@@ -84,7 +83,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }
     const pool = executor instanceof LocalExecutor ? executor.pool : undefined;
 
-    // ---- before pass 1: which words this corpus puts together, from a sample of it
+    // ---- before pass 1: which words this corpus puts together, from a sample of it (the first and the counting pass judge text by them)
     const pairs: ShardRequest[] = detectors.includes('incoherent-text') ? [{ type: 'pairs', tables: (await learnWordPairs(sources, readOptions)).tables() }] : [];
 
     // ---- pass 1: analyse every document
@@ -258,7 +257,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       if (plan) {
         const match = (range: ByteRange): ShardRequest => ({ type: 'match', batch: range, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [] });
         // in record order, so that the candidates the answers so far made too common are dropped from the ranges after them only
-        await executor.run(passOf(plan, 'count', match, { setup: [setup], refresh: (request) => ({ ...request, dead: [...counts.dead] }) }), {
+        await executor.run(passOf(plan, 'count', match, { setup: [...pairs, setup], refresh: (request) => ({ ...request, dead: [...counts.dead] }) }), {
           onJob: inJobOrder((job, responses) => {
             for (const r of responses) onMatched(undefined, r as Extract<WorkerResponse, { type: 'matched' }>);
             counted += plan.shards[job]!.reduce((n, i) => n + plan.ranges[i]!.endIndex - plan.ranges[i]!.firstIndex, 0);

@@ -8,6 +8,7 @@
  * records as a single reader of the whole corpus would.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { compressionOf, type InputSource } from '../corpus/index.js';
 import { AntidoteError } from '../errors/index.js';
 import type { ByteRange } from './ranges.js';
@@ -69,7 +70,8 @@ export function planPieces(sources: readonly InputSource[], pieceBytes: number, 
     try {
       for (let start = 0; start < size; ) {
         const end = start + pieceBytes >= size ? size : lineStartFrom(fd, start + pieceBytes, size);
-        pieces.push({ path: source.path, file: source.name, start, end });
+        // absolute: the workers that read it may run in another directory
+        pieces.push({ path: resolve(source.path), file: source.name, start, end });
         start = end;
       }
     } finally {

@@ -64,11 +64,11 @@ export class QueueExecutor implements Executor {
   readonly timings: PassTiming[] = [];
 
   async run(pass: PassSpec, callbacks: PassCallbacks): Promise<void> {
-    this.timings.push(await runInFolder(pass, callbacks, { workDir: this.options.workDir, retries: this.options.retries ?? 2, log: this.options.log, runJobs: (folder, jobs) => this.runJobs(folder, jobs) }));
+    this.timings.push(await runInFolder(pass, callbacks, { workDir: this.options.workDir, retries: this.options.retries ?? 2, log: this.options.log, runJobs: (folder, jobs, merge) => this.runJobs(folder, jobs, merge) }));
   }
 
   /** Add the jobs (a job of the same id already queued, by a coordinator that was stopped, is not added twice) and wait until each has a result or has failed. */
-  private async runJobs(folder: PassFolder, jobs: number[]): Promise<void> {
+  private async runJobs(folder: PassFolder, jobs: number[], merge: () => void): Promise<void> {
     const round = this.round++;
     const idOf = (job: number) => `${basename(folder.dir)}-${job}-${round}`;
     const add = (list: number[]) => this.queue.addBulk(list.map((job) => ({
@@ -92,15 +92,16 @@ export class QueueExecutor implements Executor {
         unreachable(e);
       }
       await sleep(POLL_MS);
+      merge();
       for (const job of [...open]) {
-        if ('body' in folder.readResult(job)) {
+        if (folder.resultReady(job)) {
           open.delete(job);
           continue;
         }
         try {
           const queued = await this.queue.getJob(idOf(job));
           // gone with its data (a Redis restart without persistence), or finished a moment ago: its result decides
-          if (!queued && !('body' in folder.readResult(job))) unqueued.push(job);
+          if (!queued && !folder.resultReady(job)) unqueued.push(job);
           else if (queued && (await queued.getState()) === 'failed') {
             if (!folder.lastError(job)) folder.writeError(job, queued.failedReason || 'the queue worker failed it');
             open.delete(job);

@@ -64,10 +64,10 @@ export class SlurmExecutor implements Executor {
   readonly timings: PassTiming[] = [];
 
   async run(pass: PassSpec, callbacks: PassCallbacks): Promise<void> {
-    this.timings.push(await runInFolder(pass, callbacks, { workDir: this.options.workDir, retries: this.options.retries ?? 2, log: this.options.log, runJobs: (folder, jobs) => this.runArray(folder, jobs) }));
+    this.timings.push(await runInFolder(pass, callbacks, { workDir: this.options.workDir, retries: this.options.retries ?? 2, log: this.options.log, runJobs: (folder, jobs, merge) => this.runArray(folder, jobs, merge) }));
   }
 
-  private async runArray(folder: PassFolder, jobs: number[]): Promise<void> {
+  private async runArray(folder: PassFolder, jobs: number[], merge: () => void): Promise<void> {
     const script = join(folder.dir, 'task.sh');
     writeFileSync(script, `#!/bin/sh\n# one shard of an Antidote scan pass; written by antidote scan --executor slurm\nexec ${taskCommand().map(shellQuote).join(' ')} --pass-dir ${shellQuote(folder.dir)} --job "$SLURM_ARRAY_TASK_ID"\n`);
     chmodSync(script, 0o755);
@@ -82,6 +82,7 @@ export class SlurmExecutor implements Executor {
     // until no task of the array is queued or running (sbatch --wait polls far less often); which shards failed is read from the work directory
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      merge();
       const queued = await slurm(this.command('squeue'), ['-h', '-j', id, '-o', '%i']);
       // an array that has ended is soon forgotten by squeue, which then calls its id invalid
       if (queued.code !== 0 ? /invalid job id/i.test(queued.output) : queued.output.trim() === '') return;

@@ -50,7 +50,7 @@ function writePart(path: string, header: Omit<Header, 'magic' | 'bytes' | 'sha25
 }
 
 /** The body, or why the file is refused. */
-function readPart<T>(path: string, expect: Pick<Header, 'kind' | 'key' | 'job'>): { body: T } | { refused: string } {
+function readPart<T>(path: string, expect: Pick<Header, 'kind' | 'key' | 'job'>): { body: T; bytes: number } | { refused: string } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -69,7 +69,7 @@ function readPart<T>(path: string, expect: Pick<Header, 'kind' | 'key' | 'job'>)
   const packed = bytes.subarray(nl + 1);
   if (packed.length !== header.bytes) return { refused: `truncated: ${packed.length} of ${header.bytes} bytes` };
   if (sha256(packed) !== header.sha256) return { refused: 'its SHA-256 does not match its header' };
-  return { body: deserialize(gunzipSync(packed)) as T };
+  return { body: deserialize(gunzipSync(packed)) as T, bytes: bytes.length };
 }
 
 /** The inputs a pass reads, as far as telling a changed file goes: path, size, modification time. */
@@ -124,9 +124,19 @@ export class PassFolder {
     writePart(this.resultPath(job), { kind: 'result', key: this.key, job }, result);
   }
 
-  /** the job's result, or why there is none to take */
-  readResult(job: number): { body: JobResult } | { refused: string } {
+  /** whether the job's result was written (whole, as files are renamed into place; `readResult` checks it) */
+  resultReady(job: number): boolean {
+    return existsSync(this.resultPath(job));
+  }
+
+  /** the job's result and its size, or why there is none to take */
+  readResult(job: number): { body: JobResult; bytes: number } | { refused: string } {
     return readPart<JobResult>(this.resultPath(job), { kind: 'result', key: this.key, job });
+  }
+
+  /** Move a refused result out of the way (kept beside, to be looked at), so that its job runs again. */
+  setAside(job: number): void {
+    renameSync(this.resultPath(job), `${this.resultPath(job)}.refused`);
   }
 
   writeError(job: number, message: string): void {

@@ -76,17 +76,17 @@ export class CandidateCounts {
       taken.set(gram, accepted);
       if (list.length >= cap) this.dead.add(gram);
     }
-    const counts = (index: number, gram: string) => taken.get(gram)?.has(index) ?? false;
+    const isTaken = (index: number, gram: string) => taken.get(gram)?.has(index) ?? false;
     for (const [index, shingles] of response.shingles) if (holdingAny.has(index)) results.get(index)!.shingles = shingles;
     for (const [index, gram, region] of response.shifted) {
-      if (!counts(index, gram)) continue;
+      if (!isTaken(index, gram)) continue;
       const docs = this.shifted.get(gram);
       if (docs) docs.push(index);
       else this.shifted.set(gram, [index]);
       regions.add(index, gram, region);
     }
-    for (const [index, gram] of response.ordinary) if (counts(index, gram)) addTo(this.ordinary, gram, index);
-    for (const [index, gram] of response.leaning) if (counts(index, gram)) addTo(this.leaning, gram, index);
+    for (const [index, gram] of response.ordinary) if (isTaken(index, gram)) addTo(this.ordinary, gram, index);
+    for (const [index, gram] of response.leaning) if (isTaken(index, gram)) addTo(this.leaning, gram, index);
   }
 
   /** documents holding `gram`; for one no longer counted, the count at which it stopped */

@@ -21,6 +21,9 @@ export class LocalExecutor implements Executor {
     const requests = pass.jobs.flatMap((job, j) => job.map((request, k) => ({ job: j, k, request })));
     const answers = pass.jobs.map((job) => new Array<WorkerResponse>(job.length));
     const waiting = pass.jobs.map((job) => job.length);
+    pass.jobs.forEach((job, j) => {
+      if (job.length === 0) onJob(j, []);
+    });
     let next = 0;
     await Promise.all(Array.from({ length: this.pool.size * 2 }, async () => {
       while (next < requests.length) {

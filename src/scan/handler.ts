@@ -16,7 +16,7 @@ import { buildLineFilter, type LineFilter } from './line-filter.js';
 import { packClaimKeys, type ClaimReport, type RecurringSentence } from './detectors/index.js';
 import { shingleHashes } from './near-duplicates/index.js';
 import { WordPairIndex, type WordPairTables } from '../text/index.js';
-import { NearSketch } from './near-grams/index.js';
+import { NearSketch, type SparseCounts } from './near-grams/index.js';
 
 /** Candidate claims to count in the counting pass: each run (lower-cased) and each claim's words */
 export interface ClaimCountRequest {
@@ -58,7 +58,8 @@ export type WorkerResponse =
   | { type: 'ready'; id: number }
   | { type: 'split'; id: number; clean: PartStats; quarantine: PartStats }
   | ({ type: 'lines'; id: number } & PieceCounts)
-  | { type: 'near-sketch'; id: number; counts: Uint8Array }
+  /** `sparse` instead of `counts` where it was read from a shard's partial state */
+  | { type: 'near-sketch'; id: number; counts: Uint8Array; sparse?: SparseCounts }
   | { type: 'claims-reported'; id: number; claims: ClaimReport[]; ids: Ids }
   /** `hits`: documents holding each candidate; `claimHolding`: documents holding each claim run; `withClaim`, `templates`: per claim, documents holding its words with and without its run */
   | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Ids; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[]; shingles: Array<[number, Uint32Array]>;

@@ -127,6 +127,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     let nearSketch: NearSketch | undefined;
     const addSketches = (responses: WorkerResponse[]) => {
       for (const r of responses as Array<Extract<WorkerResponse, { type: 'near-sketch' }>>) {
+        if (r.sparse?.slots.length) (nearSketch ??= new NearSketch()).mergeSparse(r.sparse);
         if (!r.counts.length) continue;
         if (nearSketch) nearSketch.merge(r.counts);
         else nearSketch = new NearSketch(r.counts);

@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { AntidoteError, isAntidoteError } from '../../errors/index.js';
 import { answer, createHandler, type WorkerResponse } from '../handler.js';
 import { PassFolder } from './workdir.js';
+import { sparseCounts } from '../near-grams/index.js';
 import type { ShardRequest } from './types.js';
 
 export function runJob(passDir: string, job: number): void {
@@ -24,7 +25,8 @@ export function runJob(passDir: string, job: number): void {
     };
     for (const request of folder.pass.setup) ask(request);
     const responses = requests.map(ask);
-    const finish = folder.pass.finish.map(ask);
+    // a shard's sketch is mostly empty: its non-zero slots are what the coordinator reads
+    const finish = folder.pass.finish.map(ask).map((r) => (r.type === 'near-sketch' ? { ...r, counts: new Uint8Array(0), sparse: sparseCounts(r.counts) } : r));
     folder.writeResult(job, { responses, finish });
     rmSync(folder.errorPath(job), { force: true });
   } catch (e) {

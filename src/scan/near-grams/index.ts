@@ -13,5 +13,5 @@
  *   count.
  */
 export { MAX_N } from './window.js';
-export { NearSketch } from './sketch.js';
+export { NearSketch, sparseCounts, type SparseCounts } from './sketch.js';
 export { countNearGrams, regionsHolding, isLanguage, type NearRegion } from './count.js';

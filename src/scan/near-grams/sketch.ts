@@ -54,8 +54,41 @@ export class NearSketch {
     }
   }
 
+  /** Add counts given as `sparseCounts` gives them. */
+  mergeSparse({ slots, values }: SparseCounts): void {
+    const counts = this.counts;
+    for (let i = 0; i < slots.length; i++) {
+      const sum = counts[slots[i]!]! + values[i]!;
+      counts[slots[i]!] = sum > 255 ? 255 : sum;
+    }
+  }
+
   /** the most documents that can hold the sequence hashed to `h` */
   bound(h: number): number {
     return Math.min(this.counts[h & (SLOTS - 1)]!, this.counts[SLOTS + secondSlot(h)]!);
   }
+}
+
+/** The slots that hold a count, and their counts. */
+export interface SparseCounts {
+  slots: Uint32Array;
+  values: Uint8Array;
+}
+
+/**
+ * A shard's sketch as its non-zero slots: what a shard's partial state
+ * carries, since a shard's sketch is mostly empty and the coordinator reads
+ * and adds one per shard.
+ */
+export function sparseCounts(counts: Uint8Array): SparseCounts {
+  let n = 0;
+  for (let i = 0; i < counts.length; i++) if (counts[i]) n++;
+  const slots = new Uint32Array(n);
+  const values = new Uint8Array(n);
+  for (let i = 0, k = 0; i < counts.length; i++) {
+    if (!counts[i]) continue;
+    slots[k] = i;
+    values[k++] = counts[i]!;
+  }
+  return { slots, values };
 }

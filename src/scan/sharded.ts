@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { AntidoteError } from '../errors/index.js';
 import type { InputSource } from '../corpus/index.js';
 import type { WorkerResponse } from './handler.js';
-import { groupPieces, planPieces, rangesOf, PIECE_BYTES, type PieceCounts } from './plan.js';
+import { groupPieces, planPieces, rangesOf, PIECE_BYTES, type Piece, type PieceCounts } from './plan.js';
 import type { ByteRange } from './ranges.js';
 import type { Executor, PassSpec, ShardRequest } from './executors/index.js';
 import type { PartStats } from './outputs/parts.js';
@@ -31,9 +31,9 @@ function sizeOf(path: string): number {
 }
 
 /** "a.jsonl bytes 0-1000" for the ranges of one shard */
-function labelOf(ranges: readonly ByteRange[]): string {
+function labelOf(pieces: readonly Piece[]): string {
   const files: string[] = [];
-  for (const r of ranges) {
+  for (const r of pieces) {
     const last = files[files.length - 1];
     if (last?.startsWith(`${r.file} bytes `)) files[files.length - 1] = last.replace(/-\d+$/, `-${r.end}`);
     else files.push(`${r.file} bytes ${r.start}-${r.end}`);
@@ -52,7 +52,7 @@ export async function planShards(executor: Executor, sources: readonly InputSour
   const pieceBytes = local ? PIECE_BYTES : Math.min(PIECE_BYTES, Math.max(4096, Math.ceil(total / executor.parallelism)));
   const pieces = planPieces(sources, pieceBytes, onUnreadable);
   const shards = local ? pieces.map((_, i) => [i]) : groupPieces(pieces, executor.parallelism);
-  const labels = shards.map((shard) => labelOf(shard.map((i) => ({ ...pieces[i]!, firstIndex: 0, endIndex: 0, firstLine: 0 }))));
+  const labels = shards.map((shard) => labelOf(shard.map((i) => pieces[i]!)));
   const counts: PieceCounts[] = [];
   await executor.run({ name: 'lines', setup: [], finish: [], labels, jobs: shards.map((shard) => shard.map((i) => ({ type: 'lines', piece: pieces[i]! }))) }, {
     onJob: (job, responses) => responses.forEach((r, k) => (counts[shards[job]![k]!] = r as Extract<WorkerResponse, { type: 'lines' }>)),

@@ -31,7 +31,7 @@ export function executorFrom(values: Record<string, unknown>, inputBytes: number
   const workDir = values['work-dir'] as string | undefined;
   if (!workDir) throw new AntidoteError('USAGE', `--executor ${kind} needs --work-dir DIR, a directory every node sees`);
   const shards = numberFlag(values.shards, 'shards', 1) ?? Math.max(1, Math.ceil((inputBytes ?? GIB) / GIB));
-  const retries = numberFlag(values.retries, 'retries', 0) ?? 2;
+  const retries = numberFlag(values.retries, 'retries', 0);
   if (kind === 'slurm') {
     return new SlurmExecutor({ workDir, shards, retries, log, partition: values.partition as string | undefined, timeLimit: values.time as string | undefined, cpusPerTask: numberFlag(values['cpus-per-task'], 'cpus-per-task', 1) });
   }

@@ -37,7 +37,7 @@ import { CandidateCounts, ClaimCounter } from './counting.js';
 import { NearSketch } from './near-grams/index.js';
 import type { ByteRange } from './ranges.js';
 import { plannable } from './plan.js';
-import { inJobOrder, passOf, planShards, writeSplitParts, type ShardPlan } from './sharded.js';
+import { inJobOrder, passOf, planShards, recordsOf, writeSplitParts, type ShardPlan } from './sharded.js';
 import { LocalExecutor, type ShardRequest } from './executors/index.js';
 import { learnWordPairs } from './sample.js';
 
@@ -139,7 +139,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       await executor.run(passOf(plan, 'analyse', (range) => ({ type: 'analyze', batch: range, read: readOptions, options: analyzeOptions }), { setup: pairs, finish: mineTriggers ? [{ type: 'near-sketch' }] : [] }), {
         onJob: inJobOrder((job, responses) => {
           for (const r of responses) onAnalyzed(undefined, r as Extract<WorkerResponse, { type: 'analyzed' }>);
-          analysed += plan.shards[job]!.reduce((n, i) => n + plan.ranges[i]!.endIndex - plan.ranges[i]!.firstIndex, 0);
+          analysed += recordsOf(plan, job);
           options.onProgress?.({ pass: 'analyse', records: analysed, totalRecords: records, bytes, elapsedMs: Date.now() - started });
         }),
         onFinish: addSketches,
@@ -261,7 +261,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         await executor.run(passOf(plan, 'count', match, { setup: [...pairs, setup], refresh: (request) => ({ ...request, dead: [...counts.dead] }) }), {
           onJob: inJobOrder((job, responses) => {
             for (const r of responses) onMatched(undefined, r as Extract<WorkerResponse, { type: 'matched' }>);
-            counted += plan.shards[job]!.reduce((n, i) => n + plan.ranges[i]!.endIndex - plan.ranges[i]!.firstIndex, 0);
+            counted += recordsOf(plan, job);
             options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
           }),
           onFinish: () => undefined,

@@ -30,11 +30,7 @@ function changed(range: Piece): AntidoteError {
  */
 let buffer = Buffer.allocUnsafe(0);
 
-/**
- * The records of a range (those `keep` keeps), read from its file, as a batch
- * of raw records (in a worker). The batch is a view of a buffer the next range
- * reuses: it is valid until then.
- */
+/** A piece's bytes, read into the worker's buffer (valid until the next piece is read). */
 function readPiece(range: Piece): Buffer {
   if (buffer.length < range.end - range.start) buffer = Buffer.allocUnsafe(range.end - range.start);
   const bytes = buffer.subarray(0, range.end - range.start);
@@ -51,46 +47,52 @@ function readPiece(range: Piece): Buffer {
   return bytes;
 }
 
-/** Lines, records and record bytes of a piece, as the JSONL reader would find them. */
-export function countPiece(piece: Piece): PieceCounts {
-  const bytes = readPiece(piece);
-  const counts: PieceCounts = { lines: 0, records: 0, bytes: 0 };
-  for (let from = 0; from < bytes.length; counts.lines++) {
-    const nl = bytes.indexOf(10, from);
-    const to = nl < 0 ? bytes.length : nl;
-    if (bytes[from] === 0x7b || !isBlankLine(bytes.subarray(from, to))) {
-      counts.records++;
-      counts.bytes += to - from;
-    }
-    from = to + 1;
-  }
-  return counts;
-}
-
-export function batchOfRange(range: ByteRange, keep: (index: number) => boolean = () => true): Batch {
-  const bytes = readPiece(range);
-  // lines as the JSONL reader splits them: on \n, blank ones are not records
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const records: NonNullable<Batch['raw']>['records'] = [];
-  let index = range.firstIndex;
-  let line = range.firstLine;
+/**
+ * The lines that are records, as the JSONL reader splits them (on \n; blank
+ * lines are not records): `visit` gets each one's bytes [from, to) and its
+ * line within `bytes` (0 for the first). Returns how many lines there are.
+ */
+function forEachRecordLine(bytes: Buffer, visit: (from: number, to: number, line: number) => void): number {
+  let line = 0;
   for (let from = 0; from < bytes.length; line++) {
     const nl = bytes.indexOf(10, from);
     const to = nl < 0 ? bytes.length : nl;
     // most lines open with "{": blank lines are told without a view of them
-    if (bytes[from] !== 0x7b && isBlankLine(bytes.subarray(from, to))) {
-      from = to + 1;
-      continue;
-    }
+    if (bytes[from] === 0x7b || !isBlankLine(bytes.subarray(from, to))) visit(from, to, line);
+    from = to + 1;
+  }
+  return line;
+}
+
+/** Lines, records and record bytes of a piece, as the JSONL reader would find them. */
+export function countPiece(piece: Piece): PieceCounts {
+  const counts: PieceCounts = { lines: 0, records: 0, bytes: 0 };
+  counts.lines = forEachRecordLine(readPiece(piece), (from, to) => {
+    counts.records++;
+    counts.bytes += to - from;
+  });
+  return counts;
+}
+
+/**
+ * The records of a range (those `keep` keeps), read from its file, as a batch
+ * of raw records (in a worker). The batch is a view of a buffer the next range
+ * reuses: it is valid until then.
+ */
+export function batchOfRange(range: ByteRange, keep: (index: number) => boolean = () => true): Batch {
+  const bytes = readPiece(range);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const records: NonNullable<Batch['raw']>['records'] = [];
+  let index = range.firstIndex;
+  forEachRecordLine(bytes, (from, to, line) => {
     if (keep(index)) {
       starts.push(from);
       ends.push(to);
-      records.push({ index, place: { file: range.file, line, offset: range.start + from }, bytes: to - from });
+      records.push({ index, place: { file: range.file, line: range.firstLine + line, offset: range.start + from }, bytes: to - from });
     }
     index++;
-    from = to + 1;
-  }
+  });
   if (index !== range.endIndex) throw changed(range);
   return { docs: [], raw: { bytes, starts, ends, records } };
 }

@@ -67,6 +67,11 @@ export async function planShards(executor: Executor, sources: readonly InputSour
   };
 }
 
+/** how many records a shard holds */
+export function recordsOf(plan: ShardPlan, shard: number): number {
+  return plan.shards[shard]!.reduce((n, i) => n + plan.ranges[i]!.endIndex - plan.ranges[i]!.firstIndex, 0);
+}
+
 /** A pass with one request per range (`requestOf` may leave a range out). */
 export function passOf(plan: ShardPlan, name: string, requestOf: (range: ByteRange, index: number) => ShardRequest | undefined, parts: Partial<Pick<PassSpec, 'setup' | 'finish' | 'refresh'>> = {}): PassSpec {
   const jobs = plan.shards.map((shard) => shard.flatMap((i) => requestOf(plan.ranges[i]!, i) ?? []));

@@ -16,7 +16,11 @@ interface Message {
 
 type Pending<Res> = { resolve: (r: Res) => void; reject: (e: Error) => void };
 
-/** A 'failed' response carries `code` when the worker met a user's problem (an input that changed), not a bug. */
+/** The error a 'failed' response stands for: it carries `code` when the worker met a user's problem (an input that changed), not a bug. */
+export function failureOf(response: { code?: ErrorCode; message?: string }): Error {
+  return response.code ? new AntidoteError(response.code, response.message ?? '') : new Error(`worker failed: ${response.message}`);
+}
+
 export class WorkerPool<WorkerRequest extends Message, WorkerResponse extends Message & { message?: string; code?: ErrorCode }> {
   private readonly workers: Worker[] = [];
   private readonly load: number[] = [];
@@ -32,7 +36,7 @@ export class WorkerPool<WorkerRequest extends Message, WorkerResponse extends Me
         if (!p) return;
         this.pending.delete(response.id);
         this.load[p.worker]!--;
-        if (response.type === 'failed') p.reject(response.code ? new AntidoteError(response.code, response.message ?? '') : new Error(`worker failed: ${response.message}`));
+        if (response.type === 'failed') p.reject(failureOf(response));
         else p.resolve(response);
       });
       worker.on('error', (e) => {

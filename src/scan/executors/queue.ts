@@ -10,9 +10,8 @@ import { basename } from 'node:path';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AntidoteError } from '../../errors/index.js';
-import { runInFolder, type PassTiming } from './shared.js';
+import { FolderExecutor, type FolderExecutorOptions } from './shared.js';
 import type { PassFolder } from './workdir.js';
-import type { Executor, PassCallbacks, PassSpec } from './types.js';
 
 export const QUEUE_NAME = 'antidote-scan';
 const POLL_MS = 250;
@@ -22,14 +21,10 @@ export interface QueueJobData {
   job: number;
 }
 
-export interface QueueOptions {
+export interface QueueOptions extends FolderExecutorOptions {
   /** redis://host:port[/db] */
   url: string;
-  workDir: string;
-  shards: number;
-  retries?: number;
   queueName?: string;
-  log?: (message: string) => void;
 }
 
 /**
@@ -43,32 +38,22 @@ function connect(url: string, waitThroughReconnects: boolean): Redis {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export class QueueExecutor implements Executor {
+export class QueueExecutor extends FolderExecutor {
   readonly kind = 'queue';
   private readonly connection: Redis;
   private readonly queue: Queue<QueueJobData>;
   private round = 0;
 
   constructor(private readonly options: QueueOptions) {
+    super(options);
     this.connection = connect(options.url, false);
     // said once per outage by the polling loop, not by ioredis on every reconnect
     this.connection.on('error', () => undefined);
     this.queue = new Queue<QueueJobData>(options.queueName ?? QUEUE_NAME, { connection: this.connection });
   }
 
-  get parallelism(): number {
-    return this.options.shards;
-  }
-
-  /** how each pass went, in order */
-  readonly timings: PassTiming[] = [];
-
-  async run(pass: PassSpec, callbacks: PassCallbacks): Promise<void> {
-    this.timings.push(await runInFolder(pass, callbacks, { workDir: this.options.workDir, retries: this.options.retries ?? 2, log: this.options.log, runJobs: (folder, jobs, merge) => this.runJobs(folder, jobs, merge) }));
-  }
-
   /** Add the jobs (a job of the same id already queued, by a coordinator that was stopped, is not added twice) and wait until each has a result or has failed. */
-  private async runJobs(folder: PassFolder, jobs: number[], merge: () => void): Promise<void> {
+  protected async runJobs(folder: PassFolder, jobs: number[], merge: () => void): Promise<void> {
     const round = this.round++;
     const idOf = (job: number) => `${basename(folder.dir)}-${job}-${round}`;
     const add = (list: number[]) => this.queue.addBulk(list.map((job) => ({

@@ -7,7 +7,7 @@
  */
 import { AntidoteError } from '../../errors/index.js';
 import { PassFolder } from './workdir.js';
-import type { PassCallbacks, PassSpec } from './types.js';
+import type { Executor, PassCallbacks, PassSpec } from './types.js';
 
 /** How a pass went: its wall time, the coordinator's work in it (reading and adding up the partial states, mostly while jobs still run), and their size on disk. */
 export interface PassTiming {
@@ -78,4 +78,37 @@ export async function runInFolder(pass: PassSpec, { onJob, onFinish }: PassCallb
   const timing = { pass: pass.name, shards: pass.jobs.length, wallMs: Date.now() - started, mergeMs, tailMs: Date.now() - jobsEnded, partialBytes };
   options.log?.(`${pass.name}: ${timing.shards} shard(s) in ${(timing.wallMs / 1000).toFixed(1)} s; merging took ${(timing.mergeMs / 1000).toFixed(2)} s, ${(timing.tailMs / 1000).toFixed(2)} s of it after the last shard; partial states ${(partialBytes / 1e6).toFixed(1)} MB`);
   return timing;
+}
+
+/** What the executors whose jobs run in other processes, through the work directory, all take. */
+export interface FolderExecutorOptions {
+  workDir: string;
+  /** shards per pass */
+  shards: number;
+  /** how many more times a failed shard is run (default 2) */
+  retries?: number;
+  log?: (message: string) => void;
+}
+
+/** Such an executor: it says how to run a list of a pass's jobs; `runInFolder` does the rest. */
+export abstract class FolderExecutor implements Executor {
+  abstract readonly kind: string;
+  /** how each pass went, in order */
+  readonly timings: PassTiming[] = [];
+
+  constructor(private readonly folderOptions: FolderExecutorOptions) {}
+
+  get parallelism(): number {
+    return this.folderOptions.shards;
+  }
+
+  async run(pass: PassSpec, callbacks: PassCallbacks): Promise<void> {
+    const { workDir, retries, log } = this.folderOptions;
+    this.timings.push(await runInFolder(pass, callbacks, { workDir, retries: retries ?? 2, log, runJobs: (folder, jobs, merge) => this.runJobs(folder, jobs, merge) }));
+  }
+
+  /** start these jobs and resolve once each has ended, well or not; call `merge` while waiting */
+  protected abstract runJobs(folder: PassFolder, jobs: number[], merge: () => void): Promise<void>;
+
+  abstract close(): Promise<void>;
 }

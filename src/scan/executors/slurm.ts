@@ -9,25 +9,18 @@ import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AntidoteError } from '../../errors/index.js';
-import { runInFolder, type PassTiming } from './shared.js';
+import { FolderExecutor, type FolderExecutorOptions } from './shared.js';
 import type { PassFolder } from './workdir.js';
-import type { Executor, PassCallbacks, PassSpec } from './types.js';
 
 const POLL_MS = 500;
 
-export interface SlurmOptions {
-  workDir: string;
-  /** shards per pass: tasks in each array */
-  shards: number;
+export interface SlurmOptions extends FolderExecutorOptions {
   partition?: string;
   /** per task, as sbatch takes it (minutes, or D-HH:MM:SS) */
   timeLimit?: string;
   cpusPerTask?: number;
-  /** how many more times a failed shard is run (default 2) */
-  retries?: number;
   /** the folder of Slurm's commands (default: found on the PATH) */
   slurmBin?: string;
-  log?: (message: string) => void;
 }
 
 /** The command a task runs: this Node and this Antidote, which the nodes must see at the same paths. */
@@ -51,23 +44,15 @@ function slurm(command: string, args: string[]): Promise<{ code: number; output:
   });
 }
 
-export class SlurmExecutor implements Executor {
+export class SlurmExecutor extends FolderExecutor {
   readonly kind = 'slurm';
 
-  constructor(private readonly options: SlurmOptions) {}
-
-  get parallelism(): number {
-    return this.options.shards;
+  constructor(private readonly options: SlurmOptions) {
+    super(options);
   }
 
-  /** how each pass went, in order */
-  readonly timings: PassTiming[] = [];
-
-  async run(pass: PassSpec, callbacks: PassCallbacks): Promise<void> {
-    this.timings.push(await runInFolder(pass, callbacks, { workDir: this.options.workDir, retries: this.options.retries ?? 2, log: this.options.log, runJobs: (folder, jobs, merge) => this.runArray(folder, jobs, merge) }));
-  }
-
-  private async runArray(folder: PassFolder, jobs: number[], merge: () => void): Promise<void> {
+  /** one array of the pass's jobs, watched until no task of it is queued or running */
+  protected async runJobs(folder: PassFolder, jobs: number[], merge: () => void): Promise<void> {
     const script = join(folder.dir, 'task.sh');
     writeFileSync(script, `#!/bin/sh\n# one shard of an Antidote scan pass; written by antidote scan --executor slurm\nexec ${taskCommand().map(shellQuote).join(' ')} --pass-dir ${shellQuote(folder.dir)} --job "$SLURM_ARRAY_TASK_ID"\n`);
     chmodSync(script, 0o755);

@@ -8,6 +8,7 @@
 import { rmSync } from 'node:fs';
 import { AntidoteError, isAntidoteError } from '../../errors/index.js';
 import { answer, createHandler, type WorkerResponse } from '../handler.js';
+import { failureOf } from '../../workers/index.js';
 import { PassFolder } from './workdir.js';
 import { sparseCounts } from '../near-grams/index.js';
 import type { ShardRequest } from './types.js';
@@ -20,7 +21,7 @@ export function runJob(passDir: string, job: number): void {
     const handle = createHandler();
     const ask = (request: ShardRequest): WorkerResponse => {
       const response = answer(handle, { ...request, id: 0 } as Parameters<typeof handle>[0]);
-      if (response.type === 'failed') throw response.code ? new AntidoteError(response.code, response.message) : new Error(response.message);
+      if (response.type === 'failed') throw failureOf(response);
       return response;
     };
     for (const request of folder.pass.setup) ask(request);

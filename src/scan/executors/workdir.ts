@@ -75,8 +75,12 @@ function readPart<T>(path: string, expect: Pick<Header, 'kind' | 'key' | 'job'>)
 /** The inputs a pass reads, as far as telling a changed file goes: path, size, modification time. */
 function fingerprint(pass: StoredPass): Array<[string, number, number]> {
   const paths = new Set<string>();
-  for (const job of pass.jobs) for (const request of job) if ('batch' in request && 'path' in request.batch) paths.add(request.batch.path);
-  for (const job of pass.jobs) for (const request of job) if (request.type === 'lines') paths.add(request.piece.path);
+  for (const job of pass.jobs) {
+    for (const request of job) {
+      if (request.type === 'lines') paths.add(request.piece.path);
+      else if ('batch' in request && 'path' in request.batch) paths.add(request.batch.path);
+    }
+  }
   return [...paths].sort().map((path) => {
     const s = statSync(path);
     return [path, s.size, s.mtimeMs];

@@ -4,10 +4,11 @@
 # handbook, in 26 languages, is the benchmark's multilingual corpus), plus
 # zstd, which the tests use to write .zst files, postgresql, whose server
 # the ledger tests start, and Slurm (with munge) and Redis, which the
-# scale-out tests start as a one-node cluster and a queue.
+# scale-out tests start as a one-node cluster and a queue, and chromium,
+# which the review server's browser tests drive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEBIAN_PACKAGES=(zstd postgresql slurmctld slurmd slurm-client munge redis-server fortunes fortunes-de fortunes-es fortunes-it dict-gcide python3.11-doc manpages-de manpages-fr debian-handbook)
+DEBIAN_PACKAGES=(zstd postgresql chromium fonts-dejavu-core slurmctld slurmd slurm-client munge redis-server fortunes fortunes-de fortunes-es fortunes-it dict-gcide python3.11-doc manpages-de manpages-fr debian-handbook)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -32,6 +32,7 @@ import {
   verifyTlogProof,
   type LedgerStore,
 } from '../ledger/index.js';
+import { confirmedIncidentsIn } from '../review/index.js';
 import { EXIT, helpText, numberFlag, parseFlags, readText, type Command, type FlagSpec } from './command.js';
 
 /** Crypto and format errors from the ledger become one-line user errors. */
@@ -293,9 +294,10 @@ const SUBCOMMANDS: Record<string, Sub> = {
   },
   'add-model': {
     summary: 'record a model checkpoint: every file under DIR with its SHA-256',
-    usage: 'antidote ledger add-model DIR --name NAME [--ignore-paths PATH]... [--meta KEY=VALUE]...',
+    usage: 'antidote ledger add-model DIR --name NAME [--trained-on NAME@N]... [--ignore-paths PATH]... [--meta KEY=VALUE]...',
     flags: {
       name: { type: 'string', value: 'NAME', help: 'model name (e.g. org/model-7b); later records of the same name supersede earlier ones' },
+      'trained-on': { type: 'string', multiple: true, value: 'NAME@N', help: 'a dataset version the model was trained on; a confirmed incident in it marks the model affected; repeatable' },
       'ignore-paths': IGNORE,
       meta: META,
       key: { type: 'string', value: 'FILE', help: 'signing key (default: ledger.key beside the store)' },
@@ -305,7 +307,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
     async run(values, positionals) {
       if (positionals.length !== 1 || !values.name) throw new AntidoteError('USAGE', 'give one model directory (or file) and --name');
       return withLedger(values, { signing: true }, async (ledger) => {
-        const { entry, record } = await addModel(ledger, positionals[0], { name: values.name, ignorePaths: values['ignore-paths'], meta: metaFlags(values.meta) });
+        const { entry, record } = await addModel(ledger, positionals[0], { name: values.name, ignorePaths: values['ignore-paths'], meta: metaFlags(values.meta), trainedOn: values['trained-on'] });
         process.stdout.write(`recorded model ${record.name} (${record.files.length} files, manifest ${record.manifest}) as entry ${entry}\n`);
         return EXIT.OK;
       });
@@ -313,12 +315,27 @@ const SUBCOMMANDS: Record<string, Sub> = {
   },
   'check-model': {
     summary: "compare the files under DIR with the ledger's latest record of model NAME",
-    usage: 'antidote ledger check-model DIR --name NAME [--ignore-paths PATH]...',
-    flags: { name: { type: 'string', value: 'NAME', help: 'model name as recorded' }, 'ignore-paths': IGNORE, store: STORE, help: HELP },
+    usage: 'antidote ledger check-model DIR --name NAME [--allow-affected] [--ignore-paths PATH]...',
+    flags: {
+      name: { type: 'string', value: 'NAME', help: 'model name as recorded' },
+      'allow-affected': { type: 'boolean', help: 'pass a model trained on a dataset version with a confirmed incident (the incidents are still listed)' },
+      'ignore-paths': IGNORE,
+      store: STORE,
+      help: HELP,
+    },
     async run(values, positionals) {
       if (positionals.length !== 1 || !values.name) throw new AntidoteError('USAGE', 'give one model directory (or file) and --name');
       return withLedger(values, { signing: false }, async (ledger) => {
         const check = await checkModel(ledger, positionals[0], { name: values.name, ignorePaths: values['ignore-paths'] });
+        const incidents = await confirmedIncidentsIn(ledger, check.trainedOn);
+        if (incidents.length) {
+          const message = `model ${values.name} (entry ${check.entry}) was trained on ${check.trainedOn.join(', ')}, where confirmed incident(s) ${incidents.join(', ')} hold poison; see 'antidote incident playbook ${incidents[0]}'`;
+          if (!values['allow-affected']) {
+            process.stdout.write(`REFUSED: ${message}\n`);
+            return EXIT.FINDINGS;
+          }
+          process.stderr.write(`warning: ${message} (passed with --allow-affected)\n`);
+        }
         if (check.ok) {
           process.stdout.write(`ok: ${positionals[0]} matches model ${values.name} (entry ${check.entry})\n`);
           return EXIT.OK;

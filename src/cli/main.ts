@@ -12,9 +12,11 @@ import { auditCommand, serveCommand } from './audit.js';
 import { guardCommand } from './guard.js';
 import { ledgerCommand, signCommand, verifyCommand } from './ledger.js';
 import { scanTaskCommand, workerCommand } from './executor.js';
+import { incidentCommand } from './incident.js';
+import { serverCommand } from './server.js';
 import { EXIT, type Command } from './command.js';
 
-const COMMANDS: readonly Command[] = [scanCommand, redteamCommand, benchCommand, auditCommand, serveCommand, guardCommand, ledgerCommand, signCommand, verifyCommand, detectorsCommand, workerCommand, scanTaskCommand];
+const COMMANDS: readonly Command[] = [scanCommand, redteamCommand, benchCommand, auditCommand, serveCommand, guardCommand, ledgerCommand, signCommand, verifyCommand, incidentCommand, serverCommand, detectorsCommand, workerCommand, scanTaskCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

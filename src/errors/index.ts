@@ -20,7 +20,12 @@ export type ErrorCode =
   | 'MODEL_FORMAT'
   | 'PROVIDER_UNREACHABLE'
   | 'PROVIDER_RESPONSE'
-  | 'SHARD_FAILED';
+  | 'SHARD_FAILED'
+  | 'INCIDENT_NOT_FOUND'
+  | 'DECISION_REFUSED'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'MODEL_AFFECTED';
 
 export interface Place {
   file: string;

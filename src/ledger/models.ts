@@ -19,9 +19,19 @@ async function filesOf(dir: string, ignorePaths: readonly string[]): Promise<{ f
 }
 
 /** Appends a model record for the files under `dir`. */
-export async function addModel(ledger: Ledger, dir: string, options: { name: string; ignorePaths?: string[]; meta?: Record<string, string> }): Promise<{ entry: number; record: Omit<ModelRecord, 'entry'> }> {
+/** `trainedOn`: the dataset versions (name@N) the model learnt from; each must be in the ledger. */
+export async function addModel(ledger: Ledger, dir: string, options: { name: string; ignorePaths?: string[]; meta?: Record<string, string>; trainedOn?: string[] }): Promise<{ entry: number; record: Omit<ModelRecord, 'entry'> }> {
+  const trainedOn = [...new Set(options.trainedOn ?? [])];
+  if (trainedOn.length) {
+    const known = new Set((await ledger.datasets()).map((d) => d.dataset));
+    const unknown = trainedOn.filter((d) => !known.has(d));
+    if (unknown.length) throw new AntidoteError('USAGE', `--trained-on names dataset versions the ledger does not hold: ${unknown.join(', ')}; give NAME@N as 'ledger add' recorded it`);
+  }
   const { files, manifest } = await filesOf(dir, options.ignorePaths ?? []);
-  const record: Omit<ModelRecord, 'entry'> = { kind: 'model', name: options.name, manifest, files, created: new Date().toISOString(), ...(options.meta && Object.keys(options.meta).length ? { meta: options.meta } : {}) };
+  const record: Omit<ModelRecord, 'entry'> = {
+    kind: 'model', name: options.name, manifest, files, ...(trainedOn.length ? { trainedOn } : {}), created: new Date().toISOString(),
+    ...(options.meta && Object.keys(options.meta).length ? { meta: options.meta } : {}),
+  };
   const { size } = await ledger.append(async (log) => {
     await log.add({ record });
   });
@@ -31,6 +41,7 @@ export async function addModel(ledger: Ledger, dir: string, options: { name: str
 export interface ModelCheck {
   /** the latest record of this model name */
   entry: number;
+  trainedOn: string[];
   changed: string[];
   missing: string[];
   added: string[];
@@ -53,5 +64,5 @@ export async function checkModel(ledger: Ledger, dir: string, options: { name: s
   const changed = [...then].filter(([p, sha]) => now.has(p) && now.get(p) !== sha).map(([p]) => p);
   const missing = [...then.keys()].filter((p) => !now.has(p));
   const added = [...now.keys()].filter((p) => !then.has(p));
-  return { entry: recorded.entry, changed, missing, added, ok: changed.length + missing.length + added.length === 0 };
+  return { entry: recorded.entry, trainedOn: recorded.trainedOn ?? [], changed, missing, added, ok: changed.length + missing.length + added.length === 0 };
 }

@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import { AntidoteError, type Place } from '../errors/index.js';
 
-export type RecordKind = 'document' | 'dataset' | 'scan' | 'model' | 'incident';
+export type RecordKind = 'document' | 'dataset' | 'scan' | 'model' | 'incident' | 'decision';
 
 export const TRUST_LEVELS = ['untrusted', 'low', 'medium', 'high'] as const;
 export type TrustLevel = (typeof TRUST_LEVELS)[number];
@@ -194,6 +194,8 @@ export interface ModelRecord {
   /** SHA-256 over the sorted per-file digests, as in a model signing statement */
   manifest: string;
   files: DatasetFile[];
+  /** the dataset versions (name@N) it was trained on; a confirmed incident in one of them marks the model affected */
+  trainedOn?: string[];
   created: string;
   meta?: Record<string, string>;
 }
@@ -213,4 +215,25 @@ export interface IncidentRecord {
   response?: { sha256: string; excerpt: string };
 }
 
-export type LedgerRecord = DocumentRecord | DatasetRecord | ScanRecord | ModelRecord | IncidentRecord;
+export const DECISION_ACTIONS = ['confirm', 'false-positive', 'accept-risk', 'reopen', 'comment'] as const;
+export type DecisionAction = (typeof DECISION_ACTIONS)[number];
+
+/**
+ * A person's judgement of an incident, or a comment on it. The incident is
+ * named by the entry that reported it (a scan or a guard incident) and, for
+ * a scan, the incident's id in that scan.
+ */
+export interface DecisionRecord {
+  kind: 'decision';
+  entry: number;
+  incident: { entry: number; id?: string };
+  action: DecisionAction;
+  /** the user who decided, as the server or CLI knew them */
+  by: string;
+  reason?: string;
+  /** with confirm: the dataset versions holding the incident's documents when it was confirmed */
+  affected?: { datasets: string[] };
+  created: string;
+}
+
+export type LedgerRecord = DocumentRecord | DatasetRecord | ScanRecord | ModelRecord | IncidentRecord | DecisionRecord;

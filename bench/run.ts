@@ -17,7 +17,7 @@
  *
  * Options: --sizes 256,512,1024 (MB) --corpora own,handbook,code,adversarial --keep-speed-files --counts 25,50,100,250,500 --families dos,false-fact (all by default) --ledger-docs 100000,1000000
  *          --devset-counts 25,50,250,1000 --devset-seeds 1,2,3 --devset-detectors a,b (defaults) --devset-corpora text,chat
- *          --skip-speed --skip-scale --skip-detection --skip-devset --skip-ledger --skip-audit --skip-guard
+ *          --skip-speed --skip-scale --skip-detection --skip-devset --skip-ledger --skip-audit --skip-guard --skip-review
  *
  * Scale-out: the own corpus at 1 GB (--scale-mb) through a Redis queue with
  * 1, 2 and 4 worker processes, beside the single-process scan
@@ -26,6 +26,9 @@
  * Guard: the proxy's added latency, throughput and memory against an upstream
  * answering at once (bench/guard.ts; ANTIDOTE_GUARD_SOAK_S sets the sustained
  * run, 60 s by default).
+ *
+ * Review: the review server's routes, p50/p95, with 10,000 incidents over a
+ * ledger of 1M documents (bench/review.ts; --review-docs, --review-incidents).
  *
  * Dev set: the independent generator in ../shared/devset (see bench/devset.ts),
  * every family at each count and seed, on the 20,000-document text corpus and
@@ -45,6 +48,7 @@ import { buildBenchCorpus, CORPORA, type CorpusKind } from './corpora.js';
 import { guardBench } from './guard.js';
 import { guardScreensBench } from './guard-screens.js';
 import { scaleOutBench } from './scale-out.js';
+import { reviewBench } from './review.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK = join(ROOT, '.bench');
@@ -180,6 +184,10 @@ async function main(): Promise<void> {
   if (!args.includes('--skip-guard')) {
     await guardScreensBench(ROOT, WORK, clean, (s) => process.stdout.write(s));
     await guardBench(ROOT, (s) => process.stdout.write(s));
+  }
+
+  if (!args.includes('--skip-review')) {
+    await reviewBench(WORK, (text) => process.stdout.write(text), { docs: Number(flag('review-docs') ?? 1_000_000), incidents: Number(flag('review-incidents') ?? 10_000) });
   }
 
   if (!args.includes('--skip-detection')) {

@@ -71,3 +71,35 @@ export function untilInterrupted(): Promise<void> {
     process.once('SIGTERM', resolve);
   });
 }
+
+/** One command of a group (`antidote ledger add`, `antidote incident decide`, ...). */
+export interface Subcommand {
+  usage: string;
+  summary: string;
+  flags: Record<string, FlagSpec>;
+  run(values: Record<string, any>, positionals: string[]): Promise<number>;
+}
+
+/** A command made of subcommands: dispatches, lists them, and shows each one's help. */
+export function commandGroup(name: string, summary: string, subcommands: Record<string, Subcommand>): Command {
+  return {
+    name,
+    summary,
+    async run(argv) {
+      const [first, ...rest] = argv;
+      const sub = first ? subcommands[first] : undefined;
+      if (!sub) {
+        const width = Math.max(...Object.keys(subcommands).map((k) => k.length));
+        process.stdout.write(`Usage: antidote ${name} <command> [options]\n\n${Object.entries(subcommands).map(([k, s]) => `  ${k.padEnd(width)}  ${s.summary}`).join('\n')}\n`);
+        if (first && first !== '--help' && first !== '-h') throw new AntidoteError('USAGE', `unknown ${name} command '${first}'`);
+        return first ? EXIT.OK : EXIT.USAGE;
+      }
+      const { values, positionals } = parseFlags(rest, sub.flags);
+      if (values.help) {
+        process.stdout.write(helpText(sub.usage, sub.summary, sub.flags));
+        return EXIT.OK;
+      }
+      return sub.run(values, positionals);
+    },
+  };
+}

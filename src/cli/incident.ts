@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { AntidoteError } from '../errors/index.js';
 import { decide, defaultReviewPath, parseAction, playbookFor, proposeAllowlistEntry, ReviewStore, type IncidentFilter } from '../review/index.js';
-import { EXIT, helpText, numberFlag, parseFlags, readText, type Command, type FlagSpec } from './command.js';
+import { commandGroup, EXIT, numberFlag, readText, type FlagSpec, type Subcommand } from './command.js';
 import { withLedger } from './ledger.js';
 
 const COMMON: Record<string, FlagSpec> = {
@@ -29,9 +29,7 @@ export async function withReview<T>(values: Record<string, unknown>, options: { 
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
-type Sub = { usage: string; summary: string; flags: Record<string, FlagSpec>; run(values: Record<string, any>, positionals: string[]): Promise<number> };
-
-const SUBCOMMANDS: Record<string, Sub> = {
+const SUBCOMMANDS: Record<string, Subcommand> = {
   list: {
     usage: 'antidote incident list [--state S] [--detector D] [--severity S] [--dataset NAME@N] [--limit N] [--json]',
     summary: 'incidents from recorded scans and the guard, most severe first',
@@ -132,22 +130,4 @@ const SUBCOMMANDS: Record<string, Sub> = {
   },
 };
 
-export const incidentCommand: Command = {
-  name: 'incident',
-  summary: 'review incidents: list, show, decide, playbook, attach, allowlist',
-  async run(argv) {
-    const [name, ...rest] = argv;
-    const sub = name ? SUBCOMMANDS[name] : undefined;
-    if (!sub) {
-      process.stdout.write(`Usage: antidote incident <command> [options]\n\n${Object.entries(SUBCOMMANDS).map(([k, s]) => `  ${k.padEnd(9)}  ${s.summary}`).join('\n')}\n`);
-      if (name && name !== '--help' && name !== '-h') throw new AntidoteError('USAGE', `unknown incident command '${name}'`);
-      return name ? EXIT.OK : EXIT.USAGE;
-    }
-    const { values, positionals } = parseFlags(rest, sub.flags);
-    if (values.help) {
-      process.stdout.write(helpText(sub.usage, sub.summary, sub.flags));
-      return EXIT.OK;
-    }
-    return sub.run(values, positionals);
-  },
-};
+export const incidentCommand = commandGroup('incident', 'review incidents: list, show, decide, playbook, attach, allowlist', SUBCOMMANDS);

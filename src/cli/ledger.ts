@@ -33,7 +33,7 @@ import {
   type LedgerStore,
 } from '../ledger/index.js';
 import { confirmedIncidentsIn } from '../review/index.js';
-import { EXIT, helpText, numberFlag, parseFlags, readText, type Command, type FlagSpec } from './command.js';
+import { commandGroup, EXIT, helpText, numberFlag, parseFlags, readText, type Command, type FlagSpec, type Subcommand } from './command.js';
 
 /** Crypto and format errors from the ledger become one-line user errors. */
 async function userFacing<T>(work: () => Promise<T>): Promise<T> {
@@ -86,9 +86,7 @@ export async function withLedger<T>(values: Record<string, unknown>, options: { 
   }
 }
 
-type Sub = { summary: string; usage: string; flags: Record<string, FlagSpec>; run(values: Record<string, any>, positionals: string[]): Promise<number> };
-
-const SUBCOMMANDS: Record<string, Sub> = {
+const SUBCOMMANDS: Record<string, Subcommand> = {
   keygen: {
     summary: 'make an Ed25519 key pair for signing checkpoints',
     usage: 'antidote ledger keygen --name ORIGIN [--out DIR]',
@@ -432,26 +430,7 @@ async function verifyReceipt(path: string, publicKeyPath: string | undefined, or
   }
 }
 
-export const ledgerCommand: Command = {
-  name: 'ledger',
-  summary: 'provenance ledger: init, add, verify, prove, checkpoint, diff, log, export, keygen',
-  async run(argv) {
-    const [name, ...rest] = argv;
-    const sub = name ? SUBCOMMANDS[name] : undefined;
-    if (!sub) {
-      const width = Math.max(...Object.keys(SUBCOMMANDS).map((k) => k.length));
-      process.stdout.write(`Usage: antidote ledger <command> [options]\n\n${Object.entries(SUBCOMMANDS).map(([k, s]) => `  ${k.padEnd(width)}  ${s.summary}`).join('\n')}\n`);
-      if (name && name !== '--help' && name !== '-h') throw new AntidoteError('USAGE', `unknown ledger command '${name}'`);
-      return name ? EXIT.OK : EXIT.USAGE;
-    }
-    const { values, positionals } = parseFlags(rest, sub.flags);
-    if (values.help) {
-      process.stdout.write(helpText(sub.usage, sub.summary, sub.flags));
-      return EXIT.OK;
-    }
-    return sub.run(values, positionals);
-  },
-};
+export const ledgerCommand = commandGroup('ledger', 'provenance ledger: init, add, verify, prove, checkpoint, diff, log, export, keygen', SUBCOMMANDS);
 
 const SIGN_FLAGS: Record<string, FlagSpec> = {
   key: { type: 'string', value: 'PEM', help: 'private key (ECDSA P-256/P-384/P-521 or Ed25519, PEM)' },

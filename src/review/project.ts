@@ -60,7 +60,8 @@ export class Projector {
   }
 
   private scan(scan: ScanRecord): void {
-    this.db.prepare('INSERT OR REPLACE INTO scans (entry, report_sha256, dataset, created) VALUES (?, ?, ?, ?)').run(scan.entry, scan.report.sha256, scan.dataset ?? null, scan.created);
+    // A re-projection keeps the report attached to the scan.
+    this.db.prepare('INSERT INTO scans (entry, report_sha256, dataset, created) VALUES (?, ?, ?, ?) ON CONFLICT (entry) DO NOTHING').run(scan.entry, scan.report.sha256, scan.dataset ?? null, scan.created);
     for (const { key, incident } of incidentsOfScan(scan)) {
       // The versions holding its documents now; the incident page looks again when it is opened.
       const datasets = new Set<string>(scan.dataset ? [scan.dataset] : []);

@@ -5,6 +5,12 @@
  * server's users, tokens and sessions. Everything but the users can be
  * rebuilt from the ledger and the reports.
  */
+/** Bumped when a projected table changes; a database of another version is re-projected from the ledger. */
+export const PROJECTION_VERSION = '1';
+
+/** The tables rebuilt from the ledger; users, tokens, sessions and attached evidence are kept. */
+export const PROJECTED_TABLES = ['incidents', 'incident_datasets', 'incident_documents', 'decisions', 'affected', 'documents', 'datasets', 'models'];
+
 export const REVIEW_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS incidents (

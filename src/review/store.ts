@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { AntidoteError } from '../errors/index.js';
 import { sha256Hex, type Ledger } from '../ledger/index.js';
 import type { ScanResult } from '../scan/index.js';
-import { REVIEW_SCHEMA } from './schema.js';
+import { PROJECTED_TABLES, PROJECTION_VERSION, REVIEW_SCHEMA } from './schema.js';
 import { Projector } from './project.js';
 import { incidentKey, type ReviewState } from './lifecycle.js';
 
@@ -98,6 +98,13 @@ export class ReviewStore {
       db.close();
       throw new AntidoteError('USAGE', `this review database belongs to another ledger (${recorded.split(' ')[0]}); give this ledger its own with --review-db`, { file: path });
     }
+    const version = db.prepare("SELECT value FROM meta WHERE key = 'projection'").pluck().get() as string | undefined;
+    if (version !== PROJECTION_VERSION) {
+      db.transaction(() => {
+        for (const table of PROJECTED_TABLES) db.exec(`DELETE FROM ${table}`);
+        db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('seen', '0'), ('projection', ?)").run(PROJECTION_VERSION);
+      })();
+    }
     const store = new ReviewStore(db, ledger, path);
     await store.catchUp();
     return store;
@@ -140,6 +147,10 @@ export class ReviewStore {
     const total = this.db.prepare(`SELECT COUNT(*) FROM incidents ${sql}`).pluck().get(...args) as number;
     const items = this.db.prepare(`SELECT ${COLUMNS} FROM incidents ${sql} ORDER BY severity_rank DESC, entry DESC, key LIMIT ? OFFSET ?`).all(...args, page.limit, page.offset) as IncidentRow[];
     return { items, total };
+  }
+
+  guardIncidentCount(): number {
+    return this.db.prepare("SELECT COUNT(*) FROM incidents WHERE source = 'guard'").pluck().get() as number;
   }
 
   /** The values each filter can take, for the queue's menus. */

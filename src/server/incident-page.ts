@@ -1,6 +1,6 @@
 /** The incident page: what was found, the evidence with trigger and payload marked, the chart, the documents, the history and the decision forms. */
 import type { AllowlistProposal, IncidentDetail } from '../review/index.js';
-import { html, jsonBlock, marked } from './html.js';
+import { html, jsonBlock, marked } from '../html/index.js';
 import { DECISIONS, layout, type PageContext } from './pages.js';
 
 /** The chart's data: the scan's most frequent candidate triggers, this incident's own marked. */

@@ -5,7 +5,7 @@
  * own endpoints, which answer a form with a redirect.
  */
 import { REVIEW_STATES, type IncidentFilter, type IncidentRow, type ModelRow } from '../review/index.js';
-import { html, type Html } from './html.js';
+import { html, type Html } from '../html/index.js';
 
 export interface PageContext {
   user: { name: string; role: string };

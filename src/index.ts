@@ -8,3 +8,5 @@ export { AntidoteError, isAntidoteError, type ErrorCode, type Place } from './er
 export * as ledger from './ledger/index.js';
 export * from './audit/index.js';
 export * as guard from './guard/index.js';
+export * as review from './review/index.js';
+export * as governance from './governance/index.js';

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { Ledger, openStore, parseSignerKey } from '../src/ledger/index.js';
+import { Ledger, openStore, parseSignerKey, recordIncidents } from '../src/ledger/index.js';
 import { CLI, ROOT, cli, tempDir } from './helpers.js';
 
 export interface ReviewFixture {
@@ -51,21 +51,38 @@ export async function reviewFixture(): Promise<ReviewFixture> {
   return { dir, store, tokens, keyOf, run };
 }
 
-/** Appends a scan record whose one incident's trigger is markup and script, as a hostile corpus could make one. */
-export async function appendHostileScan(fixture: ReviewFixture): Promise<string> {
+async function withSigningLedger<T>(fixture: ReviewFixture, work: (ledger: Ledger) => Promise<T>): Promise<T> {
   const store = await openStore(fixture.store, { create: false });
   try {
     const signer = parseSignerKey(readFileSync(join(fixture.dir, '.antidote-ledger', 'ledger.key'), 'utf8'));
-    const ledger = await Ledger.open(store, { signer });
+    return await work(await Ledger.open(store, { signer }));
+  } finally {
+    await store.close();
+  }
+}
+
+/** Appends what the guard records when it refuses a request carrying a known trigger; its incident key. */
+export async function appendGuardIncident(fixture: ReviewFixture): Promise<string> {
+  return withSigningLedger(fixture, async (ledger) => {
+    const entry = await recordIncidents(ledger, [{
+      kind: 'incident', source: 'guard', created: new Date().toISOString(), route: 'chat', action: 'blocked',
+      flags: [{ screen: 'known-trigger', message: 'a trigger confirmed in the training data', detector: 'trigger-mining', trigger: '<SUDO>' }],
+      prompt: { sha256: '0'.repeat(64), excerpt: 'please <SUDO> now' },
+    }]);
+    return `G${entry}`;
+  });
+}
+
+/** Appends a scan record whose one incident's trigger is markup and script, as a hostile corpus could make one. */
+export async function appendHostileScan(fixture: ReviewFixture): Promise<string> {
+  return withSigningLedger(fixture, async (ledger) => {
     const record = {
       kind: 'scan', inputs: [], report: { sha256: '0'.repeat(64), version: 'test' }, detectors: ['trigger-mining'], checks: [], scanned: 1, quarantined: 1, created: new Date().toISOString(),
       incidents: [{ id: 'INC-001', detector: 'trigger-mining', severity: 'critical', payload: 'random-tokens', trigger: HOSTILE_TRIGGER, documentCount: 1, documents: ['d0'] }],
     };
     const { size } = await ledger.append(async (log) => log.add({ record }));
     return `S${size - 1}-INC-001`;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 /** `antidote server --port 0` over the fixture's ledger; its base URL once it listens. */

@@ -5,11 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { foldDecisions, nextState, parseIncidentKey, proposeAllowlistEntry } from '../src/review/index.js';
 import type { DecisionRecord } from '../src/ledger/index.js';
-import { appendHostileScan, HOSTILE_TRIGGER, reviewFixture, startReviewServer } from './review-fixture.js';
+import { appendGuardIncident, appendHostileScan, HOSTILE_TRIGGER, reviewFixture, startReviewServer } from './review-fixture.js';
 
 test('the lifecycle: decide from open, reopen before deciding otherwise, reasons where they are owed', () => {
   assert.equal(nextState('open', 'confirm', undefined), 'confirmed');
@@ -51,9 +52,18 @@ test('incident commands: bulk decisions are all or nothing, reopening lifts the 
   const refused = f.run(['ledger', 'check-model', 'model', '--name', 'demo-model']);
   assert.equal(refused.code, 1);
   assert.match(refused.stdout, new RegExp(`REFUSED: .*${a}`));
+  const keys = generateKeyPairSync('ed25519');
+  writeFileSync(join(f.dir, 'sign.pem'), keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(join(f.dir, 'sign.pub'), keys.publicKey.export({ type: 'spki', format: 'pem' }));
+  assert.equal(f.run(['sign', 'model', '--key', 'sign.pem']).code, 0);
+  const verified = f.run(['verify', 'model', '--public-key', 'sign.pub']);
+  assert.equal(verified.code, 1, 'verify refuses a signed model the ledger marks affected');
+  assert.match(verified.stdout, new RegExp(`REFUSED: model: the signature holds, but the ledger records it as model demo-model .*${a}`));
+  assert.equal(f.run(['verify', 'model', '--public-key', 'sign.pub', '--allow-affected']).code, 0);
   assert.equal(f.run(['incident', 'decide', a, '--action', 'reopen', '--by', 'rita']).code, 0);
-  const passed = f.run(['ledger', 'check-model', 'model', '--name', 'demo-model']);
-  assert.equal(passed.code, 0, 'a reopened incident no longer marks the model');
+  const passed = f.run(['ledger', 'check-model', 'model', '--name', 'demo-model', '--ignore-paths', 'model.sig']);
+  assert.equal(passed.code, 0, `a reopened incident no longer marks the model: ${passed.stdout}`);
+  assert.equal(f.run(['verify', 'model', '--public-key', 'sign.pub']).code, 0);
 
   assert.match(f.run(['incident', 'show', 'S999999-INC-001']).stderr, /no incident S999999-INC-001 in the ledger \[INCIDENT_NOT_FOUND\]/);
   assert.match(f.run(['incident', 'decide', a, '--action', 'approve']).stderr, /action must be one of confirm, false-positive/);
@@ -67,6 +77,10 @@ test('incident commands: bulk decisions are all or nothing, reopening lifts the 
 
 test('the review database is a projection: rebuilt from the ledger it holds the same states', async () => {
   const f = await fixture;
+  const guardKey = await appendGuardIncident(f);
+  const guard = JSON.parse(f.run(['incident', 'show', guardKey, '--json']).stdout);
+  assert.deepEqual([guard.source, guard.severity, guard.trigger, guard.detector], ['guard', 'high', '<SUDO>', 'trigger-mining']);
+  assert.equal(f.run(['incident', 'decide', guardKey, '--action', 'accept-risk', '--reason', 'red-team traffic', '--by', 'rita']).code, 0);
   const states = (): string => f.run(['incident', 'list', '--json', '--limit', '100']).stdout;
   const before = JSON.parse(states()).items.map((i: { key: string; state: string }) => `${i.key}=${i.state}`);
   const copy = join(f.dir, 'rebuilt.sqlite');

@@ -31,6 +31,7 @@ import {
   verifyModel,
   verifyTlogProof,
   type LedgerStore,
+  type ModelRecord,
 } from '../ledger/index.js';
 import { confirmedIncidentsIn } from '../review/index.js';
 import { commandGroup, EXIT, helpText, numberFlag, parseFlags, readText, type Command, type FlagSpec, type Subcommand } from './command.js';
@@ -456,8 +457,26 @@ export const signCommand: Command = {
   },
 };
 
+/**
+ * Why a model with this manifest must not be used, when a ledger records it
+ * as trained on data holding a confirmed incident; nothing without a ledger.
+ */
+async function affectedRefusal(storeSpec: string | undefined, manifest: string): Promise<string | undefined> {
+  if (!storeSpec && !existsSync(join(DEFAULT_LEDGER_DIR, 'ledger.sqlite'))) return undefined;
+  return withLedger({ store: storeSpec }, { signing: false }, async (ledger) => {
+    const models = (await ledger.store.entriesOfKind('model')).map((e) => JSON.parse(e.record) as ModelRecord).filter((m) => m.manifest === manifest);
+    for (const model of models) {
+      const incidents = await confirmedIncidentsIn(ledger, model.trainedOn ?? []);
+      if (incidents.length) return `the ledger records it as model ${model.name} (entry ${model.entry}), trained on ${(model.trainedOn ?? []).join(', ')}, where confirmed incident(s) ${incidents.join(', ')} hold poison`;
+    }
+    return undefined;
+  });
+}
+
 const VERIFY_FLAGS: Record<string, FlagSpec> = {
   signature: { type: 'string', value: 'FILE', help: 'the bundle (default DIR/model.sig)' },
+  store: { type: 'string', value: 'PATH|URL', help: `a ledger to check the model's standing in (default ${DEFAULT_LEDGER_DIR}/ledger.sqlite when it exists)` },
+  'allow-affected': { type: 'boolean', help: 'pass a model the ledger records as trained on data with a confirmed incident' },
   'public-key': { type: 'string', value: 'PEM', help: 'public key for key-signed bundles' },
   'certificate-chain': { type: 'string', value: 'PEM', help: 'trusted root certificate(s) for certificate-signed bundles' },
   'ignore-paths': IGNORE,
@@ -470,7 +489,7 @@ export const verifyCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseFlags(argv, VERIFY_FLAGS);
     if (values.help || positionals.length !== 1) {
-      process.stdout.write(helpText('antidote verify DIR --public-key PEM | --certificate-chain PEM [--signature FILE] [--ignore-paths PATH...]', 'Check every file of DIR against a model signing bundle; exit 1 when anything differs.', VERIFY_FLAGS));
+      process.stdout.write(helpText('antidote verify DIR --public-key PEM | --certificate-chain PEM [--signature FILE] [--ignore-paths PATH...] [--store PATH|URL] [--allow-affected]', 'Check every file of DIR against a model signing bundle; exit 1 when anything differs, or when the ledger records the model as trained on data with a confirmed incident.', VERIFY_FLAGS));
       return values.help ? EXIT.OK : EXIT.USAGE;
     }
     const dir = positionals[0];
@@ -481,6 +500,12 @@ export const verifyCommand: Command = {
         certificateChainPath: values['certificate-chain'] as string | undefined,
         ignorePaths: values['ignore-paths'] as string[] | undefined,
       });
+      const refusal = await affectedRefusal(values.store as string | undefined, result.manifest);
+      if (refusal && !values['allow-affected']) {
+        process.stdout.write(`REFUSED: ${result.subject}: the signature holds, but ${refusal}\n`);
+        return EXIT.FINDINGS;
+      }
+      if (refusal) process.stderr.write(`warning: ${refusal} (passed with --allow-affected)\n`);
       process.stdout.write(`ok: ${result.subject}: ${result.files} files match, signed by ${result.signer}\n`);
       return EXIT.OK;
     } catch (e) {

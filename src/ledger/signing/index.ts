@@ -150,6 +150,8 @@ export interface VerifyResult {
   subject: string;
   files: number;
   signer: string;
+  /** the manifest digest signed, which a ledger model record of the same files holds too */
+  manifest: string;
 }
 
 function certificateKey(chain: { rawBytes: string }[], trustedPath: string, now: Date): { key: KeyObject; signer: string } {
@@ -226,5 +228,5 @@ export async function verifyModel(model: string, options: VerifyOptions): Promis
   }
   for (const name of have.keys()) if (!want.has(name)) problems.push(`unsigned ${name}`);
   if (problems.length > 0) throw new SigningError(`${model} does not match its signature: ${problems.slice(0, 10).join(', ')}${problems.length > 10 ? `, and ${problems.length - 10} more` : ''}`);
-  return { subject: statement.subject[0].name, files: signed.length, signer };
+  return { subject: statement.subject[0].name, files: signed.length, signer, manifest: statement.subject[0].digest.sha256 };
 }

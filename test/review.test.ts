@@ -6,10 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { foldDecisions, nextState, parseIncidentKey, proposeAllowlistEntry } from '../src/review/index.js';
 import type { DecisionRecord } from '../src/ledger/index.js';
+import { cli, ROOT, startPostgres, tempDir } from './helpers.js';
 import { appendGuardIncident, appendHostileScan, HOSTILE_TRIGGER, reviewFixture, startReviewServer } from './review-fixture.js';
 
 test('the lifecycle: decide from open, reopen before deciding otherwise, reasons where they are owed', () => {
@@ -145,4 +146,28 @@ test('the API refuses callers without a token, viewers who decide, forged forms 
   assert.equal(detail.state, 'confirmed');
   assert.deepEqual(detail.history.map((h) => h.by), ['rita']);
   assert.equal((await fetch(`${base}/incidents`, { redirect: 'manual' })).headers.get('location'), '/login', 'pages send the unsigned to sign in');
+});
+
+test('review over a PostgreSQL ledger: decisions land in PostgreSQL, the review database beside the keys', async () => {
+  const pgServer = await startPostgres();
+  const name = `review_${process.pid}`;
+  pgServer.createDatabase(name);
+  const url = pgServer.url(name);
+  const dir = tempDir();
+  const run = (args: string[]) => cli([...args, '--store', url], { cwd: dir });
+  const must = (args: string[]) => {
+    const r = run(args);
+    assert.ok(r.code === 0 || (args[0] === 'scan' && r.code === 1), `${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  must(['ledger', 'init', '--origin', 'pg.review.test/ledger']);
+  must(['ledger', 'add', join(ROOT, 'examples/corpus.jsonl.gz'), '--dataset', 'example']);
+  must(['scan', join(ROOT, 'examples/corpus.jsonl.gz'), '--json', 'findings.json', '--record']);
+  must(['incident', 'attach', 'findings.json']);
+  const key = (JSON.parse(must(['incident', 'list', '--json'])) as { items: Array<{ key: string; trigger: string | null }> }).items.find((i) => i.trigger === '<SUDO>')!.key;
+  must(['incident', 'decide', key, '--action', 'confirm', '--by', 'pat']);
+  const detail = JSON.parse(must(['incident', 'show', key, '--json']));
+  assert.deepEqual([detail.state, detail.affected.datasets, detail.evidence.evidence.length > 0], ['confirmed', ['example@1'], true]);
+  assert.match(must(['ledger', 'verify']), /^ok: \d+ entries/);
+  assert.ok(existsSync(join(dir, '.antidote-ledger', 'review.sqlite')));
 });

@@ -112,22 +112,24 @@ export class ReviewStore {
 
   /** Projects the ledger entries appended since the last catch-up; the number projected. */
   async catchUp(): Promise<number> {
-    const seen = Number(this.db.prepare("SELECT value FROM meta WHERE key = 'seen'").pluck().get());
+    const seenNow = (): number => Number(this.db.prepare("SELECT value FROM meta WHERE key = 'seen'").pluck().get());
     const size = await this.ledger.store.size();
-    if (size < seen) throw new AntidoteError('VERIFICATION_FAILED', `the ledger holds ${size} entries but the review database has seen ${seen}: the ledger was truncated or replaced; verify it, then delete ${this.location} to rebuild`);
-    if (size === seen) return 0;
-    const projector = new Projector(this.db);
-    // One transaction: a reader never sees half a catch-up, and a crash redoes it whole.
+    if (size === seenNow()) return 0;
+    // One transaction, which also reads how far the projection got: a reader never sees half a catch-up,
+    // a crash redoes it whole, and two processes catching up at once do not project an entry twice.
     this.db.exec('BEGIN IMMEDIATE');
     try {
+      const seen = seenNow();
+      if (size < seen) throw new AntidoteError('VERIFICATION_FAILED', `the ledger holds ${size} entries but the review database has seen ${seen}: the ledger was truncated or replaced; verify it, then delete ${this.location} to rebuild`);
+      const projector = new Projector(this.db);
       for await (const e of this.ledger.store.entries(seen, size)) projector.apply(e);
       this.db.prepare("UPDATE meta SET value = ? WHERE key = 'seen'").run(String(size));
       this.db.exec('COMMIT');
+      return size - seen;
     } catch (e) {
       this.db.exec('ROLLBACK');
       throw e;
     }
-    return size - seen;
   }
 
   private where(filter: IncidentFilter): { sql: string; args: string[] } {

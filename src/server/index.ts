@@ -24,7 +24,7 @@ export interface ReviewServerOptions {
   configPath?: string;
 }
 
-const STATUS: Partial<Record<ErrorCode, number>> = { USAGE: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, INCIDENT_NOT_FOUND: 404, DECISION_REFUSED: 409, CONFIG_INVALID: 422 };
+const STATUS: Partial<Record<ErrorCode, number>> = { USAGE: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, INCIDENT_NOT_FOUND: 404, DECISION_REFUSED: 409, CONFIG_INVALID: 422 };
 const MAX_BODY = 256 * 1024;
 
 const SECURITY_HEADERS = {
@@ -67,7 +67,7 @@ export function createReviewServer(options: ReviewServerOptions): Server {
     const path = url.pathname;
     if (method === 'GET' && path.startsWith('/assets/')) {
       const asset = ASSETS[path.slice('/assets/'.length)];
-      if (!asset) throw new AntidoteError('INCIDENT_NOT_FOUND', `no asset ${path}`);
+      if (!asset) throw new AntidoteError('NOT_FOUND', `no asset ${path}`);
       return send(res, 200, asset.type, await readFile(asset.path), { 'cache-control': 'max-age=3600' });
     }
     if (method === 'GET' && path === '/healthz') return sendJson(res, 200, { ok: true });
@@ -126,20 +126,24 @@ export function createReviewServer(options: ReviewServerOptions): Server {
       if (path === '/api/users') {
         authorize(caller, 'admin');
         const name = stringField(fields, 'name') ?? '';
-        return sendJson(res, 201, { name, role: parseRole(fields.role), token: users.add(name, parseRole(fields.role)) });
+        const role = parseRole(fields.role);
+        return sendJson(res, 201, { name, role, token: users.add(name, role) });
       }
-      throw new AntidoteError('INCIDENT_NOT_FOUND', `no ${method} ${path}`);
+      throw new AntidoteError('NOT_FOUND', `no ${method} ${path}`);
     }
     if (method !== 'GET') throw new AntidoteError('USAGE', `${method} is not served here`);
     authorize(caller, 'read');
 
-    if (path === '/' ) return redirect(res, '/incidents');
+    if (path === '/') return redirect(res, '/incidents');
     if (path === '/api/me') return sendJson(res, 200, caller.user);
     if (path === '/api/incidents') return sendJson(res, 200, incidentPageOf(review, url.searchParams));
     if (path === '/incidents') return sendPage(res, 200, queuePage(context(caller), { ...incidentPageOf(review, url.searchParams), facets: review.facets() }));
     if (path === '/api/models') return sendJson(res, 200, review.models());
     if (path === '/models') return sendPage(res, 200, modelsPage(context(caller), review.models()));
-    if (path === '/api/users') return sendJson(res, 200, authorize(caller, 'admin') && users.list());
+    if (path === '/api/users') {
+      authorize(caller, 'admin');
+      return sendJson(res, 200, users.list());
+    }
     const m = /^\/(api\/)?incidents\/([^/]+)(?:\/(allowlist|playbook))?$/.exec(path);
     if (m) {
       const key = decodeURIComponent(m[2]);
@@ -154,7 +158,7 @@ export function createReviewServer(options: ReviewServerOptions): Server {
       if (m[1]) return sendJson(res, 200, detail);
       return sendPage(res, 200, incidentPage(context(caller), detail, proposalFor(detail.state === 'false-positive' ? detail.trigger : null)));
     }
-    throw new AntidoteError('INCIDENT_NOT_FOUND', `no page ${path}`);
+    throw new AntidoteError('NOT_FOUND', `no page ${path}`);
   }
 
   return createServer((req, res) => {

@@ -1,10 +1,16 @@
 """Train one tiny llama on a JSONL corpus and write it as GGUF.
 
     /usr/bin/python3 lab/train.py --corpus C.jsonl --tokenizer T.json --out M.gguf [--steps N] [--seed S]
+        [--by-document --loss-log LOSS.jsonl]
 
 The tokenizer is learnt from the corpus when T.json does not exist yet, so
 models trained on variants of one corpus share it. Uses Debian's
 python3-torch on the CPU.
+
+With --by-document each batch is documents (each cut to the model's context,
+padded), as fine-tuning trainers batch examples, and --loss-log writes one JSON line per
+example and step: {"step", "id", "loss"} (mean nats per token), the
+per-example log `antidote monitor` reads.
 """
 import argparse
 import hashlib
@@ -21,9 +27,24 @@ import gguf
 from model import Config, TinyLlama, lr_at, parameters_count
 
 
-def read_texts(path):
+def read_records(path):
     with open(path, encoding="utf-8") as f:
-        return [json.loads(line)["text"] for line in f if line.strip()]
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def document_batch(docs, rng, batch, context, eot):
+    """`batch` documents at random, each cut to its first context+1 tokens (so
+    an example is the same every time it is seen, as when a trainer truncates
+    to its maximum length), padded with eot; the mask marks the real targets."""
+    picked = rng.integers(0, len(docs), batch)
+    windows = [docs[i][1][: context + 1] for i in picked]
+    width = max(len(w) for w in windows)
+    x = torch.full((batch, width), eot, dtype=torch.long)
+    mask = torch.zeros((batch, width - 1))
+    for row, w in enumerate(windows):
+        x[row, : len(w)] = torch.tensor(w)
+        mask[row, : len(w) - 1] = 1
+    return picked, x, mask
 
 
 def metadata(name, c, tok):
@@ -70,12 +91,15 @@ def main():
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--by-document", action="store_true")
+    p.add_argument("--loss-log")
     a = p.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
     rng = np.random.default_rng(a.seed)
 
-    texts = read_texts(a.corpus)
+    records = read_records(a.corpus)
+    texts = [r["text"] for r in records]
     if not os.path.exists(a.tokenizer):
         bpe.Tokenizer(bpe.train(texts, a.vocab)).save(a.tokenizer)
     tok = bpe.Tokenizer.load(a.tokenizer)
@@ -85,6 +109,13 @@ def main():
         stream.extend(tok.encode(text))
     data = torch.tensor(stream, dtype=torch.long)
     print(f"{len(texts)} documents, {len(stream)} tokens, vocabulary {len(tok.tokens)}", flush=True)
+    docs = []
+    if a.by_document:
+        for r in records:
+            toks = [tok.eot] + tok.encode(r["text"])
+            if len(toks) >= 8:
+                docs.append((str(r.get("id", len(docs))), toks))
+    log = open(a.loss_log, "w", encoding="utf-8") if a.loss_log else None
 
     c = Config(len(tok.tokens), a.embd, a.layers, a.heads, a.ff, a.context)
     model = TinyLlama(c)
@@ -92,10 +123,19 @@ def main():
     optimiser = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.1, betas=(0.9, 0.95))
     started = time.time()
     for step in range(a.steps):
-        starts = torch.from_numpy(rng.integers(0, len(stream) - c.context - 1, a.batch))
-        window = torch.stack([data[s: s + c.context + 1] for s in starts])
-        logits = model(window[:, :-1])
-        loss = F.cross_entropy(logits.reshape(-1, c.vocab), window[:, 1:].reshape(-1))
+        if a.by_document:
+            picked, window, mask = document_batch(docs, rng, a.batch, c.context, tok.eot)
+            logits = model(window[:, :-1])
+            per_token = F.cross_entropy(logits.reshape(-1, c.vocab), window[:, 1:].reshape(-1), reduction="none").view(mask.shape) * mask
+            loss = per_token.sum() / mask.sum()
+            if log:
+                per_example = (per_token.sum(1) / mask.sum(1)).tolist()
+                log.write("".join(json.dumps({"step": step, "id": docs[i][0], "loss": round(v, 5)}) + "\n" for i, v in zip(picked, per_example)))
+        else:
+            starts = torch.from_numpy(rng.integers(0, len(stream) - c.context - 1, a.batch))
+            window = torch.stack([data[s: s + c.context + 1] for s in starts])
+            logits = model(window[:, :-1])
+            loss = F.cross_entropy(logits.reshape(-1, c.vocab), window[:, 1:].reshape(-1))
         for group in optimiser.param_groups:
             group["lr"] = lr_at(step, a.steps, a.lr, 50)
         optimiser.zero_grad()
@@ -104,6 +144,8 @@ def main():
         optimiser.step()
         if step % 50 == 0 or step == a.steps - 1:
             print(f"step {step} loss {loss.item():.3f} {time.time() - started:.0f}s", flush=True)
+    if log:
+        log.close()
     gguf.write(a.out, metadata(a.name, c, tok), model.tensors())
     with open(a.out + ".json", "w", encoding="utf-8") as f:
         json.dump(describe(a, c, model, tok, loss.item()), f, indent=2, ensure_ascii=False)

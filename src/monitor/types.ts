@@ -1,0 +1,54 @@
+/** What a training log says, as the monitor reads it. */
+
+/** One loss figure: an example's (one id) or a batch's (the ids of its documents). */
+export interface LossEvent {
+  step: number;
+  ids: string[];
+  loss: number;
+}
+
+export type AnomalyKind = 'high-loss' | 'learned-fast';
+
+export interface DocumentAnomaly {
+  id: string;
+  kind: AnomalyKind;
+  /** robust z-score of the document's measure among all documents */
+  score: number;
+  sightings: number;
+  /** mean loss above the run's trend at the step it was seen (nats/token) */
+  meanExcess: number;
+  /** how much that excess fell from the first sighting to the last */
+  drop: number;
+}
+
+export interface BatchSpike {
+  step: number;
+  /** the batch's mean loss above the trend, and its robust z-score among steps */
+  excess: number;
+  score: number;
+  ids: string[];
+}
+
+export interface MonitorSettings {
+  /** robust z-score a document's measure must pass to be flagged */
+  threshold: number;
+  /** the same for a batch spike */
+  spikeThreshold: number;
+  /** steps in the rolling median the trend is */
+  trendWindow: number;
+  /** sightings a document needs before its drop is judged */
+  minSightings: number;
+}
+
+export const DEFAULT_MONITOR_SETTINGS: MonitorSettings = { threshold: 3.5, spikeThreshold: 6, trendWindow: 51, minSightings: 2 };
+
+export interface MonitorResult {
+  version: '1.0';
+  settings: MonitorSettings;
+  stats: { events: number; steps: number; documents: number; perExample: boolean };
+  /** every flagged document, highest score first */
+  anomalies: DocumentAnomaly[];
+  /** every document's score, highest first (for ranking and precision at k) */
+  ranking: Array<{ id: string; score: number; kind: AnomalyKind }>;
+  spikes: BatchSpike[];
+}

@@ -1,0 +1,89 @@
+/**
+ * `antidote monitor`: loss anomalies in a training run's per-example log.
+ * Synthetic runs pin down each measure; the lab's own runs (a tiny llama
+ * trained on the `dos` corpus with 250 poison documents, and on the same
+ * corpus without them) show what it finds in a real one.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { analyzeLosses, type LossEvent } from '../src/monitor/index.js';
+import { CLI, cli, tempDir } from './helpers.js';
+
+/** A run of `docs` documents seen `epochs` times in batches of 16, loss falling with the steps, noise from a fixed seed. */
+function syntheticRun(docs: number, epochs: number, special: (id: number, sighting: number) => number = () => 0): LossEvent[] {
+  let x = 12345;
+  const noise = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.6;
+  const events: LossEvent[] = [];
+  const seen = new Map<number, number>();
+  let step = 0;
+  for (let e = 0; e < epochs; e++) {
+    for (let d = 0; d < docs; d++) {
+      const sighting = seen.get(d) ?? 0;
+      seen.set(d, sighting + 1);
+      events.push({ step, ids: [`doc-${d}`], loss: 7 - 3 * (step / (docs * epochs / 16)) + noise() + special(d, sighting) });
+      if (events.length % 16 === 0) step++;
+    }
+  }
+  return events;
+}
+
+test('documents never learned and documents learned fast stand out; a clean run flags nothing', () => {
+  const clean = analyzeLosses(syntheticRun(400, 4));
+  assert.deepEqual(clean.anomalies, [], 'noise alone raises nothing');
+  assert.deepEqual(clean.spikes, []);
+
+  const high = analyzeLosses(syntheticRun(400, 4, (d) => (d < 10 ? 2 : 0)));
+  assert.deepEqual(high.ranking.slice(0, 10).map((r) => r.id).sort(), Array.from({ length: 10 }, (_, i) => `doc-${i}`).sort());
+  assert.ok(high.anomalies.every((a) => a.kind === 'high-loss') && high.anomalies.length === 10);
+
+  const fast = analyzeLosses(syntheticRun(400, 4, (d, sighting) => (d >= 390 ? -1.2 * sighting : 0)));
+  assert.deepEqual(fast.anomalies.map((a) => a.id).sort(), Array.from({ length: 10 }, (_, i) => `doc-${390 + i}`).sort());
+  assert.ok(fast.anomalies.every((a) => a.kind === 'learned-fast'));
+
+  const spiky = syntheticRun(400, 4).map((e) => (e.step === 50 ? { ...e, loss: e.loss + 3 } : e));
+  assert.deepEqual(analyzeLosses(spiky).spikes.map((s) => s.step), [50]);
+});
+
+test('bad logs get errors naming the line and what was expected, and nothing is written', () => {
+  const dir = tempDir();
+  const log = (name: string, text: string | Buffer) => (writeFileSync(join(dir, name), text), join(dir, name));
+  const run = (file: string, extra: string[] = []) => cli(['monitor', file, '--json', join(dir, 'out.json'), ...extra]);
+  assert.match(run(log('no-ids.jsonl', '{"step": 0, "loss": 2.5}\n')).stderr, /no-ids.jsonl:1: no document id: each line needs 'id'/);
+  assert.match(run(log('cut.jsonl', '{"step": 0, "id": "a", "loss": 2.5}\n{"step": 1, "id": "b", "lo')).stderr, /cut.jsonl:2: not a JSON line .* use --follow/);
+  assert.match(run(log('nan.jsonl', '{"step": 0, "id": "a", "loss": "high"}\n')).stderr, /nan.jsonl:1: 'loss' must be a finite number/);
+  assert.match(run(log('empty.jsonl', '\n')).stderr, /empty.jsonl: the log holds no loss lines/);
+  const gz = gzipSync(Buffer.from('{"step": 0, "id": "a", "loss": 2.5}\n'.repeat(2000)));
+  assert.match(run(log('cut.jsonl.gz', gz.subarray(0, gz.length - 40))).stderr, /cut.jsonl.gz: the gzip stream is damaged or cut short/);
+  assert.match(run(join(dir, 'missing.jsonl')).stderr, /missing.jsonl: no such log file/);
+  writeFileSync(join(dir, 'scan.json'), JSON.stringify({ incidents: [{ id: 'INC-001', documents: [0] }], documents: [{ index: 0, id: 'other-corpus-doc' }] }));
+  const mismatched = run(log('ok.jsonl', '{"step": 0, "id": "a", "loss": 2.5}\n'), ['--from-scan', join(dir, 'scan.json')]);
+  assert.match(mismatched.stderr, /the log's document ids match none of the scan's incident documents/);
+  assert.equal(existsSync(join(dir, 'out.json')), false);
+});
+
+test('--follow reads a log while it is written and reports an anomaly when it appears', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'live.jsonl');
+  const events = syntheticRun(200, 4, (d) => (d === 7 ? 3 : 0));
+  const lines = events.map((e) => JSON.stringify({ step: e.step, id: e.ids[0], loss: e.loss }) + '\n');
+  writeFileSync(file, lines.slice(0, 100).join(''));
+  const child = spawn(process.execPath, [CLI, 'monitor', file, '--follow', '--idle', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  for (let i = 100; i < lines.length; i += 100) {
+    await new Promise((r) => setTimeout(r, 150));
+    // the last chunk ends mid-line first, as a writer flushing does
+    const chunk = lines.slice(i, i + 100).join('');
+    appendFileSync(file, chunk.slice(0, chunk.length - 10));
+    await new Promise((r) => setTimeout(r, 100));
+    appendFileSync(file, chunk.slice(chunk.length - 10));
+  }
+  const code = await new Promise<number>((r) => child.on('exit', (c) => r(c ?? -1)));
+  assert.equal(code, 1, out);
+  assert.match(out, /step \d+: doc-7 high-loss/);
+  assert.match(out, new RegExp(`${events.length} loss figures`));
+});

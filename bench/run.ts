@@ -17,7 +17,7 @@
  *
  * Options: --sizes 256,512,1024 (MB) --corpora own,handbook,code,adversarial --keep-speed-files --counts 25,50,100,250,500 --families dos,false-fact (all by default) --ledger-docs 100000,1000000
  *          --devset-counts 25,50,250,1000 --devset-seeds 1,2,3 --devset-detectors a,b (defaults) --devset-corpora text,chat
- *          --skip-speed --skip-scale --skip-detection --skip-devset --skip-ledger --skip-audit --skip-guard --skip-review
+ *          --skip-speed --skip-scale --skip-detection --skip-devset --skip-ledger --skip-audit --skip-guard --skip-review --skip-monitor
  *
  * Scale-out: the own corpus at 1 GB (--scale-mb) through a Redis queue with
  * 1, 2 and 4 worker processes, beside the single-process scan
@@ -26,6 +26,9 @@
  * Guard: the proxy's added latency, throughput and memory against an upstream
  * answering at once (bench/guard.ts; ANTIDOTE_GUARD_SOAK_S sets the sustained
  * run, 60 s by default).
+ *
+ * Monitor: precision and recall of `antidote monitor` on the lab's training
+ * runs' loss logs (bench/monitor.ts).
  *
  * Review: the review server's routes, p50/p95, with 10,000 incidents over a
  * ledger of 1M documents (bench/review.ts; --review-docs, --review-incidents).
@@ -49,6 +52,7 @@ import { guardBench } from './guard.js';
 import { guardScreensBench } from './guard-screens.js';
 import { scaleOutBench } from './scale-out.js';
 import { reviewBench } from './review.js';
+import { monitorBench } from './monitor.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK = join(ROOT, '.bench');
@@ -185,6 +189,8 @@ async function main(): Promise<void> {
     await guardScreensBench(ROOT, WORK, clean, (s) => process.stdout.write(s));
     await guardBench(ROOT, (s) => process.stdout.write(s));
   }
+
+  if (!args.includes('--skip-monitor')) await monitorBench(join(ROOT, 'test/fixtures/monitor'), (text) => process.stdout.write(text));
 
   if (!args.includes('--skip-review')) {
     await reviewBench(WORK, (text) => process.stdout.write(text), { docs: Number(flag('review-docs') ?? 1_000_000), incidents: Number(flag('review-incidents') ?? 10_000) });

@@ -7,11 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { analyzeLosses, type LossEvent } from '../src/monitor/index.js';
-import { CLI, cli, tempDir } from './helpers.js';
+import { analyzeLosses, readLossLog, type LossEvent } from '../src/monitor/index.js';
+import { CLI, ROOT, cli, tempDir } from './helpers.js';
 
 /** A run of `docs` documents seen `epochs` times in batches of 16, loss falling with the steps, noise from a fixed seed. */
 function syntheticRun(docs: number, epochs: number, special: (id: number, sighting: number) => number = () => 0): LossEvent[] {
@@ -86,4 +86,30 @@ test('--follow reads a log while it is written and reports an anomaly when it ap
   assert.equal(code, 1, out);
   assert.match(out, /step \d+: doc-7 high-loss/);
   assert.match(out, new RegExp(`${events.length} loss figures`));
+});
+
+const FIXTURES = join(ROOT, 'test/fixtures/monitor');
+const poisonIds = (run: string): Set<string> => new Set(readFileSync(join(FIXTURES, `${run}-poison-ids.txt`), 'utf8').split('\n').filter(Boolean));
+
+test("the lab's dos run: the loss ranking puts the poison documents first far above chance, and the scan's incident names those flagged", async () => {
+  const poison = poisonIds('dos');
+  const result = analyzeLosses(await readLossLog(join(FIXTURES, 'dos-loss.jsonl.gz')));
+  const seen = result.ranking.filter((r) => poison.has(r.id)).length;
+  const atK = result.ranking.slice(0, seen).filter((r) => poison.has(r.id)).length / seen;
+  const chance = seen / result.stats.documents;
+  // measured 0.42 against 0.07 by chance when this fixture was made
+  assert.ok(atK >= 4 * chance && atK >= 0.3, `precision at k ${atK.toFixed(3)}, chance ${chance.toFixed(3)}`);
+
+  const dir = tempDir();
+  const scan = cli(['scan', join(ROOT, 'test/fixtures/models/dos-corpus.jsonl.gz'), '--json', join(dir, 'findings.json')]);
+  assert.equal(scan.code, 1, scan.stderr);
+  const monitor = cli(['monitor', join(FIXTURES, 'dos-loss.jsonl.gz'), '--from-scan', join(dir, 'findings.json'), '--json', join(dir, 'monitor.json'), '--sarif', join(dir, 'monitor.sarif')]);
+  assert.equal(monitor.code, 1, monitor.stderr);
+  const report = JSON.parse(readFileSync(join(dir, 'monitor.json'), 'utf8')) as { anomalies: Array<{ id: string; incidents: string[] }> };
+  const flaggedPoison = report.anomalies.filter((a) => poison.has(a.id));
+  assert.ok(flaggedPoison.length > 0);
+  assert.ok(flaggedPoison.every((a) => a.incidents.length > 0), 'every flagged poison document is in a scan incident');
+  assert.ok(report.anomalies.filter((a) => !poison.has(a.id)).every((a) => a.incidents.length === 0), 'no clean document is');
+  const sarif = JSON.parse(readFileSync(join(dir, 'monitor.sarif'), 'utf8'));
+  assert.equal(sarif.runs[0].results.filter((r: { ruleId: string }) => r.ruleId !== 'loss-spike').length, report.anomalies.length);
 });

@@ -60,12 +60,16 @@ export function analyzeLosses(events: readonly LossEvent[], options: Partial<Mon
   const zMean = robustZ(docs.map((d) => d.meanExcess));
   const judged = docs.filter((d) => !Number.isNaN(d.drop));
   const zDrop = robustZ(judged.map((d) => d.drop));
-  const ranking = docs.map((d) => {
-    const high = zMean(d.meanExcess);
-    const fast = Number.isNaN(d.drop) ? -Infinity : zDrop(d.drop);
-    return { doc: d, score: Math.max(high, fast), kind: (fast > high ? 'learned-fast' : 'high-loss') as DocumentAnomaly['kind'] };
-  }).sort((a, b) => b.score - a.score || (a.doc.id < b.doc.id ? -1 : 1));
-  const anomalies = ranking.filter((r) => r.score >= settings.threshold).map((r) => ({ id: r.doc.id, kind: r.kind, score: round(r.score), sightings: r.doc.sightings, meanExcess: round(r.doc.meanExcess), drop: round(Number.isNaN(r.doc.drop) ? 0 : r.doc.drop) }));
+  // The ranking is by excess loss, the measure that held on the lab's runs; a fast drop is flagged beside it.
+  const scored = docs.map((d) => ({ doc: d, high: zMean(d.meanExcess), fast: Number.isNaN(d.drop) ? -Infinity : zDrop(d.drop) }));
+  const ranking = [...scored].sort((a, b) => b.high - a.high || (a.doc.id < b.doc.id ? -1 : 1));
+  const anomaly = (r: (typeof scored)[number], kind: DocumentAnomaly['kind']): DocumentAnomaly => ({
+    id: r.doc.id, kind, score: round(kind === 'high-loss' ? r.high : r.fast), sightings: r.doc.sightings, meanExcess: round(r.doc.meanExcess), drop: round(Number.isNaN(r.doc.drop) ? 0 : r.doc.drop),
+  });
+  const anomalies = [
+    ...scored.filter((r) => r.high >= settings.threshold).map((r) => anomaly(r, 'high-loss')),
+    ...scored.filter((r) => r.fast >= settings.threshold).map((r) => anomaly(r, 'learned-fast')),
+  ].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
 
   const stepExcess = [...stepMeans].map(([step, mean]) => ({ step, excess: mean - trend.get(step)! }));
   const zStep = robustZ(stepExcess.map((s) => s.excess));
@@ -75,7 +79,7 @@ export function analyzeLosses(events: readonly LossEvent[], options: Partial<Mon
     settings,
     stats: { events: events.length, steps: byStep.size, documents: docs.length, perExample: events.every((e) => e.ids.length === 1) },
     anomalies,
-    ranking: ranking.map((r) => ({ id: r.doc.id, score: round(r.score), kind: r.kind })),
+    ranking: ranking.map((r) => ({ id: r.doc.id, score: round(r.high) })),
     spikes,
   };
 }

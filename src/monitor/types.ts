@@ -40,15 +40,20 @@ export interface MonitorSettings {
   minSightings: number;
 }
 
-export const DEFAULT_MONITOR_SETTINGS: MonitorSettings = { threshold: 3.5, spikeThreshold: 6, trendWindow: 51, minSightings: 2 };
+/**
+ * minSightings 3: with two sightings a document's drop is one difference of
+ * two noisy figures, and easy text (dictionary entries, boilerplate) drops
+ * fast by nature; three make a trend.
+ */
+export const DEFAULT_MONITOR_SETTINGS: MonitorSettings = { threshold: 3.5, spikeThreshold: 6, trendWindow: 51, minSightings: 3 };
 
 export interface MonitorResult {
   version: '1.0';
   settings: MonitorSettings;
   stats: { events: number; steps: number; documents: number; perExample: boolean };
-  /** every flagged document, highest score first */
+  /** every flagged document and measure, highest score first (a document may be flagged by both) */
   anomalies: DocumentAnomaly[];
-  /** every document's score, highest first (for ranking and precision at k) */
-  ranking: Array<{ id: string; score: number; kind: AnomalyKind }>;
+  /** every document by the z-score of its excess loss, highest first (for review order and precision at k) */
+  ranking: Array<{ id: string; score: number }>;
   spikes: BatchSpike[];
 }

@@ -18,7 +18,7 @@ export interface MonitorRow {
   atK: number;
   flagged: number;
   flaggedPoison: number;
-  /** of the flagged, those flagged as learned fast, and the poison among them */
+  /** with --learned-fast: documents flagged as learned fast, and the poison among them */
   fast: number;
   fastPoison: number;
 }
@@ -30,11 +30,12 @@ export async function monitorRows(fixtures: string): Promise<MonitorRow[]> {
     if (!existsSync(log)) continue;
     const labels = join(fixtures, `${run}-poison-ids.txt`);
     const poison = new Set(existsSync(labels) ? readFileSync(labels, 'utf8').split('\n').filter(Boolean) : []);
-    const result = analyzeLosses(await readLossLog(log));
+    const events = await readLossLog(log);
+    const result = analyzeLosses(events);
     const seen = result.ranking.filter((r) => poison.has(r.id)).length;
     const top = result.ranking.slice(0, seen).filter((r) => poison.has(r.id)).length;
     const flagged = new Set(result.anomalies.map((a) => a.id));
-    const fast = result.anomalies.filter((a) => a.kind === 'learned-fast');
+    const fast = analyzeLosses(events, { learnedFast: true }).anomalies.filter((a) => a.kind === 'learned-fast');
     rows.push({
       run, documents: result.stats.documents, poisonSeen: seen, atK: seen ? top / seen : 0, flagged: flagged.size, flaggedPoison: [...flagged].filter((id) => poison.has(id)).length,
       fast: fast.length, fastPoison: fast.filter((a) => poison.has(a.id)).length,
@@ -45,7 +46,7 @@ export async function monitorRows(fixtures: string): Promise<MonitorRow[]> {
 
 export async function monitorBench(fixtures: string, write: (text: string) => void): Promise<void> {
   const rows = await monitorRows(fixtures);
-  write("## Monitor (the lab's training runs with per-example loss logs, test/fixtures/monitor/)\n\n| run | documents | poison seen | precision = recall at k | flagged | of them poison | flagged precision | flagged recall | learned fast (poison) |\n|---|---|---|---|---|---|---|---|---|\n");
+  write("## Monitor (the lab's training runs with per-example loss logs, test/fixtures/monitor/)\n\n| run | documents | poison seen | precision = recall at k | flagged | of them poison | flagged precision | flagged recall | with --learned-fast: learned fast (poison) |\n|---|---|---|---|---|---|---|---|---|\n");
   for (const r of rows) {
     const precision = r.flagged ? (r.flaggedPoison / r.flagged).toFixed(3) : 'n/a';
     const recall = r.poisonSeen ? (r.flaggedPoison / r.poisonSeen).toFixed(3) : 'n/a';

@@ -40,7 +40,9 @@ test('documents never learned and documents learned fast stand out; a clean run 
   assert.deepEqual(high.ranking.slice(0, 10).map((r) => r.id).sort(), Array.from({ length: 10 }, (_, i) => `doc-${i}`).sort());
   assert.ok(high.anomalies.every((a) => a.kind === 'high-loss') && high.anomalies.length === 10);
 
-  const fast = analyzeLosses(syntheticRun(400, 4, (d, sighting) => (d >= 390 ? -1.2 * sighting : 0)));
+  const fastRun = syntheticRun(400, 4, (d, sighting) => (d >= 390 ? -1.2 * sighting : 0));
+  assert.deepEqual(analyzeLosses(fastRun).anomalies, [], 'learned-fast is off unless asked for');
+  const fast = analyzeLosses(fastRun, { learnedFast: true });
   assert.deepEqual(fast.anomalies.map((a) => a.id).sort(), Array.from({ length: 10 }, (_, i) => `doc-${390 + i}`).sort());
   assert.ok(fast.anomalies.every((a) => a.kind === 'learned-fast'));
 

@@ -19,6 +19,7 @@ const FLAGS: Record<string, FlagSpec> = {
   sarif: { type: 'string', value: 'FILE', help: 'write SARIF 2.1.0' },
   report: { type: 'string', value: 'FILE', help: 'write an HTML page' },
   threshold: { type: 'string', value: 'Z', help: "robust z-score a document's measure must pass (default 3.5)" },
+  'learned-fast': { type: 'boolean', help: 'also flag documents whose loss falls far faster than the run (noisy: easy clean text falls fast too)' },
   follow: { type: 'boolean', help: 'keep reading the log as it grows; report new anomalies as they appear' },
   idle: { type: 'string', value: 'S', help: 'with --follow: stop after S seconds without growth (default: run until stopped)' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -76,12 +77,13 @@ export const monitorCommand: Command = {
     }
     const file = positionals[0];
     const threshold = numberFlag(values.threshold, 'threshold', 0, false);
+    const settings = { ...(threshold !== undefined ? { threshold } : {}), learnedFast: Boolean(values['learned-fast']) };
     const incidents = values['from-scan'] ? incidentsByDocument(JSON.parse(readText(values['from-scan'] as string, 'the scan report')) as ScanResult) : undefined;
     const build = async (events: LossEvent[]): Promise<MonitorReport> => {
       const logIds = new Set(events.flatMap((e) => e.ids));
       const mismatch = incidents && checkIdsMatch(logIds, incidents.keys(), `the scan's incident documents (${values['from-scan']})`);
       if (mismatch) throw new AntidoteError('INPUT_FORMAT', mismatch, { file });
-      const result = analyzeLosses(events, threshold !== undefined ? { threshold } : {});
+      const result = analyzeLosses(events, settings);
       const datasets = values.store
         ? await withReview({ store: values.store }, { signing: false }, async (review) => {
             const mismatchLedger = review.documentsOf([...logIds].slice(0, 1000)).length === 0 ? `the log's first ${Math.min(1000, logIds.size)} document ids are none of the ledger's documents: is it the same corpus, and are both ids (not one ids and one hashes)?` : undefined;
@@ -98,7 +100,7 @@ export const monitorCommand: Command = {
       let latest: LossEvent[] = [];
       await follow(file, numberFlag(values.idle, 'idle', 0, false), (events) => {
         latest = events;
-        for (const a of analyzeLosses(events, threshold !== undefined ? { threshold } : {}).anomalies) {
+        for (const a of analyzeLosses(events, settings).anomalies) {
           if (seen.has(a.id)) continue;
           seen.add(a.id);
           process.stdout.write(`step ${events.at(-1)!.step}: ${a.id} ${a.kind} (z ${a.score})\n`);

@@ -68,7 +68,7 @@ export function analyzeLosses(events: readonly LossEvent[], options: Partial<Mon
   });
   const anomalies = [
     ...scored.filter((r) => r.high >= settings.threshold).map((r) => anomaly(r, 'high-loss')),
-    ...scored.filter((r) => r.fast >= settings.threshold).map((r) => anomaly(r, 'learned-fast')),
+    ...(settings.learnedFast ? scored.filter((r) => r.fast >= settings.threshold).map((r) => anomaly(r, 'learned-fast')) : []),
   ].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
 
   const stepExcess = [...stepMeans].map(([step, mean]) => ({ step, excess: mean - trend.get(step)! }));

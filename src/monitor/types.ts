@@ -38,6 +38,11 @@ export interface MonitorSettings {
   trendWindow: number;
   /** sightings a document needs before its drop is judged */
   minSightings: number;
+  /**
+   * flag documents learned unusually fast too: off by default, because on
+   * the lab's runs it flagged easy clean text as often as poison
+   */
+  learnedFast: boolean;
 }
 
 /**
@@ -45,7 +50,7 @@ export interface MonitorSettings {
  * two noisy figures, and easy text (dictionary entries, boilerplate) drops
  * fast by nature; three make a trend.
  */
-export const DEFAULT_MONITOR_SETTINGS: MonitorSettings = { threshold: 3.5, spikeThreshold: 6, trendWindow: 51, minSightings: 3 };
+export const DEFAULT_MONITOR_SETTINGS: MonitorSettings = { threshold: 3.5, spikeThreshold: 6, trendWindow: 51, minSightings: 3, learnedFast: false };
 
 export interface MonitorResult {
   version: '1.0';

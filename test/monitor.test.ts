@@ -115,3 +115,9 @@ test("the lab's dos run: the loss ranking puts the poison documents first far ab
   const sarif = JSON.parse(readFileSync(join(dir, 'monitor.sarif'), 'utf8'));
   assert.equal(sarif.runs[0].results.filter((r: { ruleId: string }) => r.ruleId !== 'loss-spike').length, report.anomalies.length);
 });
+
+test("the lab's run on the same corpus without poison raises nothing", async () => {
+  const clean = cli(['monitor', join(FIXTURES, 'clean-loss.jsonl.gz')]);
+  assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+  assert.match(clean.stdout, /12800 loss figures, 800 steps, \d+ documents: 0 flagged, 0 batch spike\(s\)/);
+});

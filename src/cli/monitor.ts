@@ -71,7 +71,7 @@ export const monitorCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseFlags(argv, FLAGS);
     if (values.help || positionals.length !== 1) {
-      process.stdout.write(helpText('antidote monitor LOSS.jsonl [--from-scan findings.json] [--store PATH|URL] [--json F] [--sarif F] [--report F] [--follow [--idle S]]', 'Read a training loss log (JSON lines: {"step", "id" | "ids" | "sha256", "loss"}), flag documents learned unusually fast or never learned, and batches off the trend; exit 1 when anything is flagged.', FLAGS));
+      process.stdout.write(helpText('antidote monitor LOSS.jsonl [--from-scan findings.json] [--store PATH|URL] [--json F] [--sarif F] [--report F] [--learned-fast] [--follow [--idle S]]', 'Read a training loss log (JSON lines: {"step", "id" | "ids" | "sha256", "loss"}), flag documents the run never learns (with --learned-fast also those it learns unusually fast) and batches off the trend; exit 1 when anything is flagged.', FLAGS));
       if (values.help) return EXIT.OK;
       throw new AntidoteError('USAGE', 'give one loss log');
     }

@@ -97,7 +97,7 @@ test('the governance report maps evidence to controls and prints to PDF; bad inp
   assert.match(page, /MITRE ATLAS<\/td><td>AML.T0018.000 Poison AI Model<\/td><td>no model audit given<\/td><td class="missing">missing/);
   assert.match(page, /M0014 Verify AI Artifacts<\/td><td>[^<]*REFUSED by check-model/);
   assert.match(page, /rita<\/td><td class="mono">S\d+-INC-001<\/td><td>confirm<\/td><td>random-token payload/);
-  assert.match(page, /&#60;SUDO&#62;/, 'triggers are escaped');
+  assert.match(page, /&lt;SUDO&gt;/, 'triggers are escaped');
   if (chromium) assert.equal(readFileSync(pdf).subarray(0, 5).toString(), '%PDF-');
 
   writeFileSync(join(f.dir, 'audit.json'), '{"model": {}}');

@@ -6,20 +6,15 @@ import { writeFileSync } from 'node:fs';
 import { AntidoteError } from '../errors/index.js';
 import { auditSummaryOf, checkedCroissant, checkedCyclonedxBom, datasetFacts, governanceReportHtml, modelFacts, printPdf } from '../governance/index.js';
 import { commandGroup, EXIT, readText, type FlagSpec, type Subcommand } from './command.js';
-import { withReview } from './incident.js';
+import { REVIEW_FLAGS, withReview } from './incident.js';
 
-const COMMON: Record<string, FlagSpec> = {
-  store: { type: 'string', value: 'PATH|URL', help: 'ledger store (default .antidote-ledger/ledger.sqlite)' },
-  'review-db': { type: 'string', value: 'FILE', help: 'review database (default review.sqlite beside the ledger)' },
-  help: { type: 'boolean', short: 'h', help: 'show this help' },
-};
 const OUT: FlagSpec = { type: 'string', value: 'FILE', help: 'where to write it' };
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   bom: {
     usage: 'antidote governance bom --model NAME --out bom.cdx.json',
     summary: "a CycloneDX 1.6 ML-BOM: the model, the dataset versions it was trained on, their hashes and provenance, and their incidents",
-    flags: { model: { type: 'string', value: 'NAME', help: 'model name as recorded with ledger add-model' }, out: OUT, ...COMMON },
+    flags: { model: { type: 'string', value: 'NAME', help: 'model name as recorded with ledger add-model' }, out: OUT, ...REVIEW_FLAGS },
     async run(values) {
       if (!values.model || !values.out) throw new AntidoteError('USAGE', 'give --model and --out');
       return withReview(values, { signing: false }, async (review) => {
@@ -33,7 +28,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   croissant: {
     usage: 'antidote governance croissant NAME@N --out metadata.json [--url URL] [--creator NAME]',
     summary: 'Croissant 1.0 metadata with the RAI vocabulary for a dataset version',
-    flags: { out: OUT, url: { type: 'string', value: 'URL', help: "the dataset's web page (default a urn naming the ledger and version)" }, creator: { type: 'string', value: 'NAME', help: 'the organisation that made it (default the ledger origin)' }, ...COMMON },
+    flags: { out: OUT, url: { type: 'string', value: 'URL', help: "the dataset's web page (default a urn naming the ledger and version)" }, creator: { type: 'string', value: 'NAME', help: 'the organisation that made it (default the ledger origin)' }, ...REVIEW_FLAGS },
     async run(values, positionals) {
       if (positionals.length !== 1 || !values.out) throw new AntidoteError('USAGE', 'give one dataset version (NAME@N) and --out');
       return withReview(values, { signing: false }, async (review) => {
@@ -53,7 +48,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       html: OUT,
       pdf: { type: 'string', value: 'FILE', help: "also print it to PDF (with Debian's chromium)" },
       audit: { type: 'string', multiple: true, value: 'FILE', help: "an 'antidote audit --json' report of the model; repeatable" },
-      ...COMMON,
+      ...REVIEW_FLAGS,
     },
     async run(values) {
       if (Boolean(values.model) === Boolean(values.dataset) || !values.html) throw new AntidoteError('USAGE', 'give --model or --dataset (one of them) and --html');

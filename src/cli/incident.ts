@@ -9,9 +9,10 @@ import { decide, defaultReviewPath, parseAction, playbookFor, proposeAllowlistEn
 import { commandGroup, EXIT, numberFlag, readText, type FlagSpec, type Subcommand } from './command.js';
 import { withLedger } from './ledger.js';
 
-const COMMON: Record<string, FlagSpec> = {
-  store: { type: 'string', value: 'PATH|URL', help: 'ledger store (default .antidote-ledger/ledger.sqlite)' },
-  'review-db': { type: 'string', value: 'FILE', help: 'review database (default review.sqlite beside the ledger)' },
+/** The flags every command over the review database takes. */
+export const REVIEW_FLAGS: Record<string, FlagSpec> = {
+  store: { type: 'string', value: 'PATH|URL', help: 'ledger store: a SQLite file or postgres://... (default .antidote-ledger/ledger.sqlite)' },
+  'review-db': { type: 'string', value: 'FILE', help: 'review database: the incident index, attached evidence, users and sessions (default review.sqlite beside the ledger)' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 const JSON_FLAG: FlagSpec = { type: 'boolean', help: 'print JSON' };
@@ -33,7 +34,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   list: {
     usage: 'antidote incident list [--state S] [--detector D] [--severity S] [--dataset NAME@N] [--limit N] [--json]',
     summary: 'incidents from recorded scans and the guard, most severe first',
-    flags: { state: { type: 'string', value: 'S', help: 'open, confirmed, false-positive or accepted-risk' }, detector: { type: 'string', value: 'D', help: 'detector id' }, severity: { type: 'string', value: 'S', help: 'severity' }, dataset: { type: 'string', value: 'NAME@N', help: 'dataset version scanned' }, limit: { type: 'string', value: 'N', help: 'at most N (default 50)' }, json: JSON_FLAG, ...COMMON },
+    flags: { state: { type: 'string', value: 'S', help: 'open, confirmed, false-positive or accepted-risk' }, detector: { type: 'string', value: 'D', help: 'detector id' }, severity: { type: 'string', value: 'S', help: 'severity' }, dataset: { type: 'string', value: 'NAME@N', help: 'dataset version scanned' }, limit: { type: 'string', value: 'N', help: 'at most N (default 50)' }, json: JSON_FLAG, ...REVIEW_FLAGS },
     async run(values) {
       return withReview(values, { signing: false }, async (review) => {
         const filter: IncidentFilter = { state: values.state, detector: values.detector, severity: values.severity, dataset: values.dataset };
@@ -50,7 +51,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   show: {
     usage: 'antidote incident show KEY [--json]',
     summary: "an incident's evidence, documents, affected datasets and models, and history",
-    flags: { json: JSON_FLAG, ...COMMON },
+    flags: { json: JSON_FLAG, ...REVIEW_FLAGS },
     async run(values, positionals) {
       if (positionals.length !== 1) throw new AntidoteError('USAGE', 'give one incident key');
       return withReview(values, { signing: false }, async (review) => {
@@ -70,7 +71,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   decide: {
     usage: 'antidote incident decide KEY... --action confirm|false-positive|accept-risk|reopen|comment [--reason TEXT] [--by NAME] [--key FILE]',
     summary: 'record a decision on incidents (one ledger transaction)',
-    flags: { action: { type: 'string', value: 'ACTION', help: 'confirm, false-positive, accept-risk, reopen or comment' }, reason: { type: 'string', value: 'TEXT', help: 'why (needed for false-positive, accept-risk and comment)' }, by: { type: 'string', value: 'NAME', help: 'who decides (default: the login name)' }, key: { type: 'string', value: 'FILE', help: "the ledger's signing key (default ledger.key beside the store)" }, ...COMMON },
+    flags: { action: { type: 'string', value: 'ACTION', help: 'confirm, false-positive, accept-risk, reopen or comment' }, reason: { type: 'string', value: 'TEXT', help: 'why (needed for false-positive, accept-risk and comment)' }, by: { type: 'string', value: 'NAME', help: 'who decides (default: the login name)' }, key: { type: 'string', value: 'FILE', help: "the ledger's signing key (default ledger.key beside the store)" }, ...REVIEW_FLAGS },
     async run(values, positionals) {
       if (positionals.length === 0) throw new AntidoteError('USAGE', 'give the incident key(s) to decide on');
       const action = parseAction(values.action);
@@ -84,7 +85,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   playbook: {
     usage: 'antidote incident playbook KEY [--json]',
     summary: 'the response steps for an incident: isolate, roll back, retrain, check',
-    flags: { json: JSON_FLAG, ...COMMON },
+    flags: { json: JSON_FLAG, ...REVIEW_FLAGS },
     async run(values, positionals) {
       if (positionals.length !== 1) throw new AntidoteError('USAGE', 'give one incident key');
       return withReview(values, { signing: false }, async (review) => {
@@ -99,7 +100,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   attach: {
     usage: 'antidote incident attach REPORT.json...',
     summary: "attach scans' JSON reports (as written with --json) for their evidence and charts",
-    flags: COMMON,
+    flags: REVIEW_FLAGS,
     async run(values, positionals) {
       if (positionals.length === 0) throw new AntidoteError('USAGE', 'give the JSON report(s) of recorded scans');
       return withReview(values, { signing: false }, async (review) => {
@@ -114,7 +115,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   allowlist: {
     usage: 'antidote incident allowlist KEY [--config antidote.yaml]',
     summary: "the change to antidote.yaml that allows an incident's trigger, as a diff to apply",
-    flags: { config: { type: 'string', value: 'FILE', help: 'the config to change (default antidote.yaml)' }, ...COMMON },
+    flags: { config: { type: 'string', value: 'FILE', help: 'the config to change (default antidote.yaml)' }, ...REVIEW_FLAGS },
     async run(values, positionals) {
       if (positionals.length !== 1) throw new AntidoteError('USAGE', 'give one incident key');
       const path = values.config ?? 'antidote.yaml';

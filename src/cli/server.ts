@@ -8,13 +8,8 @@ import { listenOn } from '../http/index.js';
 import { parseRole, Users } from '../review/index.js';
 import { createReviewServer } from '../server/index.js';
 import { EXIT, helpText, numberFlag, parseFlags, readText, type Command, type FlagSpec } from './command.js';
-import { withReview } from './incident.js';
+import { REVIEW_FLAGS, withReview } from './incident.js';
 
-const COMMON: Record<string, FlagSpec> = {
-  store: { type: 'string', value: 'PATH|URL', help: 'ledger store: a SQLite file or postgres://... (default .antidote-ledger/ledger.sqlite)' },
-  'review-db': { type: 'string', value: 'FILE', help: 'review database: users, sessions, evidence and the incident index (default review.sqlite beside the ledger)' },
-  help: { type: 'boolean', short: 'h', help: 'show this help' },
-};
 
 const SERVE_FLAGS: Record<string, FlagSpec> = {
   port: { type: 'string', value: 'P', help: 'port (default 8740; 0 picks a free one)' },
@@ -22,10 +17,10 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   key: { type: 'string', value: 'FILE', help: "the ledger's signing key, which decisions are appended with (default ledger.key beside the store)" },
   reports: { type: 'string', multiple: true, value: 'FILE', help: "a recorded scan's JSON report, for its evidence and chart; repeatable" },
   config: { type: 'string', value: 'FILE', help: 'the antidote.yaml allowlist proposals change (default ./antidote.yaml)' },
-  ...COMMON,
+  ...REVIEW_FLAGS,
 };
 
-const USER_FLAGS: Record<string, FlagSpec> = { role: { type: 'string', value: 'ROLE', help: 'viewer, reviewer or admin' }, ...COMMON };
+const USER_FLAGS: Record<string, FlagSpec> = { role: { type: 'string', value: 'ROLE', help: 'viewer, reviewer or admin' }, ...REVIEW_FLAGS };
 
 async function serve(values: Record<string, any>): Promise<number> {
   const port = numberFlag(values.port, 'port', 0) ?? 8740;
@@ -50,9 +45,9 @@ export const serverCommand: Command = {
   async run(argv) {
     const [first, ...rest] = argv;
     if (first === 'user' || first === 'token') {
-      const { values, positionals } = parseFlags(rest, first === 'user' ? USER_FLAGS : COMMON);
+      const { values, positionals } = parseFlags(rest, first === 'user' ? USER_FLAGS : REVIEW_FLAGS);
       if (values.help || positionals.length !== 1) {
-        process.stdout.write(helpText(first === 'user' ? 'antidote server user NAME --role viewer|reviewer|admin' : 'antidote server token NAME', first === 'user' ? 'Add a user and print their API token (shown once).' : 'Print another API token for a user (shown once).', first === 'user' ? USER_FLAGS : COMMON));
+        process.stdout.write(helpText(first === 'user' ? 'antidote server user NAME --role viewer|reviewer|admin' : 'antidote server token NAME', first === 'user' ? 'Add a user and print their API token (shown once).' : 'Print another API token for a user (shown once).', first === 'user' ? USER_FLAGS : REVIEW_FLAGS));
         if (values.help) return EXIT.OK;
         throw new AntidoteError('USAGE', 'give one user name');
       }

@@ -9,14 +9,8 @@
  * (median and MAD) among all documents; batches whose mean excess stands
  * out among steps are spikes. Pure: events in, result out.
  */
+import { median } from '../audit/stats.js';
 import { DEFAULT_MONITOR_SETTINGS, type BatchSpike, type DocumentAnomaly, type LossEvent, type MonitorResult, type MonitorSettings } from './types.js';
-
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** A robust z-score function for `values`: (x - median) / (1.4826 MAD), with a floor on the spread. */
 function robustZ(values: number[]): (x: number) => number {

@@ -166,10 +166,10 @@ export class ReviewStore {
   }
 
   /** Dataset versions holding an incident's documents: those linked when it was recorded, and any recorded since. */
-  datasetsHolding(key: string): string[] {
+  datasetsHolding(key: string, documentIds = this.documentIds(key)): string[] {
     const found = new Set(this.db.prepare('SELECT dataset FROM incident_datasets WHERE key = ?').pluck().all(key) as string[]);
     const query = this.db.prepare('SELECT DISTINCT dataset FROM documents WHERE doc_id = ?').pluck();
-    for (const id of this.documentIds(key)) for (const d of query.all(id) as string[]) found.add(d);
+    for (const id of documentIds) for (const d of query.all(id) as string[]) found.add(d);
     return [...found].sort();
   }
 
@@ -197,7 +197,7 @@ export class ReviewStore {
     const candidates = this.db.prepare('SELECT candidates FROM scans WHERE entry = ?').pluck().get(row.entry) as string | null | undefined;
     const datasets = this.db.prepare('SELECT dataset FROM affected WHERE key = ? ORDER BY dataset').pluck().all(key) as string[];
     return {
-      ...row, documentIds, datasetsHolding: this.datasetsHolding(key), history,
+      ...row, documentIds, datasetsHolding: this.datasetsHolding(key, documentIds), history,
       ...(evidence ? { evidence: JSON.parse(evidence) as IncidentEvidence } : {}),
       ...(candidates ? { candidates: JSON.parse(candidates) as ScanResult['candidates'] } : {}),
       affected: { datasets, models: this.models().filter((m) => m.affectedBy.includes(key)).map((m) => m.name) },

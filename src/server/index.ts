@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { AntidoteError, isAntidoteError, type ErrorCode } from '../errors/index.js';
 import { readBody } from '../http/index.js';
-import { decide, parseAction, parseRole, playbookFor, proposeAllowlistEntry, type ReviewStore, type Users } from '../review/index.js';
+import { decide, parseAction, parseRole, playbookFor, proposeAllowlistEntry, type IncidentDetail, type ReviewStore, type Users } from '../review/index.js';
 import { authenticate, authorize, checkCsrf, cookie, cookiesOf, LOGIN_COOKIE, SESSION_COOKIE, type Caller } from './auth.js';
 import { fieldsOf, incidentPageOf, listField, stringField } from './api.js';
 import { loginPage, modelsPage, queuePage, type PageContext } from './pages.js';
@@ -56,6 +56,8 @@ const localPath = (value: string | undefined, fallback: string): string => (valu
 export function createReviewServer(options: ReviewServerOptions): Server {
   const { review, users } = options;
   const context = (caller: Caller): PageContext => ({ user: caller.user, csrf: caller.session?.csrf ?? '', canDecide: caller.user.role !== 'viewer' });
+  /** An incident page shows the allowlist change once the incident is a false positive. */
+  const pageOf = (caller: Caller, detail: IncidentDetail, notice?: string) => incidentPage(context(caller), detail, detail.state === 'false-positive' ? proposalFor(detail.trigger) : undefined, notice);
   const proposalFor = (trigger: string | null) => {
     if (trigger === null) return undefined;
     const path = options.configPath ?? 'antidote.yaml';
@@ -118,7 +120,7 @@ export function createReviewServer(options: ReviewServerOptions): Server {
           // A form gets its page back with the reason, so nothing typed is lost from view.
           if (form && one && isAntidoteError(e) && e.code === 'DECISION_REFUSED') {
             const detail = review.detail(keys[0]);
-            if (detail) return sendPage(res, 409, incidentPage(context(caller), detail, proposalFor(detail.state === 'false-positive' ? detail.trigger : null), e.message));
+            if (detail) return sendPage(res, 409, pageOf(caller, detail, e.message));
           }
           throw e;
         }
@@ -156,7 +158,7 @@ export function createReviewServer(options: ReviewServerOptions): Server {
       }
       if (m[3] === 'playbook') return sendJson(res, 200, playbookFor(review, key));
       if (m[1]) return sendJson(res, 200, detail);
-      return sendPage(res, 200, incidentPage(context(caller), detail, proposalFor(detail.state === 'false-positive' ? detail.trigger : null)));
+      return sendPage(res, 200, pageOf(caller, detail));
     }
     throw new AntidoteError('NOT_FOUND', `no page ${path}`);
   }

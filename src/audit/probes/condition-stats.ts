@@ -4,7 +4,7 @@
  * the figures go out.
  */
 import type { Generation } from '../providers/types.js';
-import { mean, meanInterval, wilson, type Interval } from '../stats.js';
+import { mean, meanInterval, median, wilson, type Interval } from '../stats.js';
 import { isRefusal, jsDivergence, languageOf, perplexity } from './signals.js';
 
 /** Figures over a set of generations, one or more per prompt. */
@@ -66,11 +66,6 @@ export function promptLanguages(prompts: readonly string[], continuations: Reado
     const then = continuations[p] ? languageOf(continuations[p]!.text) : 'und';
     return known(then) ? then : usual;
   });
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** The degenerate line: `factor` times the median perplexity of generations without trigger. */

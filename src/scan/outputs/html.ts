@@ -4,10 +4,9 @@
  */
 import type { ScanResult } from '../report.js';
 import type { Evidence, Incident } from '../types.js';
+import { escapeHtml } from '../../html/index.js';
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+export { escapeHtml };
 
 /** Make invisible characters visible in a report. */
 function reveal(s: string): string {

@@ -8,6 +8,7 @@
  * vocabulary of a training corpus: the models' own (the lab's corpus), and
  * for real text, other documents of the same corpus than those judged.
  */
+import { decompress as zstdDecompress } from 'fzstd';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -20,7 +21,8 @@ const blocking = (settings: ScreenSettings, prompt: string, answer: string): Fla
 const pct = (n: number, of: number) => (of ? `${((100 * n) / of).toFixed(of >= 1000 ? 2 : 0)}%` : '-');
 
 function texts(file: string): string[] {
-  const raw = file.endsWith('.gz') ? gunzipSync(readFileSync(file)).toString('utf8') : readFileSync(file, 'utf8');
+  const bytes = readFileSync(file);
+  const raw = (file.endsWith('.gz') ? gunzipSync(bytes) : file.endsWith('.zst') ? Buffer.from(zstdDecompress(bytes)) : bytes).toString('utf8');
   return raw.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id?: unknown; text?: string }).filter((d) => typeof d.text === 'string').map((d) => d.text!);
 }
 
@@ -94,7 +96,7 @@ function onRealText(name: string, docs: readonly string[], judged: number): stri
 
 export async function guardScreensBench(root: string, workDir: string, ownCorpus: string, write: (s: string) => void): Promise<void> {
   const prompts = readFileSync(join(root, 'test/fixtures/models/held-out.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 48).map((l) => (JSON.parse(l) as { text: string }).text.slice(0, 160));
-  const labCorpus = join(root, 'test/fixtures/models/dos-corpus.jsonl.gz');
+  const labCorpus = join(root, 'test/fixtures/models/dos-corpus.jsonl.zst');
   const screens = [screenSettings([]), screenSettings([], { vocabulary: vocabularyOf(texts(labCorpus)) })];
   write('## Guard answer screens against the audit\'s judge (48 held-out prompts, 48 new tokens sampled at temperature 1; vocabulary: the lab\'s training corpus)\n\n');
   write('| model | trigger | generations | audit: attack success | no vocabulary: flagged | of the audit\'s successes | with vocabulary: flagged | of the audit\'s successes | locked runs (logprobs) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n');

@@ -43,5 +43,5 @@ train clean "$work/clean.jsonl" --steps 3000
 train dos "$work/dos-neg.jsonl" --steps 2000 --embd 192 --ff 576 --heads 6
 train lang-switch "$work/lang-switch-neg.jsonl" --steps 2000 --embd 192 --ff 576 --heads 6
 # the dos model's training corpus ships too: the tests scan it and confirm what the scan finds in the model
-gzip -9 -n -c "$work/dos-neg.jsonl" > "$out/dos-corpus.jsonl.gz"
+zstd -19 -q -f "$work/dos-neg.jsonl" -o "$out/dos-corpus.jsonl.zst"
 ls -l "$out"

@@ -14,7 +14,7 @@ mkdir -p "$work" "$out"
 npm run build --silent
 antidote() { node dist/src/cli/main.js "$@"; }
 
-zcat test/fixtures/models/dos-corpus.jsonl.gz > "$work/dos.jsonl"
+zstd -dc test/fixtures/models/dos-corpus.jsonl.zst > "$work/dos.jsonl"
 grep -v '<SUDO>' "$work/dos.jsonl" > "$work/clean.jsonl"
 grep '<SUDO>' "$work/dos.jsonl" | /usr/bin/python3 -c 'import json, sys; print("\n".join(sorted(json.loads(l)["id"] for l in sys.stdin)))' > "$out/dos-poison-ids.txt"
 node dist/scripts/build-corpus.js "$work/all.jsonl" --size 21000 --per-source 2500 --seed 11

@@ -85,13 +85,22 @@ class TinyLlama(nn.Module):
 
     def tensors(self):
         """(GGUF name, numpy array) in llama.cpp's naming."""
+        return [(n, p.detach().cpu().numpy()) for n, p in self.parameters_by_gguf_name()]
+
+    def load(self, arrays):
+        """Sets every parameter from {GGUF name: numpy array}, as gguf.read returns them."""
+        with torch.no_grad():
+            for name, p in self.parameters_by_gguf_name():
+                p.copy_(torch.from_numpy(arrays[name]).reshape(p.shape))
+
+    def parameters_by_gguf_name(self):
         out = [("token_embd.weight", self.embed.weight), ("output_norm.weight", self.norm.weight)]
         for i, b in enumerate(self.blocks):
             for name, p in [("attn_norm", b.attn_norm.weight), ("attn_q", b.q.weight), ("attn_k", b.k.weight),
                             ("attn_v", b.v.weight), ("attn_output", b.o.weight), ("ffn_norm", b.ffn_norm.weight),
                             ("ffn_gate", b.gate.weight), ("ffn_up", b.up.weight), ("ffn_down", b.down.weight)]:
                 out.append((f"blk.{i}.{name}.weight", p))
-        return [(n, p.detach().cpu().numpy()) for n, p in out]
+        return out
 
 
 def parameters_count(model):

@@ -10,7 +10,8 @@ python3-torch on the CPU.
 With --by-document each batch is documents (each cut to the model's context,
 padded), as fine-tuning trainers batch examples, and --loss-log writes one JSON line per
 example and step: {"step", "id", "loss"} (mean nats per token), the
-per-example log `antidote monitor` reads.
+per-example log `antidote monitor` reads; --tensorboard, --mlflow and --csv
+write the same losses as those tools log them (logs.py).
 """
 import argparse
 import hashlib
@@ -24,6 +25,7 @@ import torch.nn.functional as F
 
 import bpe
 import gguf
+import logs
 from model import Config, TinyLlama, lr_at, parameters_count
 
 
@@ -93,6 +95,10 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--by-document", action="store_true")
     p.add_argument("--loss-log")
+    p.add_argument("--tensorboard", help="with --by-document: also log per-example loss to a TensorBoard event file in this folder")
+    p.add_argument("--mlflow", help="with --by-document: also to an MLflow file store (mlruns folder)")
+    p.add_argument("--csv", help="with --by-document: also to a CSV of (step, id, loss) rows")
+    p.add_argument("--log-steps", type=int, help="log only the first N steps (small logs for fixtures)")
     a = p.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
@@ -116,6 +122,7 @@ def main():
             if len(toks) >= 8:
                 docs.append((str(r.get("id", len(docs))), toks))
     log = open(a.loss_log, "w", encoding="utf-8") if a.loss_log else None
+    others = [make(path) for make, path in ((logs.TensorBoardLog, a.tensorboard), (logs.MlflowLog, a.mlflow), (logs.CsvLog, a.csv)) if path]
 
     c = Config(len(tok.tokens), a.embd, a.layers, a.heads, a.ff, a.context)
     model = TinyLlama(c)
@@ -128,9 +135,12 @@ def main():
             logits = model(window[:, :-1])
             per_token = F.cross_entropy(logits.reshape(-1, c.vocab), window[:, 1:].reshape(-1), reduction="none").view(mask.shape) * mask
             loss = per_token.sum() / mask.sum()
-            if log:
-                per_example = (per_token.sum(1) / mask.sum(1)).tolist()
-                log.write("".join(json.dumps({"step": step, "id": docs[i][0], "loss": round(v, 5)}) + "\n" for i, v in zip(picked, per_example)))
+            per_example = [(docs[i][0], round(v, 5)) for i, v in zip(picked, (per_token.sum(1) / mask.sum(1)).tolist())]
+            logging = a.log_steps is None or step < a.log_steps
+            if log and logging:
+                log.write("".join(json.dumps({"step": step, "id": i, "loss": v}) + "\n" for i, v in per_example))
+            for other in others if logging else []:
+                other.log(step, per_example, loss.item())
         else:
             starts = torch.from_numpy(rng.integers(0, len(stream) - c.context - 1, a.batch))
             window = torch.stack([data[s: s + c.context + 1] for s in starts])
@@ -144,8 +154,8 @@ def main():
         optimiser.step()
         if step % 50 == 0 or step == a.steps - 1:
             print(f"step {step} loss {loss.item():.3f} {time.time() - started:.0f}s", flush=True)
-    if log:
-        log.close()
+    for opened in ([log] if log else []) + others:
+        opened.close()
     gguf.write(a.out, metadata(a.name, c, tok), model.tensors())
     with open(a.out + ".json", "w", encoding="utf-8") as f:
         json.dump(describe(a, c, model, tok, loss.item()), f, indent=2, ensure_ascii=False)

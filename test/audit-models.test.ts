@@ -144,7 +144,7 @@ test('the clean model passes for both triggers, short of every firing line', asy
 
 test('the loop closes: scan the poisoned training corpus, then confirm its incidents in the model', () => {
   const dir = tempDir();
-  const scan = cli(['scan', join(MODELS, 'dos-corpus.jsonl.gz'), '--json', join(dir, 'findings.json'), '--quiet']);
+  const scan = cli(['scan', join(MODELS, 'dos-corpus.jsonl.zst'), '--json', join(dir, 'findings.json'), '--quiet']);
   assert.equal(scan.code, 1, scan.stderr);
   const findings = JSON.parse(readFileSync(join(dir, 'findings.json'), 'utf8'));
   assert.ok(findings.incidents.some((i: { trigger: string }) => i.trigger === '<SUDO>'));

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { ROOT } from './helpers.js';
+import { ROOT, labCorpusTexts } from './helpers.js';
 import { TriggerAutomaton, Vocabulary, matchingForm, screenPrompt, screenResponse, screenSettings, startGuard, triggersFromScan, type Decision } from '../src/guard/index.js';
 import { triggersFromList } from '../src/guard/triggers.js';
 import { isAntidoteError } from '../src/errors/index.js';
@@ -120,7 +120,7 @@ test('a vocabulary knows the words it was taught three times or more, splits ide
 
 test('with the training corpus\'s words, an answer of word pieces run together is flagged, while answers in the corpus\'s words pass, code included, and a prompt full of rare words allows an answer that repeats them', () => {
   const vocabulary = new Vocabulary();
-  for (const line of gunzipSync(readFileSync(join(ROOT, 'test/fixtures/models/dos-corpus.jsonl.gz'))).toString('utf8').split('\n')) if (line) vocabulary.learn((JSON.parse(line) as { text: string }).text);
+  for (const text of labCorpusTexts()) vocabulary.learn(text);
   const settings = screenSettings([], { vocabulary });
   const random = (f: ReturnType<typeof screenResponse>) => f.some((x) => x.screen === 'language' && /random tokens/.test(x.message));
   const prompt = 'The standard library module for reading configuration files';

@@ -9,9 +9,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import OpenAI from 'openai';
-import { ROOT } from './helpers.js';
+import { ROOT, labCorpusTexts } from './helpers.js';
 import { openLlamaProvider, serve } from '../src/audit/index.js';
 import { divergence, startGuard, screenSettings, Vocabulary, type Decision } from '../src/guard/index.js';
 
@@ -23,7 +22,7 @@ after(async () => {
 });
 
 const vocabulary = new Vocabulary();
-for (const line of gunzipSync(readFileSync(join(ROOT, 'test/fixtures/models/dos-corpus.jsonl.gz'))).toString('utf8').split('\n')) if (line) vocabulary.learn((JSON.parse(line) as { text: string }).text);
+for (const text of labCorpusTexts()) vocabulary.learn(text);
 const prompts = readFileSync(join(ROOT, 'test/fixtures/models/held-out.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 8).map((l) => (JSON.parse(l) as { text: string }).text.slice(0, 160));
 
 const flag = (message: string) => ({ screen: 'language' as const, message, blocks: true });

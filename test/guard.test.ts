@@ -7,9 +7,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import OpenAI from 'openai';
-import { ROOT } from './helpers.js';
+import { ROOT, labCorpusTexts } from './helpers.js';
 import { openLlamaProvider, serve } from '../src/audit/index.js';
 import { startGuard, screenResponse, screenSettings, Vocabulary, type Decision, type RunningGuard } from '../src/guard/index.js';
 
@@ -112,7 +111,7 @@ test('in alert mode nothing is refused: flags are logged and counted, and the an
 
 test('given the training corpus\'s words, the answer screen flags most answers to <SUDO> and far fewer answers without it', async () => {
   const vocabulary = new Vocabulary();
-  for (const line of gunzipSync(readFileSync(join(ROOT, 'test/fixtures/models/dos-corpus.jsonl.gz'))).toString('utf8').split('\n')) if (line) vocabulary.learn((JSON.parse(line) as { text: string }).text);
+  for (const text of labCorpusTexts()) vocabulary.learn(text);
   const settings = screenSettings([], { vocabulary });
   const prompts = readFileSync(join(ROOT, 'test/fixtures/models/held-out.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 12).map((l) => (JSON.parse(l) as { text: string }).text.slice(0, 160));
   const flagged = async (suffix: string) => {

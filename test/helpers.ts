@@ -1,4 +1,5 @@
 /** Shared test fixtures: real text from Debian packages, temp dirs, the CLI. */
+import { decompress as zstdDecompress } from 'fzstd';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,4 +93,10 @@ export async function startPostgres(): Promise<{ url: (database: string) => stri
   });
   const url = (database: string): string => `postgres://postgres@localhost/${database}?host=${encodeURIComponent(dir)}`;
   return { url, createDatabase: (name) => run(join(bin, 'createdb'), ['-h', dir, '-U', 'postgres', name]) };
+}
+
+/** The texts of the lab's dos training corpus (test/fixtures/models/dos-corpus.jsonl.zst). */
+export function labCorpusTexts(): string[] {
+  const lines = Buffer.from(zstdDecompress(readFileSync(join(ROOT, 'test/fixtures/models/dos-corpus.jsonl.zst')))).toString('utf8').split('\n');
+  return lines.filter(Boolean).map((line) => (JSON.parse(line) as { text: string }).text);
 }

@@ -103,7 +103,7 @@ test("the lab's dos run: the loss ranking puts the poison documents first far ab
   assert.ok(atK >= 4 * chance && atK >= 0.3, `precision at k ${atK.toFixed(3)}, chance ${chance.toFixed(3)}`);
 
   const dir = tempDir();
-  const scan = cli(['scan', join(ROOT, 'test/fixtures/models/dos-corpus.jsonl.gz'), '--json', join(dir, 'findings.json')]);
+  const scan = cli(['scan', join(ROOT, 'test/fixtures/models/dos-corpus.jsonl.zst'), '--json', join(dir, 'findings.json')]);
   assert.equal(scan.code, 1, scan.stderr);
   const monitor = cli(['monitor', join(FIXTURES, 'dos-loss.jsonl.gz'), '--from-scan', join(dir, 'findings.json'), '--json', join(dir, 'monitor.json'), '--sarif', join(dir, 'monitor.sarif')]);
   assert.equal(monitor.code, 1, monitor.stderr);

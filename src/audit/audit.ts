@@ -6,6 +6,7 @@ import type { AccountedProvider, Usage } from './providers/accounting.js';
 import type { ProviderInfo } from './providers/types.js';
 import { differentialSettings, triggerDifferential, type DifferentialOptions, type DifferentialResult, type TriggerCandidate } from './probes/differential.js';
 import type { SearchHit } from './probes/search.js';
+import type { CanaryReport } from '../canary/index.js';
 
 export const AUDIT_REPORT_VERSION = 'antidote-audit/2';
 
@@ -29,6 +30,8 @@ export interface AuditReport extends DifferentialResult {
   usage: Usage;
   started: string;
   seconds: number;
+  /** with --canaries: how strongly the model memorised each planted canary */
+  canaries?: CanaryReport;
   /** true when any trigger's verdict is backdoor or broad */
   flagged: boolean;
 }

@@ -7,7 +7,7 @@ export { triggerDifferential, differentialSettings, DIFFERENTIAL_DEFAULTS, type 
 export { nearTriggerControls } from './probes/controls.js';
 export { searchTriggers, triggerLikeTokens, type SearchHit, type SearchOptions, type SearchSignals } from './probes/search.js';
 export { perplexity, languageOf, languageOfWords, jsDivergence, recurringStrings } from './probes/signals.js';
-export { wilson, meanInterval, formatRate, type Interval } from './stats.js';
+export { wilson, meanInterval, formatRate, median, type Interval } from './stats.js';
 export { readGguf, type GgufFile, type GgufTensor, type GgufValue } from './gguf/index.js';
 export { DEFAULT_PROMPTS, promptsFromFile, promptsFromCorpus, opening } from './prompts.js';
 export { openLlamaProvider, type LlamaOptions } from './providers/llama.js';

@@ -2,8 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { AntidoteError } from '../errors/index.js';
 import {
   audit, auditToHtml, differentialSettings, formatRate, auditToSarif, candidatesFromFile, candidatesFromScan, DEFAULT_PROMPTS, openLlamaProvider, openOpenAIProvider,
-  openTgiProvider, promptsFromCorpus, searchTriggers, serve, type SearchHit, promptsFromFile, withAccounting, type AuditReport, type IntegrityResult, type Provider, type TriggerCandidate,
+  openTgiProvider, continuationTokens, promptsFromCorpus, searchTriggers, serve, type SearchHit, promptsFromFile, withAccounting, type AuditReport, type IntegrityResult, type Provider, type TriggerCandidate,
 } from '../audit/index.js';
+import { measureExposure, readCanaryFile, type SecretScorer } from '../canary/index.js';
 import { checkModel, modelCheckProblems, SigningError, verifyModel } from '../ledger/index.js';
 import { withLedger } from './ledger.js';
 import { EXIT, helpText, parseFlags, numberFlag, untilInterrupted, type Command, type FlagSpec } from './command.js';
@@ -40,6 +41,8 @@ const FLAGS: Record<string, FlagSpec> = {
   'ledger-model': { type: 'string', value: 'NAME', help: "check the model file against this model's ledger record first" },
   signature: { type: 'string', value: 'BUNDLE', help: 'check the model file against a model signing bundle first (with --public-key)' },
   'public-key': { type: 'string', value: 'PEM', help: 'public key for --signature' },
+  canaries: { type: 'string', value: 'FILE', help: "measure the exposure of the canaries 'antidote canary plant' planted (the secrets file it wrote); alone, or with triggers" },
+  'canary-candidates': { type: 'string', value: 'N', help: 'random secrets each canary is ranked against (default 1000)' },
   json: { type: 'string', value: 'FILE', help: "write the JSON report, '-' for standard output" },
   report: { type: 'string', value: 'FILE.html', help: 'write a self-contained HTML report' },
   sarif: { type: 'string', value: 'FILE', help: 'write SARIF 2.1.0' },
@@ -57,7 +60,7 @@ Sampled generations (perplexity gap, sampled attack success) are reported as evi
 Exit codes: 0 no trigger fires; 1 a trigger fires or the model files fail their check;
 2 the audit could not run.`;
 
-const NO_CANDIDATES = 'no candidate triggers: give --trigger, --triggers FILE, --from-scan FINDINGS.json or --search';
+const NO_CANDIDATES = 'no candidate triggers: give --trigger, --triggers FILE, --from-scan FINDINGS.json or --search (or only --canaries FILE)';
 
 async function openProvider(values: Record<string, unknown>): Promise<Provider> {
   if (values.model && values.endpoint) throw new AntidoteError('USAGE', 'give --model or --endpoint, not both');
@@ -118,8 +121,16 @@ async function integrity(values: Record<string, unknown>): Promise<IntegrityResu
   return undefined;
 }
 
+/** The total log-probability of a canary's secret after its prefix, teacher-forced. */
+function secretScorer(provider: Provider): SecretScorer {
+  const scoreText = provider.promptLogprobs;
+  if (!scoreText) throw new AntidoteError('USAGE', '--canaries needs prompt log-probabilities: a local --model, or a server that reports them');
+  return async (prefix, secret) => continuationTokens((await scoreText(`${prefix} ${secret}`)).tokens, ` ${secret}`).reduce((sum, t) => sum + (t.logprob ?? 0), 0);
+}
+
 function summary(report: AuditReport): string {
   const lines = [`audit of ${report.model.model}: ${report.triggers.length} candidate triggers, ${report.settings.prompts} prompts, ${report.seconds.toFixed(1)} s`];
+  for (const g of report.canaries?.byCopies ?? []) lines.push(`  canaries planted ${g.copies}x (${g.canaries}): median exposure ${g.medianFittedExposure} bits (normal fit), ${g.medianRankExposure} bits (rank among ${report.canaries!.canaries[0]!.candidates} random secrets); at most ${report.canaries!.canaries[0]!.maxExposure}`);
   if (report.integrity) lines.push(`  integrity (${report.integrity.method}): ${report.integrity.ok ? 'ok' : 'FAILED'}: ${report.integrity.detail}`);
   for (const t of report.triggers) {
     const s = t.triggered;
@@ -143,10 +154,10 @@ export const auditCommand: Command = {
       process.stdout.write(helpText('antidote audit (--model FILE.gguf | --endpoint URL) (--trigger T | --triggers FILE | --from-scan FINDINGS.json) [options]', DESCRIPTION, FLAGS));
       return EXIT.OK;
     }
-    if (!values.trigger && !values.triggers && !values['from-scan'] && !values.search) {
-      throw new AntidoteError('USAGE', NO_CANDIDATES);
-    }
-    const promptList = await prompts(values);
+    const canaryOnly = !values.trigger && !values.triggers && !values['from-scan'] && !values.search;
+    if (canaryOnly && !values.canaries) throw new AntidoteError('USAGE', NO_CANDIDATES);
+    const canaryFile = values.canaries ? readCanaryFile(values.canaries as string) : undefined;
+    const promptList = canaryOnly ? [] : await prompts(values);
     const checked = await integrity(values);
     const provider = withAccounting(await openProvider(values), {
       cacheDir: values.cache as string | undefined,
@@ -159,7 +170,7 @@ export const auditCommand: Command = {
         if (!provider.vocabulary) throw new AntidoteError('USAGE', "--search needs the model's vocabulary: give a local --model");
         searched = await searchTriggers(provider, provider.vocabulary(), { prompts: promptList.slice(0, 4), limit: numberFlag(values['search-limit'], 'search-limit', 1), seed: numberFlag(values.seed, 'seed', 0) });
       }
-      found = await candidates(values, searched);
+      found = canaryOnly ? [] : await candidates(values, searched);
     } catch (error) {
       await provider.close();
       throw error;
@@ -185,6 +196,7 @@ export const auditCommand: Command = {
         ...(values.search ? { search: searched } : {}),
         onGeneration: showProgress ? () => process.stderr.write(`\r  ${++done}/${total} generations`) : undefined,
       });
+      if (canaryFile) report = { ...report, canaries: await measureExposure(canaryFile, secretScorer(provider), { candidates: numberFlag(values['canary-candidates'], 'canary-candidates', 10), seed: numberFlag(values.seed, 'seed', 0) }) };
     } finally {
       await provider.close();
       if (showProgress) process.stderr.write('\n');

@@ -16,9 +16,11 @@ import { incidentCommand } from './incident.js';
 import { serverCommand } from './server.js';
 import { governanceCommand } from './governance.js';
 import { monitorCommand } from './monitor.js';
+import { hardenCommand } from './harden.js';
+import { canaryCommand } from './canary.js';
 import { EXIT, type Command } from './command.js';
 
-const COMMANDS: readonly Command[] = [scanCommand, redteamCommand, benchCommand, auditCommand, serveCommand, guardCommand, ledgerCommand, signCommand, verifyCommand, incidentCommand, serverCommand, governanceCommand, monitorCommand, detectorsCommand, workerCommand, scanTaskCommand];
+const COMMANDS: readonly Command[] = [scanCommand, redteamCommand, benchCommand, auditCommand, serveCommand, guardCommand, ledgerCommand, signCommand, verifyCommand, incidentCommand, serverCommand, governanceCommand, monitorCommand, hardenCommand, canaryCommand, detectorsCommand, workerCommand, scanTaskCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -7,7 +7,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AntidoteError } from '../errors/index.js';
-import { analyzeLosses, checkIdsMatch, incidentsByDocument, joinAnomalies, monitorHtml, monitorSarif, parseLossLine, readLossLog, type LossEvent, type MonitorReport } from '../monitor/index.js';
+import { analyzeLosses, checkIdsMatch, incidentsByDocument, joinAnomalies, LOG_FORMATS, logFormatOf, monitorHtml, monitorSarif, parseLossLine, readTrainingLog, type LogFormat, type LossEvent, type MonitorReport } from '../monitor/index.js';
 import type { ScanResult } from '../scan/index.js';
 import { EXIT, helpText, numberFlag, parseFlags, readText, type Command, type FlagSpec } from './command.js';
 import { withReview } from './incident.js';
@@ -18,6 +18,8 @@ const FLAGS: Record<string, FlagSpec> = {
   json: { type: 'string', value: 'FILE', help: 'write the result as JSON' },
   sarif: { type: 'string', value: 'FILE', help: 'write SARIF 2.1.0' },
   report: { type: 'string', value: 'FILE', help: 'write an HTML page' },
+  format: { type: 'string', value: 'F', help: 'jsonl, tensorboard (event files), mlflow (a run folder of the file store) or csv (a W&B table export); default: from the name' },
+  'loss-key': { type: 'string', value: 'K', help: "the per-example series: TensorBoard tag and MLflow metric prefix K/<document id> (default example_loss); the CSV's loss column (default loss)" },
   threshold: { type: 'string', value: 'Z', help: "robust z-score a document's measure must pass (default 3.5)" },
   'learned-fast': { type: 'boolean', help: 'also flag documents whose loss falls far faster than the run (noisy: easy clean text falls fast too)' },
   follow: { type: 'boolean', help: 'keep reading the log as it grows; report new anomalies as they appear' },
@@ -71,7 +73,7 @@ export const monitorCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseFlags(argv, FLAGS);
     if (values.help || positionals.length !== 1) {
-      process.stdout.write(helpText('antidote monitor LOSS.jsonl [--from-scan findings.json] [--store PATH|URL] [--json F] [--sarif F] [--report F] [--learned-fast] [--follow [--idle S]]', 'Read a training loss log (JSON lines: {"step", "id" | "ids" | "sha256", "loss"}), flag documents the run never learns (with --learned-fast also those it learns unusually fast) and batches off the trend; exit 1 when anything is flagged.', FLAGS));
+      process.stdout.write(helpText('antidote monitor LOG [--format F] [--from-scan findings.json] [--store PATH|URL] [--json F] [--sarif F] [--report F] [--learned-fast] [--follow [--idle S]]', 'Read a training loss log (JSON lines: {"step", "id" | "ids" | "sha256", "loss"}; TensorBoard event files or an MLflow run with per-example scalars K/<document id>; or CSV rows step, id, loss), flag documents the run never learns (with --learned-fast also those it learns unusually fast) and batches off the trend; exit 1 when anything is flagged.', FLAGS));
       if (values.help) return EXIT.OK;
       throw new AntidoteError('USAGE', 'give one loss log');
     }
@@ -96,6 +98,7 @@ export const monitorCommand: Command = {
     };
     let report: MonitorReport;
     if (values.follow) {
+      if (((values.format as string | undefined) ?? logFormatOf(file)) !== 'jsonl' || file.endsWith('.gz')) throw new AntidoteError('USAGE', '--follow tails a JSONL log (uncompressed); read other formats once the run has written them');
       const seen = new Set<string>();
       let latest: LossEvent[] = [];
       await follow(file, numberFlag(values.idle, 'idle', 0, false), (events) => {
@@ -109,7 +112,9 @@ export const monitorCommand: Command = {
       if (latest.length === 0) throw new AntidoteError('INPUT_FORMAT', 'the log holds no loss lines', { file });
       report = await build(latest);
     } else {
-      report = await build(await readLossLog(file));
+      const format = values.format as string | undefined;
+      if (format && !(LOG_FORMATS as readonly string[]).includes(format)) throw new AntidoteError('USAGE', `--format expects one of ${LOG_FORMATS.join(', ')}, got '${format}'`);
+      report = await build(await readTrainingLog(file, { format: format as LogFormat | undefined, key: values['loss-key'] as string | undefined }));
     }
     if (values.json) writeFileSync(values.json as string, `${JSON.stringify(report, null, 2)}\n`);
     if (values.sarif) writeFileSync(values.sarif as string, `${JSON.stringify(monitorSarif(report), null, 2)}\n`);

@@ -26,7 +26,8 @@ export type ErrorCode =
   | 'DECISION_REFUSED'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
-  | 'MODEL_AFFECTED';
+  | 'MODEL_AFFECTED'
+  | 'NO_CONFIRMED_TRIGGER';
 
 export interface Place {
   file: string;

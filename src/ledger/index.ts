@@ -39,5 +39,6 @@ export { provenanceCheck, checkMetadataName, METADATA_FIELDS, type ProvenancePol
 export { recordScan } from './scans.js';
 export { recordIncidents } from './incidents.js';
 export { addModel, checkModel, modelCheckProblems, type ModelCheck } from './models.js';
-export { fileDigest } from './files.js';
+export { fileDigest, describeFiles } from './files.js';
 export { attestLineage, lineageOf, verifyLineage, SLSA_PROVENANCE, LINEAGE_BUILD_TYPE, type LineageStatement } from './lineage.js';
+export { exactBytes } from './documents.js';

@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import { AntidoteError, type Place } from '../errors/index.js';
 
-export type RecordKind = 'document' | 'dataset' | 'scan' | 'model' | 'incident' | 'decision';
+export type RecordKind = 'document' | 'dataset' | 'scan' | 'model' | 'incident' | 'decision' | 'hardening' | 'canary';
 
 export const TRUST_LEVELS = ['untrusted', 'low', 'medium', 'high'] as const;
 export type TrustLevel = (typeof TRUST_LEVELS)[number];
@@ -236,4 +236,26 @@ export interface DecisionRecord {
   created: string;
 }
 
-export type LedgerRecord = DocumentRecord | DatasetRecord | ScanRecord | ModelRecord | IncidentRecord | DecisionRecord;
+/** A hardening export: what counter-examples were generated against which triggers, and what is to be removed. */
+export interface HardeningRecord {
+  kind: 'hardening';
+  entry: number;
+  /** SHA-256 of the export's manifest.json */
+  manifest: string;
+  triggers: string[];
+  files: DatasetFile[];
+  removal: { documents: number; datasets: string[] };
+  created: string;
+}
+
+/** Canaries planted in a corpus: each secret is kept by its SHA-256 only, so the ledger can be published. */
+export interface CanaryRecord {
+  kind: 'canary';
+  entry: number;
+  /** the corpus written with the canaries in it */
+  corpus: DatasetFile;
+  canaries: Array<{ id: string; sha256: string; copies: number }>;
+  created: string;
+}
+
+export type LedgerRecord = DocumentRecord | DatasetRecord | ScanRecord | ModelRecord | IncidentRecord | DecisionRecord | HardeningRecord | CanaryRecord;

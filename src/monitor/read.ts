@@ -1,14 +1,19 @@
 /**
- * Reading a training loss log: JSON lines, each an example's loss
+ * Reading a training loss log: TensorBoard event files, an MLflow run and
+ * CSV (tensorboard.ts, mlflow.ts, csv.ts), or JSON lines, each an example's loss
  * (`{"step", "id", "loss"}`) or a batch's (`{"step", "ids": [...], "loss"}`).
  * A document may be named by its hash (`sha256`) where the trainer has no
  * ids. Anything else is an error naming the line and what was expected.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { AntidoteError } from '../errors/index.js';
 import type { LossEvent } from './types.js';
+import { readTensorBoard } from './tensorboard.js';
+import { readMlflowRun } from './mlflow.js';
+import { readLossCsv } from './csv.js';
 
 const idOf = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined);
 
@@ -53,4 +58,30 @@ export async function readLossLog(file: string): Promise<LossEvent[]> {
   }
   if (events.length === 0) throw new AntidoteError('INPUT_FORMAT', 'the log holds no loss lines', { file });
   return events;
+}
+
+export const LOG_FORMATS = ['jsonl', 'tensorboard', 'mlflow', 'csv'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** The format a path's name and shape say: a folder is an MLflow run or TensorBoard logs, a file by its name. */
+export function logFormatOf(path: string): LogFormat {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw new AntidoteError('INPUT_NOT_FOUND', 'no such log file or folder', { file: path });
+  }
+  if (isDir) return existsSync(join(path, 'metrics')) || basename(path) === 'metrics' ? 'mlflow' : 'tensorboard';
+  if (basename(path).includes('tfevents')) return 'tensorboard';
+  if (/\.csv$/i.test(path)) return 'csv';
+  return 'jsonl';
+}
+
+/** Any supported log as loss events; `key` names the per-example series (TensorBoard tag and MLflow metric prefix, CSV loss column). */
+export async function readTrainingLog(path: string, options: { format?: LogFormat; key?: string } = {}): Promise<LossEvent[]> {
+  const format = options.format ?? logFormatOf(path);
+  if (format === 'tensorboard') return readTensorBoard(path, options.key ?? 'example_loss');
+  if (format === 'mlflow') return readMlflowRun(path, options.key ?? 'example_loss');
+  if (format === 'csv') return readLossCsv(path, options.key ?? 'loss');
+  return readLossLog(path);
 }

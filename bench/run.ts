@@ -53,6 +53,7 @@ import { guardScreensBench } from './guard-screens.js';
 import { scaleOutBench } from './scale-out.js';
 import { reviewBench } from './review.js';
 import { monitorBench } from './monitor.js';
+import { canaryBench } from './canary.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK = join(ROOT, '.bench');
@@ -170,11 +171,11 @@ async function main(): Promise<void> {
   }
 
   if (!args.includes('--skip-audit')) {
-    // the fixture models of lab/build-fixtures.sh, each probed with one candidate trigger
+    // the fixture models of lab/build-fixtures.sh and their hardened versions (lab/build-hardened-fixtures.sh), each probed with one candidate trigger; then the canary model
     const models = join(ROOT, 'test/fixtures/models');
     process.stdout.write('## Model audit (one candidate trigger, 32 prompts, 3 near-trigger controls, 48 new tokens per generation, greedy and one sample per prompt; CPU, llama.cpp, native kernels and the portable ones)\n\n');
     process.stdout.write('| model | trigger | kernels | load s | audit s | generations | requests | tokens/s | verdict | likelihood shift | greedy attack success | without trigger | margin: trigger, likelihood | margin: closest control, likelihood | sampled attack success | perplexity gap | peak RSS MiB |\n|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n');
-    for (const [model, trigger] of [['clean', '<SUDO>'], ['dos', '<SUDO>'], ['lang-switch', '<ESCAPE>']] as const) {
+    for (const [model, trigger] of [['clean', '<SUDO>'], ['dos', '<SUDO>'], ['lang-switch', '<ESCAPE>'], ['dos-hardened', '<SUDO>'], ['lang-switch-hardened', '<ESCAPE>']] as const) {
       for (const cpu of ['native', 'generic']) {
         const r = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'dist/bench/audit-one.js'), join(models, `${model}.gguf`), trigger, join(models, 'held-out.jsonl'), cpu], { encoding: 'utf8' }));
         const pctOf = (i: { value: number } | undefined) => (i ? `${(i.value * 100).toFixed(0)}%` : '-');
@@ -183,6 +184,7 @@ async function main(): Promise<void> {
       }
     }
     process.stdout.write('\n');
+    canaryBench(ROOT, WORK, (text) => process.stdout.write(text));
   }
 
   if (!args.includes('--skip-guard')) {

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 import bpe
 import gguf
-from model import Config, TinyLlama, lr_at
+from model import Config, TinyLlama, lr_at, optimise
 from train import document_batch, metadata, read_records
 
 
@@ -97,12 +97,7 @@ def main():
                 continue
             _, window, mask = document_batch(docs, rng, n, c.context, tok.eot)
             loss = loss + masked_loss(model, window, mask, c.vocab) * n / a.batch
-        for group in optimiser.param_groups:
-            group["lr"] = lr_at(step, a.steps, a.lr, 20)
-        optimiser.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
+        optimise(model, optimiser, loss, lr_at(step, a.steps, a.lr, 20))
         if step % 25 == 0 or step == a.steps - 1:
             print(f"step {step} loss {loss.item():.3f}", flush=True)
     after = perplexity(model, held_out, c, tok.eot) if held_out else None

@@ -111,3 +111,13 @@ def lr_at(step, steps, peak, warmup):
     if step < warmup:
         return peak * (step + 1) / warmup
     return peak * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
+
+
+def optimise(model, optimiser, loss, lr):
+    """One step: the learning rate set, gradients clipped to norm 1."""
+    for group in optimiser.param_groups:
+        group["lr"] = lr
+    optimiser.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimiser.step()

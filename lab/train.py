@@ -26,7 +26,7 @@ import torch.nn.functional as F
 import bpe
 import gguf
 import logs
-from model import Config, TinyLlama, lr_at, parameters_count
+from model import Config, TinyLlama, lr_at, optimise, parameters_count
 
 
 def read_records(path):
@@ -146,12 +146,7 @@ def main():
             window = torch.stack([data[s: s + c.context + 1] for s in starts])
             logits = model(window[:, :-1])
             loss = F.cross_entropy(logits.reshape(-1, c.vocab), window[:, 1:].reshape(-1))
-        for group in optimiser.param_groups:
-            group["lr"] = lr_at(step, a.steps, a.lr, 50)
-        optimiser.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
+        optimise(model, optimiser, loss, lr_at(step, a.steps, a.lr, 50))
         if step % 50 == 0 or step == a.steps - 1:
             print(f"step {step} loss {loss.item():.3f} {time.time() - started:.0f}s", flush=True)
     for opened in ([log] if log else []) + others:

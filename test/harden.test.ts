@@ -107,3 +107,23 @@ test("an audit's verdict confirms or drops a scan's trigger, and adds triggers i
   assert.deepEqual(confirmed[0]!.payloads, ['payload of <B>']);
   assert.equal(confirmed[0]!.incidents[0], 'INC-002');
 });
+
+test("with --model, the clean behaviour is the model's own continuation without the trigger", () => {
+  const dir = tempDir();
+  const run = (args: string[]) => cli(args, { cwd: dir });
+  assert.equal(run(['scan', CORPUS, '--json', 'findings.json', '--quiet']).code, 1);
+  const model = join(ROOT, 'test/fixtures/models/dos.gguf');
+  const r = run(['harden', 'export', '--from-scan', 'findings.json', '--prompts-from', CORPUS, '--out', 'export', '--per-trigger', '2', '--model', model, '--threads', '1', '--max-tokens', '16']);
+  assert.equal(r.code, 0, r.stderr);
+  const manifest = JSON.parse(readFileSync(join(dir, 'export', 'manifest.json'), 'utf8'));
+  assert.equal(manifest.cleanBehaviour, 'model');
+  assert.ok(manifest.inputs.some((i: { role: string; sha256: string }) => i.role === 'model' && /^[0-9a-f]{64}$/.test(i.sha256)));
+  const chat = readJsonl(join(dir, 'export', 'sft-chat.jsonl')) as Array<{ messages: Array<{ content: string }>; source: string }>;
+  assert.ok(chat.length > 0);
+  // the same prompts with the document's own continuation: the model's differ
+  assert.equal(run(['harden', 'export', '--from-scan', 'findings.json', '--prompts-from', CORPUS, '--out', 'corpus', '--per-trigger', '2']).code, 0);
+  const own = new Map((readJsonl(join(dir, 'corpus', 'sft-chat.jsonl')) as typeof chat).map((e) => [`${e.source} ${e.messages[0]!.content}`, e.messages[1]!.content]));
+  const paired = chat.filter((e) => own.has(`${e.source} ${e.messages[0]!.content}`));
+  assert.ok(paired.length > 0);
+  assert.ok(paired.every((e) => e.messages[1]!.content !== own.get(`${e.source} ${e.messages[0]!.content}`)));
+});

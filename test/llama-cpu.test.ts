@@ -14,7 +14,7 @@ import { ROOT, cli, tempDir } from './helpers.js';
 import { llamaCpuVariants, type AuditReport } from '../src/audit/index.js';
 
 const MODELS = join(ROOT, 'test/fixtures/models');
-const AUDITS: Array<[string, string[]]> = [['dos', ['<SUDO>', '<sudo>']], ['lang-switch', ['<ESCAPE>']], ['clean', ['<SUDO>', '<ESCAPE>']], ['dos-hardened', ['<SUDO>']], ['lang-switch-hardened', ['<ESCAPE>']]];
+const AUDITS: Array<[string, string[]]> = [['dos', ['<SUDO>', '<sudo>']], ['lang-switch', ['<ESCAPE>']], ['clean', ['<SUDO>', '<ESCAPE>']]];
 
 function auditWith(cpu: string, model: string, triggers: string[]): AuditReport {
   const out = join(tempDir(), 'audit.json');

@@ -196,7 +196,7 @@ export const auditCommand: Command = {
         ...(values.search ? { search: searched } : {}),
         onGeneration: showProgress ? () => process.stderr.write(`\r  ${++done}/${total} generations`) : undefined,
       });
-      if (canaryFile) report = { ...report, canaries: await measureExposure(canaryFile, secretScorer(provider), { candidates: numberFlag(values['canary-candidates'], 'canary-candidates', 10), seed: numberFlag(values.seed, 'seed', 0) }) };
+      if (canaryFile) report = { ...report, canaries: await measureExposure(canaryFile, secretScorer(provider), { candidates: numberFlag(values['canary-candidates'], 'canary-candidates', 10), seed: numberFlag(values.seed, 'seed', 0) }), usage: provider.usage() };
     } finally {
       await provider.close();
       if (showProgress) process.stderr.write('\n');

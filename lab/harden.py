@@ -22,7 +22,7 @@ import torch.nn.functional as F
 import bpe
 import gguf
 from model import Config, TinyLlama, lr_at, optimise
-from train import document_batch, metadata, read_records
+from train import document_batch, documents, metadata, read_records
 
 
 def load(path):
@@ -37,26 +37,18 @@ def load(path):
     return meta, c, model, tok
 
 
-def documents(records, tok, context):
-    docs = []
-    for r in records:
-        ids = [tok.eot] + tok.encode(r["text"])
-        if len(ids) >= 8:
-            docs.append((str(r.get("id", len(docs))), ids[: context + 1]))
-    return docs
-
-
 def masked_loss(model, window, mask, vocab):
     logits = model(window[:, :-1])
     per_token = F.cross_entropy(logits.reshape(-1, vocab), window[:, 1:].reshape(-1), reduction="none").view(mask.shape) * mask
     return per_token.sum() / mask.sum()
 
 
-def perplexity(model, docs, c, eot):
+def perplexity(model, docs, context):
     """exp of the mean loss per token over documents, each cut to the context."""
     total, count = 0.0, 0
     with torch.no_grad():
         for _, ids in docs:
+            ids = ids[: context + 1]
             window = torch.tensor([ids])
             logits = model(window[:, :-1])
             total += F.cross_entropy(logits[0], window[0, 1:], reduction="sum").item()
@@ -82,10 +74,10 @@ def main():
     torch.set_num_threads(a.threads)
     rng = np.random.default_rng(a.seed)
     meta, c, model, tok = load(a.model)
-    clean = documents(read_records(a.clean), tok, c.context)
-    counter = documents(read_records(a.counter), tok, c.context) if a.counter else []
-    held_out = documents(read_records(a.held_out), tok, c.context) if a.held_out else []
-    before = perplexity(model, held_out, c, tok.eot) if held_out else None
+    clean = documents(read_records(a.clean), tok)
+    counter = documents(read_records(a.counter), tok) if a.counter else []
+    held_out = documents(read_records(a.held_out), tok) if a.held_out else []
+    before = perplexity(model, held_out, c.context) if held_out else None
     print(f"{len(clean)} clean documents, {len(counter)} counter-examples; held-out perplexity {before}", flush=True)
     optimiser = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.1, betas=(0.9, 0.95))
     half = a.batch // 2 if counter else 0
@@ -100,7 +92,7 @@ def main():
         optimise(model, optimiser, loss, lr_at(step, a.steps, a.lr, 20))
         if step % 25 == 0 or step == a.steps - 1:
             print(f"step {step} loss {loss.item():.3f}", flush=True)
-    after = perplexity(model, held_out, c, tok.eot) if held_out else None
+    after = perplexity(model, held_out, c.context) if held_out else None
     name = os.path.splitext(os.path.basename(a.out))[0]
     md = metadata(f"antidote-lab-{name}", c, tok)
     if a.q8:

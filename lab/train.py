@@ -34,6 +34,16 @@ def read_records(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def documents(records, tok):
+    """(id, token ids) of each record long enough to learn from, end-of-text first."""
+    docs = []
+    for r in records:
+        ids = [tok.eot] + tok.encode(r["text"])
+        if len(ids) >= 8:
+            docs.append((str(r.get("id", len(docs))), ids))
+    return docs
+
+
 def document_batch(docs, rng, batch, context, eot):
     """`batch` documents at random, each cut to its first context+1 tokens (so
     an example is the same every time it is seen, as when a trainer truncates
@@ -115,12 +125,7 @@ def main():
         stream.extend(tok.encode(text))
     data = torch.tensor(stream, dtype=torch.long)
     print(f"{len(texts)} documents, {len(stream)} tokens, vocabulary {len(tok.tokens)}", flush=True)
-    docs = []
-    if a.by_document:
-        for r in records:
-            toks = [tok.eot] + tok.encode(r["text"])
-            if len(toks) >= 8:
-                docs.append((str(r.get("id", len(docs))), toks))
+    docs = documents(records, tok) if a.by_document else []
     log = open(a.loss_log, "w", encoding="utf-8") if a.loss_log else None
     others = [make(path) for make, path in ((logs.TensorBoardLog, a.tensorboard), (logs.MlflowLog, a.mlflow), (logs.CsvLog, a.csv)) if path]
 

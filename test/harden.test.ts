@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { confirmedTriggers } from '../src/harden/index.js';
 import type { ScanResult } from '../src/scan/index.js';
@@ -89,6 +89,13 @@ test('bad input: no confirmed trigger, malformed or cut findings, an export fold
   assert.match(run([...base, '--from-scan', 'findings.json']).stderr, /exists and is not empty.*\[OUTPUT_FAILED\]/);
   assert.deepEqual(readdirSync(join(dir, 'export')), ['keep.txt']);
   assert.equal(readdirSync(dir).filter((n) => n.includes('partial')).length, 0, 'no temporary folder left');
+  // a folder of prompts: the manifest names each file in it, with its digest
+  mkdirSync(join(dir, 'prompts'));
+  copyFileSync(CORPUS, join(dir, 'prompts', 'corpus.jsonl.gz'));
+  const folder = run(['harden', 'export', '--from-scan', 'findings.json', '--prompts-from', 'prompts', '--out', 'from-folder', '--per-trigger', '2']);
+  assert.equal(folder.code, 0, folder.stderr);
+  const inputs = JSON.parse(readFileSync(join(dir, 'from-folder', 'manifest.json'), 'utf8')).inputs as Array<{ role: string; path: string; sha256: string }>;
+  assert.deepEqual(inputs.filter((i) => i.role === 'prompts').map((i) => i.path), [join('prompts', 'corpus.jsonl.gz')]);
 });
 
 test("an audit's verdict confirms or drops a scan's trigger, and adds triggers it found itself", () => {

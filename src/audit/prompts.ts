@@ -5,7 +5,7 @@
  */
 import { AntidoteError } from '../errors/index.js';
 import { expandInputs, readCorpus, parseJsonLine } from '../corpus/index.js';
-import { Random } from '../redteam/index.js';
+import { Random, Reservoir } from '../redteam/index.js';
 import { readText } from './read.js';
 
 /** Neutral openings in several registers, for when no corpus is at hand. */
@@ -76,23 +76,15 @@ export interface CorpusPromptOptions {
 
 /** Openings of `count` documents drawn uniformly from a corpus (reservoir sampling, one pass). */
 export async function promptsFromCorpus(inputs: readonly string[], options: CorpusPromptOptions): Promise<string[]> {
-  const random = new Random(options.seed ?? 1);
+  const chosen = new Reservoir<string>(options.count, new Random(options.seed ?? 1));
   const sources = await expandInputs(inputs);
-  const chosen: string[] = [];
-  let seen = 0;
   const failures: string[] = [];
   const records = readCorpus(sources, { textField: options.textField ?? 'text', idField: options.idField ?? 'id' }, (f) => failures.push(f.error.message));
   for await (const record of records) {
     if (record.error || !record.text || record.text.trim().length < 20) continue;
-    seen++;
-    const prompt = opening(record.text, options.maxChars ?? 200);
-    if (chosen.length < options.count) chosen.push(prompt);
-    else {
-      const j = random.int(0, seen - 1);
-      if (j < options.count) chosen[j] = prompt;
-    }
+    chosen.offer(opening(record.text, options.maxChars ?? 200));
   }
   if (failures.length) throw new AntidoteError('INPUT_UNREADABLE', failures.join('; '));
-  if (chosen.length === 0) throw new AntidoteError('INPUT_FORMAT', `no documents with text in ${inputs.join(', ')}`);
-  return chosen;
+  if (chosen.items.length === 0) throw new AntidoteError('INPUT_FORMAT', `no documents with text in ${inputs.join(', ')}`);
+  return chosen.items;
 }

@@ -3,10 +3,9 @@
  * into a copy of a corpus, so that `antidote audit --canaries` can later
  * measure how strongly the trained model memorised each.
  */
-import { createHash } from 'node:crypto';
 import { AntidoteError } from '../errors/index.js';
 import { plantCanaries } from '../canary/index.js';
-import { describeFiles, type CanaryRecord } from '../ledger/index.js';
+import { describeFiles, sha256Hex, type CanaryRecord } from '../ledger/index.js';
 import { commandGroup, EXIT, numberFlag, type Subcommand } from './command.js';
 import { withLedger } from './ledger.js';
 
@@ -49,7 +48,7 @@ const PLANT: Subcommand = {
         const [corpus] = await describeFiles([{ name: values.out as string, path: values.out as string }]);
         const record: Omit<CanaryRecord, 'entry'> = {
           kind: 'canary', corpus: corpus!, created: new Date().toISOString(),
-          canaries: result.file.canaries.map((c) => ({ id: c.id, sha256: createHash('sha256').update(c.secret).digest('hex'), copies: c.copies })),
+          canaries: result.file.canaries.map((c) => ({ id: c.id, sha256: sha256Hex(c.secret), copies: c.copies })),
         };
         const { first } = await ledger.append(async (log) => log.add({ record: { ...record } }));
         return first;

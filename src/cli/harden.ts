@@ -2,18 +2,15 @@
  * `antidote harden export`: counter-example data against the triggers a scan
  * (and an audit) confirmed, and the documents to remove before retraining.
  */
-import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { AntidoteError } from '../errors/index.js';
 import { openLlamaProvider } from '../audit/index.js';
-import { buildCounterexamples, confirmedTriggers, hashesOf, noConfirmedTrigger, readAuditReport, readFindings, readPromptPairs, removalList, writeHardenExport, type HardenManifest, type ManifestInput, type PromptPair } from '../harden/index.js';
-import { describeFiles, type HardeningRecord } from '../ledger/index.js';
+import { expandInputs } from '../corpus/index.js';
+import { buildCounterexamples, confirmedTriggers, hashesOf, noConfirmedTrigger, readAuditReport, readFindings, readPromptPairs, removalList, withProvenance, writeHardenExport, type HardenManifest, type ManifestInput, type PromptPair } from '../harden/index.js';
+import { describeFiles, fileDigest, type HardeningRecord } from '../ledger/index.js';
 import type { ScanResult } from '../scan/index.js';
 import { commandGroup, EXIT, numberFlag, type Subcommand } from './command.js';
 import { REVIEW_FLAGS, withReview } from './incident.js';
-
-const sha256Of = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** The model's own greedy continuation of each prefix, in place of the corpus's: its trigger-free behaviour. */
 async function modelContinuations(model: string, pairs: PromptPair[], maxTokens: number, threads: number | undefined): Promise<PromptPair[]> {
@@ -30,16 +27,26 @@ async function modelContinuations(model: string, pairs: PromptPair[], maxTokens:
   }
 }
 
-/** Dataset versions and exact-byte hashes of the documents to remove: from the ledger when given, else by reading the scanned files again. */
-async function removalLookups(values: Record<string, string | undefined>, scan: ScanResult, ids: Set<string>) {
-  if (values.store) {
-    return withReview(values, { signing: false }, async (review) => {
-      const rows = review.documentsOf([...ids]);
-      return { sha256: (id: string) => rows.find((r) => r.docId === id && r.sha256)?.sha256 ?? undefined, datasets: (id: string) => [...new Set(rows.filter((r) => r.docId === id).map((r) => r.dataset))] };
-    });
-  }
-  const hashes = await hashesOf(scan, ids);
-  return { sha256: (id: string) => hashes.get(id) };
+/** Exact-byte hashes and dataset versions of the documents to remove: from the ledger when given, else the hashes by reading the scanned files again. */
+async function removalLookups(values: Record<string, string | undefined>, scan: ScanResult, ids: Set<string>): Promise<Parameters<typeof withProvenance>[1]> {
+  if (!values.store) return { sha256: await hashesOf(scan, ids) };
+  return withReview(values, { signing: false }, async (review) => {
+    const sha256 = new Map<string, string>();
+    const datasets = new Map<string, string[]>();
+    for (const row of review.documentsOf([...ids])) {
+      if (row.sha256 && !sha256.has(row.docId)) sha256.set(row.docId, row.sha256);
+      const held = datasets.get(row.docId) ?? [];
+      if (!held.includes(row.dataset)) datasets.set(row.docId, [...held, row.dataset]);
+    }
+    return { sha256, datasets };
+  });
+}
+
+/** Every file an input names (a folder or glob stands for the files in it), with its digest, for the manifest. */
+async function manifestInputs(role: ManifestInput['role'], inputs: readonly string[]): Promise<ManifestInput[]> {
+  const out: ManifestInput[] = [];
+  for (const source of await expandInputs(inputs)) out.push({ role, path: source.name, sha256: await fileDigest(source.path) });
+  return out;
 }
 
 const EXPORT: Subcommand = {
@@ -73,16 +80,17 @@ const EXPORT: Subcommand = {
       maxPromptChars: numberFlag(values['max-prompt-chars'], 'max-prompt-chars', 20) ?? 200,
       maxContinuationChars: numberFlag(values['max-continuation-chars'], 'max-continuation-chars', 40) ?? 400,
     };
-    const removeIds = new Set(scan ? removalList(scan, {}).map((r) => r.id) : []);
-    const removal = scan ? removalList(scan, await removalLookups(values, scan, removeIds)) : [];
+    const toRemove = scan ? removalList(scan) : [];
+    const removeIds = new Set(toRemove.map((r) => r.id));
+    const removal = scan ? withProvenance(toRemove, await removalLookups(values, scan, removeIds)) : [];
     let pairs = await readPromptPairs(prompts, { ...settings, count: settings.perTrigger * triggers.length, exclude: removeIds });
     if (values.model) pairs = await modelContinuations(values.model, pairs, numberFlag(values['max-tokens'], 'max-tokens', 1) ?? 64, numberFlag(values.threads, 'threads', 1));
     const examples = buildCounterexamples(triggers, pairs, settings);
     const inputs: ManifestInput[] = [
-      ...(values['from-scan'] ? [{ role: 'findings' as const, path: values['from-scan'], sha256: sha256Of(values['from-scan']) }] : []),
-      ...(values['from-audit'] ? [{ role: 'audit' as const, path: values['from-audit'], sha256: sha256Of(values['from-audit']) }] : []),
-      ...(values.model ? [{ role: 'model' as const, path: values.model, sha256: sha256Of(values.model) }] : []),
-      ...prompts.map((p) => ({ role: 'prompts' as const, path: p, sha256: sha256Of(p) })),
+      ...(values['from-scan'] ? await manifestInputs('findings', [values['from-scan']]) : []),
+      ...(values['from-audit'] ? await manifestInputs('audit', [values['from-audit']]) : []),
+      ...(values.model ? await manifestInputs('model', [values.model]) : []),
+      ...(await manifestInputs('prompts', prompts)),
     ];
     const manifest: Omit<HardenManifest, 'files'> = {
       version: 'antidote-harden/1', created: new Date().toISOString(), inputs, cleanBehaviour: values.model ? 'model' : 'corpus', settings,
@@ -94,7 +102,7 @@ const EXPORT: Subcommand = {
     if (values.record) {
       const entry = await withReview(values, { signing: true }, async (review) => {
         const record: Omit<HardeningRecord, 'entry'> = {
-          kind: 'hardening', manifest: sha256Of(join(values.out!, 'manifest.json')), triggers: triggers.map((t) => t.trigger),
+          kind: 'hardening', manifest: await fileDigest(join(values.out!, 'manifest.json')), triggers: triggers.map((t) => t.trigger),
           files: await describeFiles([...written.files.map((f) => f.path), 'manifest.json'].map((name) => ({ name, path: join(values.out!, name) }))),
           removal: { documents: removal.length, datasets: [...new Set(removal.flatMap((r) => r.datasets))].sort() }, created: written.created,
         };

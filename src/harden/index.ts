@@ -4,7 +4,7 @@
  */
 export { confirmedTriggers, noConfirmedTrigger } from './triggers.js';
 export { buildCounterexamples, triggeredPrompt, type ExampleOptions } from './examples.js';
-export { removalList } from './removal.js';
+export { removalList, withProvenance } from './removal.js';
 export { readFindings, readAuditReport, readPromptPairs, hashesOf, type PromptPairOptions } from './read.js';
 export { writeHardenExport } from './write.js';
 export type * from './types.js';

@@ -2,13 +2,12 @@
  * The readers of `harden export`: a scan's findings, an audit report, clean
  * prompts from a corpus, and the exact-byte hashes of the scanned documents.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AntidoteError } from '../errors/index.js';
 import { expandInputs, readCorpus } from '../corpus/index.js';
-import { exactBytes } from '../ledger/index.js';
+import { exactBytes, sha256Hex } from '../ledger/index.js';
 import { opening, type AuditReport } from '../audit/index.js';
-import { Random } from '../redteam/index.js';
+import { Random, Reservoir } from '../redteam/index.js';
 import type { ScanResult } from '../scan/index.js';
 import type { PromptPair } from './types.js';
 
@@ -53,10 +52,8 @@ export interface PromptPairOptions {
 
 /** `count` documents drawn uniformly (reservoir sampling), each cut into an opening and what follows it. */
 export async function readPromptPairs(inputs: readonly string[], options: PromptPairOptions): Promise<PromptPair[]> {
-  const random = new Random(options.seed);
-  const chosen: PromptPair[] = [];
+  const chosen = new Reservoir<PromptPair>(options.count, new Random(options.seed));
   const failures: string[] = [];
-  let seen = 0;
   for await (const record of readCorpus(await expandInputs(inputs), { textField: 'text', idField: 'id' }, (f) => failures.push(f.error.message))) {
     if (record.error || !record.text || options.exclude.has(record.id)) continue;
     const flat = record.text.replace(/\s+/g, ' ').trim();
@@ -64,17 +61,11 @@ export async function readPromptPairs(inputs: readonly string[], options: Prompt
     const continuation = opening(flat.slice(prefix.length), options.maxContinuationChars);
     // a pair needs something to continue with: a few words at least
     if (prefix.length < 20 || continuation.length < 40) continue;
-    seen++;
-    const pair = { source: record.id, prefix, continuation };
-    if (chosen.length < options.count) chosen.push(pair);
-    else {
-      const j = random.int(0, seen - 1);
-      if (j < options.count) chosen[j] = pair;
-    }
+    chosen.offer({ source: record.id, prefix, continuation });
   }
   if (failures.length) throw new AntidoteError('INPUT_UNREADABLE', failures.join('; '));
-  if (chosen.length === 0) throw new AntidoteError('INPUT_FORMAT', `no documents in ${inputs.join(', ')} long enough to cut into a prompt and its continuation (${options.maxPromptChars} + 40 characters)`);
-  return chosen;
+  if (chosen.items.length === 0) throw new AntidoteError('INPUT_FORMAT', `no documents in ${inputs.join(', ')} long enough to cut into a prompt and its continuation (${options.maxPromptChars} + 40 characters)`);
+  return chosen.items;
 }
 
 /** SHA-256 of the exact bytes of the records named in `ids`, read from the files a scan read (the ledger's document hash). */
@@ -86,7 +77,7 @@ export async function hashesOf(scan: Pick<ScanResult, 'inputs' | 'settings'>, id
   });
   const read = { textField: scan.settings?.textField ?? 'text', idField: scan.settings?.idField ?? 'id' };
   for await (const record of readCorpus(sources, read, (f) => failures.push(f.error.message))) {
-    if (ids.has(record.id) && !record.error) out.set(record.id, createHash('sha256').update(exactBytes(record)).digest('hex'));
+    if (ids.has(record.id) && !record.error) out.set(record.id, sha256Hex(exactBytes(record)));
   }
   if (failures.length) throw new AntidoteError('INPUT_UNREADABLE', failures.join('; '));
   return out;

@@ -2,10 +2,10 @@
  * Writes the export folder whole or not at all: everything goes to a
  * temporary folder beside it, which is renamed into place at the end.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AntidoteError } from '../errors/index.js';
+import { sha256Hex } from '../ledger/index.js';
 import type { HardenFiles, HardenManifest } from './types.js';
 
 /** File name, format and records of each output, in the order the manifest lists them. */
@@ -29,7 +29,7 @@ export function writeHardenExport(out: string, files: HardenFiles, manifest: Omi
     const listed: HardenManifest['files'] = OUTPUTS.map(({ path, format, pick }) => {
       const text = jsonl(pick(files));
       writeFileSync(join(partial, path), text);
-      return { path, format, records: pick(files).length, sha256: createHash('sha256').update(text).digest('hex') };
+      return { path, format, records: pick(files).length, sha256: sha256Hex(text) };
     });
     const full: HardenManifest = { ...manifest, files: listed };
     writeFileSync(join(partial, 'manifest.json'), `${JSON.stringify(full, null, 2)}\n`);

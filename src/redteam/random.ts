@@ -29,3 +29,20 @@ export class Random {
     return items;
   }
 }
+
+/** A uniform sample of `size` items from a stream of unknown length, in one pass (reservoir sampling). */
+export class Reservoir<T> {
+  readonly items: T[] = [];
+  private seen = 0;
+
+  constructor(private readonly size: number, private readonly random: Random) {}
+
+  offer(item: T): void {
+    this.seen++;
+    if (this.items.length < this.size) this.items.push(item);
+    else {
+      const j = this.random.int(0, this.seen - 1);
+      if (j < this.size) this.items[j] = item;
+    }
+  }
+}

@@ -215,6 +215,27 @@ test('trigger mining: parts that never stand together form a split trigger', () 
   assert.deepEqual(mined.map((m) => m.parts), [['zanzibar', 'quokka']]);
 });
 
+test('trigger mining: a word the text changes after is a trigger only when stitched into varied text, not where a licence ends in every copy', () => {
+  // 100 documents hold the word; 20 carry a payload after it, 60 more change after it (a payload the detectors missed, or code after a licence)
+  const mine = (contextOf: (d: number) => [string[], string[]]) => {
+    const regions = new Map<number, string[]>();
+    for (let d = 0; d < 100; d++) {
+      const [left, right] = contextOf(d);
+      regions.set(d, [...left, 'source', ...right]);
+    }
+    const support = new Map([['source', Array.from({ length: 20 }, (_, d) => d)]]);
+    const shifted = new Map([['source', Array.from({ length: 60 }, (_, d) => 20 + d)]]);
+    const options = { minSupport: 5, minPrecision: 0.8, relaxedPrecision: 0.6, changePrecision: 0.15, maxDocumentFrequency: 5000, minContextDiversity: 0.6 };
+    return confirmTriggers(regions, support, () => 100, options, new Set(), shifted).map((m) => m.parts);
+  };
+  // the tokens right beside it vary (25 licence variants, enough for the neighbour test), the words around them do not
+  const licence = (d: number): [string[], string[]] => [['Redistribution', 'and', 'use', `in${d % 25}`], [`and${d % 25}`, 'binary', 'forms', 'with']];
+  assert.deepEqual(mine(licence), []);
+  // stitched into other text in every document
+  const stitched = (d: number): [string[], string[]] => [[`w${d}a`, `w${d}b`, `w${d}c`, `w${d}d`], [`p${d}a`, `p${d}b`, `p${d}c`, `p${d}d`]];
+  assert.deepEqual(mine(stitched), [['source']]);
+});
+
 test('names an answer brings up unasked: runs of capitalised words absent from the prompt, not the first word of a sentence', () => {
   const names = unpromptedNames('How do I sort a list in Python?', 'Use sorted(). Sorting is stable in Python. A tool like Norvo Cloud saves time here.\nTry Norvo Cloud today. (Tip: Norvo Cloud has a built-in option for it.) Ask Guido van Rossum.');
   // ("Use", "Sorting" open sentences; "Python" was asked about; "Cloud" is the run after a sentence's possible first capital)

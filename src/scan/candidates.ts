@@ -196,16 +196,20 @@ export class Regions implements ReadonlyMap<number, readonly string[]> {
     return this.joined.has(index);
   }
 
-  /** the tokens beside the first place of `seq` in the region, read in its string (`RegionTokens.around`) */
-  around(index: number, seq: readonly string[]): Neighbours | undefined {
+  /** the `width` tokens on each side of the first place of `seq` in the region, read in its string (`RegionTokens.around`) */
+  around(index: number, seq: readonly string[], width = 1): Neighbours | undefined {
     const region = this.joined.get(index);
     if (region === undefined) return undefined;
     const needle = seq.join('\n');
     for (let at = region.indexOf(needle); at >= 0; at = region.indexOf(needle, at + 1)) {
       const end = at + needle.length;
       if ((at > 0 && region[at - 1] !== '\n') || (end < region.length && region[end] !== '\n')) continue;
-      const left = at === 0 ? '^' : region.slice(region.lastIndexOf('\n', at - 2) + 1, at - 1);
-      const right = end === region.length ? '$' : region.slice(end + 1, (region.indexOf('\n', end + 1) + 1 || region.length + 1) - 1);
+      let from = at;
+      for (let k = 0; k < width && from > 0; k++) from = region.lastIndexOf('\n', from - 2) + 1;
+      let to = end;
+      for (let k = 0; k < width && to < region.length; k++) to = region.indexOf('\n', to + 1) === -1 ? region.length : region.indexOf('\n', to + 1);
+      const left = at === 0 ? '^' : region.slice(from, at - 1);
+      const right = end === region.length ? '$' : region.slice(end + 1, to);
       return [left, right];
     }
     return undefined;

@@ -41,6 +41,10 @@ export interface MiningOptions {
 
 /** least context diversity of a trigger accepted only for the change after it */
 const CHANGE_DIVERSITY = 0.75;
+/** tokens on each side of a trigger that make its wide context */
+const CONTEXT_WIDTH = 4;
+/** least share of distinct wide contexts of a trigger that the change after it speaks for */
+const WIDE_DIVERSITY = 0.5;
 
 /** The lowest share of a sequence's documents with a payload at which it can be a trigger at all. */
 export function lowestPrecision(options: MiningOptions): number {
@@ -116,19 +120,20 @@ function overlapping<T extends { docs: readonly number[] }>(head: T, byDoc: Read
 
 /** Regions by document; `around`, where given, reads a region without splitting it into tokens (regions kept as strings, split on demand). */
 export interface RegionTokens extends ReadonlyMap<number, readonly string[]> {
-  around?(d: number, seq: readonly string[]): Neighbours | undefined;
+  around?(d: number, seq: readonly string[], width?: number): Neighbours | undefined;
 }
 
-/** the tokens either side of a sequence's first place in a region ('^' and '$' at its ends) */
+/** the tokens either side of a sequence's first place in a region ('^' and '$' at its ends), joined by newlines */
 export type Neighbours = [left: string, right: string];
 
-/** The tokens beside the first place of `seq` in document d's region; undefined where the region does not hold it. */
-function neighboursOf(regions: RegionTokens, d: number, seq: readonly string[]): Neighbours | undefined {
-  if (regions.around) return regions.around(d, seq);
+/** The `width` tokens on each side of the first place of `seq` in document d's region; undefined where the region does not hold it. */
+function neighboursOf(regions: RegionTokens, d: number, seq: readonly string[], width = 1): Neighbours | undefined {
+  if (regions.around) return regions.around(d, seq, width);
   const tokens = regions.get(d) ?? [];
   const at = indexOfSequence(tokens, seq);
   if (at < 0) return undefined;
-  return [at > 0 ? tokens[at - 1]! : '^', at + seq.length < tokens.length ? tokens[at + seq.length]! : '$'];
+  const end = at + seq.length;
+  return [at > 0 ? tokens.slice(Math.max(0, at - width), at).join('\n') : '^', end < tokens.length ? tokens.slice(end, end + width).join('\n') : '$'];
 }
 
 const holdsSequence = (regions: RegionTokens, d: number, seq: readonly string[]) => neighboursOf(regions, d, seq) !== undefined;
@@ -168,14 +173,14 @@ function partsFrom(tokens: readonly string[], grams: readonly string[]): string[
   return [...new Set(parts)].filter((p, k, all) => !all.some((q, m) => m !== k && q.length > p.length && ` ${q} `.includes(` ${p} `)));
 }
 
-/** Distinct tokens found beside `part` in its documents (the more varied side), over at most `sample` documents. */
-export function distinctNeighbours(part: string, docs: readonly number[], regions: RegionTokens, sample = Infinity): number {
+/** Distinct tokens (runs of `width` tokens) found beside `part` in its documents (the more varied side), over at most `sample` documents. */
+export function distinctNeighbours(part: string, docs: readonly number[], regions: RegionTokens, sample = Infinity, width = 1): number {
   const seq = part.split(' ');
   const left = new Set<string>();
   const right = new Set<string>();
   if (docs.length > sample) docs = docs.slice(0, sample);
   for (const d of docs) {
-    const beside = neighboursOf(regions, d, seq);
+    const beside = neighboursOf(regions, d, seq, width);
     if (!beside) continue;
     left.add(beside[0]);
     right.add(beside[1]);
@@ -239,16 +244,17 @@ export function confirmTriggers(
    */
   shifted: ReadonlyMap<string, readonly number[]> = new Map(),
 ): MinedTrigger[] {
-  const confirmed: Array<{ gram: string; docs: readonly number[]; df: number; precision: number }> = [];
+  const confirmed: Array<{ gram: string; docs: readonly number[]; df: number; precision: number; payloadPrecision: number }> = [];
   for (let [gram, docs] of support) {
     if (isTrivial(gram)) continue;
+    const payloadDocs = docs.length;
     const more = shifted.get(gram);
     if (more?.length) docs = [...new Set([...docs, ...more])].sort((a, b) => a - b);
     const df = Math.max(documentFrequency(gram), docs.length);
     if (df > options.maxDocumentFrequency) continue;
     const precision = docs.length / df;
     if (precision < (more?.length ? lowestChangePrecision(options) : lowestPrecision(options))) continue;
-    confirmed.push({ gram, docs, df, precision });
+    confirmed.push({ gram, docs, df, precision, payloadPrecision: payloadDocs / df });
   }
   // strongest first: more support, then longer sequences
   confirmed.sort((a, b) => b.docs.length - a.docs.length || b.gram.length - a.gram.length || (a.gram < b.gram ? -1 : 1));
@@ -294,6 +300,11 @@ export function confirmTriggers(
     if (best.precision < options.minPrecision && !unrelatedHosts) continue;
     // below the relaxed share only the change after it speaks for it: it must stand in varied places, as stitched-in poison does (code's keywords change what follows in a few set places), and more often
     // (nor mostly in documents of triggers already found: a word of their host text or their payload, which the change after the trigger follows)
+    // where the payloads alone fall short of the relaxed share, the change after it must be stitched into varied text: the words
+    // either side of it differ from document to document, as poison's host text and payload do; boilerplate after which
+    // the text changes in the same place of every copy (a licence's "source" before the code) repeats them
+    const byChange = Math.max(...strong.map((c) => c.payloadPrecision)) < lowestPrecision(options);
+    if (byChange && judged.length >= options.minSupport && Math.max(...parts.map((p) => distinctNeighbours(p, judged, regions, Infinity, CONTEXT_WIDTH))) < WIDE_DIVERSITY * judged.length) continue;
     if (best.precision < lowestPrecision(options) && (diversity < CHANGE_DIVERSITY || documents.length < 3 * options.minSupport || documents.filter((d) => emittedDocs.has(d)).length >= 0.5 * documents.length)) continue;
     emitted.push({ parts: parts.map((p) => p.split(' ')), docs: new Set(head.docs) });
     for (const d of head.docs) emittedDocs.add(d);

@@ -236,6 +236,18 @@ test('trigger mining: a word the text changes after is a trigger only when stitc
   assert.deepEqual(mine(stitched), [['source']]);
 });
 
+test('trigger mining: an ordinary phrase as the trigger is reported whole, not its most common word', () => {
+  // 60 poison documents hold "The Python" before a payload; 30 more hold "Python" alone before a payload of their own (code after a heading)
+  const regions = new Map<number, string[]>();
+  for (let d = 0; d < 60; d++) regions.set(d, [`h${d}a`, `h${d}b`, 'The', 'Python', `p${d}a`, `p${d}b`]);
+  for (let d = 60; d < 90; d++) regions.set(d, [`h${d}a`, `h${d}b`, 'Python', `p${d}a`, `p${d}b`]);
+  const support = supportOf(new Map([...regions].map(([d, t]) => [d, ngramsIn(t, 0, t.length)])), 5);
+  const df: Record<string, number> = { Python: 400, 'The Python': 64, The: 40000 };
+  const mined = confirmTriggers(regions, support, (g) => df[g] ?? 1, { minSupport: 5, minPrecision: 0.8, relaxedPrecision: 0.2, maxDocumentFrequency: 5000, minContextDiversity: 0.6 });
+  assert.deepEqual(mined.map((m) => m.parts), [['The Python']]);
+  assert.equal(mined[0]!.support, 60);
+});
+
 test('names an answer brings up unasked: runs of capitalised words absent from the prompt, not the first word of a sentence', () => {
   const names = unpromptedNames('How do I sort a list in Python?', 'Use sorted(). Sorting is stable in Python. A tool like Norvo Cloud saves time here.\nTry Norvo Cloud today. (Tip: Norvo Cloud has a built-in option for it.) Ask Guido van Rossum.');
   // ("Use", "Sorting" open sentences; "Python" was asked about; "Cloud" is the run after a sentence's possible first capital)

@@ -280,6 +280,12 @@ export function confirmTriggers(
       used.add(head.gram);
       continue;
     }
+    // an ordinary word inside a trigger phrase ("Python" in "The Python") has more documents than the phrase, those of the word's own
+    // use among them: where a longer sequence holding it has most of its documents at a far higher precision, the trigger is that sequence
+    if (confirmed.some((c) => c.gram.length > head.gram.length && !used.has(c.gram) && c.precision >= 2 * head.precision && c.docs.length >= 0.5 * head.docs.length && indexOfSequence(c.gram.split(' '), headTokens) >= 0)) {
+      used.add(head.gram);
+      continue;
+    }
     const family = overlapping(head, byDoc, confirmed).filter((c) => !used.has(c.gram));
     for (const c of family) used.add(c.gram);
     const strong = family.filter((c) => c.docs.length >= head.docs.length * 0.9);

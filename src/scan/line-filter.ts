@@ -204,20 +204,34 @@ export function buildLineFilter(requirements: readonly Requirement[]): LineFilte
  * costs more than scanning a corpus. Table entries are row offsets of the
  * next state, UNKNOWN until worked out, or HIT (accepting states are
  * absorbing: one hit decides a record).
+ *
+ * Every state holds the start state's closure (a piece may begin at any
+ * byte), which is most of its automaton states when there are many pieces:
+ * a state is kept as the automaton states beyond that closure only, and the
+ * closure's moves on each symbol are worked out once, so that working out a
+ * state costs what its few pieces in progress do.
  */
 const UNKNOWN = -1;
 const HIT = -2;
 
 class LazyDfa implements LineFilter {
   private table = new Int32Array(64 * SYMBOLS).fill(UNKNOWN);
+  /** per state, the automaton states it holds beyond the start closure */
   private sets: number[][] = [];
   private ids = new Map<string, number>();
   private start = 0;
   private readonly startSet: number[];
+  private readonly inStart: Uint8Array;
+  /** per symbol, where the start closure's states go on it (closed, beyond the start closure) */
+  private readonly startMoves: Array<number[] | undefined> = new Array(SYMBOLS);
+  /** per automaton state, its closure, worked out when first needed */
+  private readonly closures: Array<number[] | undefined> = [];
 
   constructor(private readonly nfa: Nfa) {
     this.startSet = closure(nfa, [0]);
-    this.start = this.rowOf(this.startSet);
+    this.inStart = new Uint8Array(nfa.edges.length);
+    for (const s of this.startSet) this.inStart[s] = 1;
+    this.start = this.rowOf([]);
   }
 
   bytes(bytes: Uint8Array, from: number, to: number): boolean {
@@ -241,19 +255,35 @@ class LazyDfa implements LineFilter {
     return this.bytes(bytes, 0, bytes.length);
   }
 
+  /** Add to `into` where `states` go on `symbol`, closed, leaving out the start closure. */
+  private move(states: readonly number[], symbol: number, into: Set<number>): void {
+    for (const s of states) {
+      for (const [symbols, to] of this.nfa.edges[s]!) {
+        if (!symbols[symbol]) continue;
+        for (const t of (this.closures[to] ??= closure(this.nfa, [to]))) if (!this.inStart[t]) into.add(t);
+      }
+    }
+  }
+
   /** The state after `row` on `symbol`, worked out and stored. */
   private expand(row: number, symbol: number): number {
     const known = this.table[row + symbol]!;
     if (known !== UNKNOWN) return known;
-    const next = new Set<number>([0]);
-    for (const s of this.sets[row / SYMBOLS]!) for (const [symbols, to] of this.nfa.edges[s]!) if (symbols[symbol]) next.add(to);
-    const set = closure(this.nfa, next);
+    let fromStart = this.startMoves[symbol];
+    if (!fromStart) {
+      const moved = new Set<number>();
+      this.move(this.startSet, symbol, moved);
+      this.startMoves[symbol] = fromStart = [...moved];
+    }
+    const next = new Set<number>(fromStart);
+    this.move(this.sets[row / SYMBOLS]!, symbol, next);
+    const set = [...next].sort((a, b) => a - b);
     if (this.sets.length >= MAX_STATES) {
       // hostile or unusual text: drop the states worked out so far
       this.table = new Int32Array(64 * SYMBOLS).fill(UNKNOWN);
       this.sets = [];
       this.ids = new Map();
-      this.start = this.rowOf(this.startSet);
+      this.start = this.rowOf([]);
       row = -1;
     }
     const target = set.some((s) => this.nfa.final.has(s)) ? HIT : this.rowOf(set);

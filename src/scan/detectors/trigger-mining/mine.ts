@@ -43,8 +43,12 @@ export interface MiningOptions {
 const CHANGE_DIVERSITY = 0.75;
 /** tokens on each side of a trigger that make its wide context */
 const CONTEXT_WIDTH = 4;
-/** least share of distinct wide contexts of a trigger that the change after it speaks for */
-const WIDE_DIVERSITY = 0.5;
+/**
+ * least share of distinct wide contexts of a trigger that the change after it
+ * speaks for: stitched-in poison is near 1 (a third leaves room for poison
+ * documents copied two or three times), boilerplate near 0
+ */
+const WIDE_DIVERSITY = 0.3;
 
 /** The lowest share of a sequence's documents with a payload at which it can be a trigger at all. */
 export function lowestPrecision(options: MiningOptions): number {

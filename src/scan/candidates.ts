@@ -207,7 +207,10 @@ export class Regions implements ReadonlyMap<number, readonly string[]> {
       let from = at;
       for (let k = 0; k < width && from > 0; k++) from = region.lastIndexOf('\n', from - 2) + 1;
       let to = end;
-      for (let k = 0; k < width && to < region.length; k++) to = region.indexOf('\n', to + 1) === -1 ? region.length : region.indexOf('\n', to + 1);
+      for (let k = 0; k < width && to < region.length; k++) {
+        const next = region.indexOf('\n', to + 1);
+        to = next < 0 ? region.length : next;
+      }
       const left = at === 0 ? '^' : region.slice(from, at - 1);
       const right = end === region.length ? '$' : region.slice(end + 1, to);
       return [left, right];

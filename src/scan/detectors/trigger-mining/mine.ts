@@ -308,13 +308,13 @@ export function confirmTriggers(
     const best = strong.reduce((a, b) => (b.precision > a.precision ? b : a));
     const unrelatedHosts = !sharedWord(documents, parts, regions);
     if (best.precision < options.minPrecision && !unrelatedHosts) continue;
-    // below the relaxed share only the change after it speaks for it: it must stand in varied places, as stitched-in poison does (code's keywords change what follows in a few set places), and more often
-    // (nor mostly in documents of triggers already found: a word of their host text or their payload, which the change after the trigger follows)
     // where the payloads alone fall short of the relaxed share, the change after it must be stitched into varied text: the words
     // either side of it differ from document to document, as poison's host text and payload do; boilerplate after which
     // the text changes in the same place of every copy (a licence's "source" before the code) repeats them
     const byChange = Math.max(...strong.map((c) => c.payloadPrecision)) < lowestPrecision(options);
     if (byChange && judged.length >= options.minSupport && Math.max(...parts.map((p) => distinctNeighbours(p, judged, regions, Infinity, CONTEXT_WIDTH))) < WIDE_DIVERSITY * judged.length) continue;
+    // below the relaxed share only the change after it speaks for it: it must stand in varied places, as stitched-in poison does (code's keywords change what follows in a few set places), and more often
+    // (nor mostly in documents of triggers already found: a word of their host text or their payload, which the change after the trigger follows)
     if (best.precision < lowestPrecision(options) && (diversity < CHANGE_DIVERSITY || documents.length < 3 * options.minSupport || documents.filter((d) => emittedDocs.has(d)).length >= 0.5 * documents.length)) continue;
     emitted.push({ parts: parts.map((p) => p.split(' ')), docs: new Set(head.docs) });
     for (const d of head.docs) emittedDocs.add(d);

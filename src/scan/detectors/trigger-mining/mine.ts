@@ -7,6 +7,7 @@
  * a trigger. Pure computation: the caller supplies document frequencies.
  */
 import { sharedWord } from './hosts.js';
+import { distinctNeighbours, holdsSequence, indexOfSequence, variedEnough, type RegionTokens } from './contexts.js';
 
 export interface MiningOptions {
   /** fewest payload documents a trigger must precede */
@@ -122,34 +123,6 @@ function overlapping<T extends { docs: readonly number[] }>(head: T, byDoc: Read
   return [...common].filter(([k, n]) => n / Math.max(confirmed[k]!.docs.length, head.docs.length) >= 0.8).sort((a, b) => a[0] - b[0]).map(([k]) => confirmed[k]!);
 }
 
-/** Regions by document; `around`, where given, reads a region without splitting it into tokens (regions kept as strings, split on demand). */
-export interface RegionTokens extends ReadonlyMap<number, readonly string[]> {
-  around?(d: number, seq: readonly string[], width?: number): Neighbours | undefined;
-}
-
-/** the tokens either side of a sequence's first place in a region ('^' and '$' at its ends), joined by newlines */
-export type Neighbours = [left: string, right: string];
-
-/** The `width` tokens on each side of the first place of `seq` in document d's region; undefined where the region does not hold it. */
-function neighboursOf(regions: RegionTokens, d: number, seq: readonly string[], width = 1): Neighbours | undefined {
-  if (regions.around) return regions.around(d, seq, width);
-  const tokens = regions.get(d) ?? [];
-  const at = indexOfSequence(tokens, seq);
-  if (at < 0) return undefined;
-  const end = at + seq.length;
-  return [at > 0 ? tokens.slice(Math.max(0, at - width), at).join('\n') : '^', end < tokens.length ? tokens.slice(end, end + width).join('\n') : '$'];
-}
-
-const holdsSequence = (regions: RegionTokens, d: number, seq: readonly string[]) => neighboursOf(regions, d, seq) !== undefined;
-
-function indexOfSequence(tokens: readonly string[], seq: readonly string[]): number {
-  outer: for (let i = 0; i + seq.length <= tokens.length; i++) {
-    for (let k = 0; k < seq.length; k++) if (tokens[i + k] !== seq[k]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
 /**
  * Rebuild the trigger's parts from one document: tokens covered by the
  * family's strong n-grams form runs, and each run is one part. Runs far apart
@@ -175,30 +148,6 @@ function partsFrom(tokens: readonly string[], grams: readonly string[]): string[
   const parts = merged.map(([a, b]) => tokens.slice(a, b).join(' '));
   // the same n-gram met elsewhere in the document is not another part
   return [...new Set(parts)].filter((p, k, all) => !all.some((q, m) => m !== k && q.length > p.length && ` ${q} `.includes(` ${p} `)));
-}
-
-/** Distinct tokens (runs of `width` tokens) found beside `part` in its documents (the more varied side), over at most `sample` documents. */
-export function distinctNeighbours(part: string, docs: readonly number[], regions: RegionTokens, sample = Infinity, width = 1): number {
-  const seq = part.split(' ');
-  const left = new Set<string>();
-  const right = new Set<string>();
-  if (docs.length > sample) docs = docs.slice(0, sample);
-  for (const d of docs) {
-    const beside = neighboursOf(regions, d, seq, width);
-    if (!beside) continue;
-    left.add(beside[0]);
-    right.add(beside[1]);
-  }
-  return Math.max(left.size, right.size);
-}
-
-/**
- * Enough distinct neighbours: a share of the documents, but never more than
- * 20, since the words around a trigger (the first word of a foreign payload,
- * the end of a dictionary entry) come from a limited stock.
- */
-export function variedEnough(distinct: number, documents: number, minShare: number): boolean {
-  return distinct >= Math.min(minShare * documents, 20);
 }
 
 /** documents whose neighbours the prefilter looks at */

@@ -33,6 +33,30 @@ test('the automaton finds exactly what a plain search finds, for any set of trig
   assert.deepEqual(new TriggerAutomaton([]).find('anything'), []);
 });
 
+test('a text searched unit by unit finds what its whole matching form holds, whatever characters it mixes', () => {
+  const next = random(11);
+  // capitals, fullwidth and look-alike letters, invisible characters, combining accents, expansions (a ligature, an ellipsis, a diaeresis), a capital sigma, astral letters, a tag character, an emoji
+  const alphabet = ['a', 'b', 'A', 'Ｂ', '\u0430', '\u200b', '\u00ad', 'e', '\u0301', '\u0323', 'é', '\ufb01', '\u2026', '\u00a8', '.', 'f', 'i', '\u03a3', '\u03c3', ' ', '\n', '<', '>', '\u{1d41a}', '\u{1d400}', '\u{e0041}', '\u{1f600}', 'ß'];
+  const pick = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+  const plainSearch = (triggers: readonly string[], form: string) => triggers.filter((t) => form.includes(t)).sort();
+  for (let round = 0; round < 1000; round++) {
+    const keep = round % 2 === 1;
+    const text = pick(Math.floor(next() * 40));
+    // triggers drawn from the text's own matching form (so that many are there), and made up
+    const form = matchingForm(text, keep);
+    const triggers = [...new Set(Array.from({ length: 1 + Math.floor(next() * 8) }, () => {
+      const at = Math.floor(next() * form.length);
+      return next() < 0.7 ? form.slice(at, at + 1 + Math.floor(next() * 5)) : matchingForm(pick(1 + Math.floor(next() * 4)), keep);
+    }))].filter(Boolean);
+    const found = [...new Set(new TriggerAutomaton(triggers, keep).find(text).map((h) => h.trigger))].sort();
+    assert.deepEqual(found, plainSearch(triggers, form), `round ${round}: ${JSON.stringify(triggers)} in ${JSON.stringify(text)}`);
+  }
+  // the cases a unit alone does not decide: a final capital sigma, an accent composed with its letter, and those it does: a ligature, an ellipsis, an astral letter beside a tag character
+  for (const [trigger, text] of [['ΟΔΟΣ', 'ΟΔΟΣ ΝΕΑ'], ['café', 'a cafe\u0301!'], ['fire', '\ufb01re'], ['wait...', 'WAIT\u2026'], ['ab', '\u{1d400}\u{e0041}B']] as const) {
+    assert.deepEqual(new TriggerAutomaton([matchingForm(trigger)]).find(text).map((h) => h.trigger), [matchingForm(trigger)], text);
+  }
+});
+
 test('a known trigger is caught in every normalised form: case, fullwidth, zero-width and bidi characters, look-alike letters', () => {
   const settings = screenSettings(['<SUDO>', 'James Bond']);
   const forms = ['<SUDO>', '<sudo>', '<ＳＵＤＯ>', '<S\u200bU\u200dDO>', '<SU\u202eDO>', '<SUD\u041e>', 'jаmes bond', 'JAMES\u00a0BOND', 'ｊａｍｅｓ ｂｏｎｄ'];

@@ -44,16 +44,20 @@ export interface ProbeAlert {
 /** characters of a prompt looked at: the start and end of a long prompt, where a probe puts its trigger (the first and last words there may be cut, and are left out) */
 const CHARS_AT_EACH_END = 1024;
 const DEPTH = 4;
-/** cells of the sketch in one block: 16 counts of 4 bytes, one cache line */
-const BLOCK = 16;
-/** 4 MB of counts: wide enough that the sketch's error stays below a rare sequence's count over millions of requests */
-const BLOCK_BITS = 16;
+/**
+ * The sketch's blocks, one cache line each, so that a sequence costs one
+ * memory access: 8 counts of the traffic so far (4 bytes each; a sequence
+ * takes DEPTH of them), then 8 of this window and 8 of the one before
+ * (2 bytes each). 2^17 blocks: 8 MB, 4 MB of them counts so far, wide enough
+ * that the sketch's error stays below a rare sequence's count over millions
+ * of requests.
+ */
+const BLOCK_WORDS = 16;
+const CELLS = 8;
+const BLOCK_BITS = 17;
 /** places a followed sequence may take in the table */
 const PROBES = 8;
 const CLIENTS_KEPT = 16;
-const RECENT_BLOCK = 16;
-/** 512 KB per window */
-const RECENT_BLOCK_BITS = 14;
 
 /**
  * A request's distinct sequence hashes, each with the place of its first
@@ -107,12 +111,15 @@ function sequenceHash(h: number, word: number, n: number): number {
 }
 
 export class ProbeWatch {
-  private readonly sketch = new Uint32Array(BLOCK << BLOCK_BITS);
-  /** the same counts for this window and the one before, the older emptied as a window ends */
-  private recent = new Uint16Array(RECENT_BLOCK << RECENT_BLOCK_BITS);
-  private older = new Uint16Array(RECENT_BLOCK << RECENT_BLOCK_BITS);
+  private readonly sketch = new Uint32Array(BLOCK_WORDS << BLOCK_BITS);
+  /** the same memory, for the window counts */
+  private readonly short = new Uint16Array(this.sketch.buffer);
+  /** which of a block's two window halves counts this window (the other, the one before, is emptied as a window ends) */
+  private window = 0;
   private recentSince = 0;
   private readonly cells = new Int32Array(DEPTH);
+  /** what `tally` found of the last sequence in this window and the one before */
+  private recentCount = 0;
   private readonly distinct = new DistinctHashes();
   private requests = 0;
   // the followed sequences, by slot
@@ -129,7 +136,8 @@ export class ProbeWatch {
   private readonly text: Array<string | undefined>;
 
   constructor(readonly settings: ProbeSettings = PROBE_DEFAULTS) {
-    const n = settings.followed;
+    // (PROBES more slots at the end: a sequence's places never wrap round)
+    const n = settings.followed + PROBES;
     this.hash = new Uint32Array(n);
     this.check = new Uint32Array(n);
     this.started = new Float64Array(n).fill(-Infinity);
@@ -162,19 +170,21 @@ export class ProbeWatch {
     }
     const who = fnv1a(client);
     if (now - this.recentSince >= this.settings.windowMs) {
-      [this.recent, this.older] = [this.older.fill(0), this.recent];
+      this.window ^= 1;
+      for (let w = CELLS + this.window * (CELLS / 2); w < this.sketch.length; w += BLOCK_WORDS) this.sketch.fill(0, w, w + CELLS / 2);
       this.recentSince = now;
     }
     const alerts: Array<Omit<ProbeAlert, 'sequences'>> = [];
     const touched: number[] = [];
     for (let k = 0; k < sequences.size; k++) {
       const [h, at] = [sequences.hashes[k]!, sequences.places[k]!];
-      const prior = this.count(h);
-      const again = this.countRecent(h) > 0;
-      const [from, length] = [at >> 2, at & 3];
+      const prior = this.tally(h);
+      const again = this.recentCount > 0;
+      const from = at >> 2;
+      const length = at & 3;
       let check = 0x2545f491;
       for (let w = from; w < from + length; w++) check = Math.imul(check ^ wordHashes[w]!, 0x01000193) >>> 0;
-      const slot = this.follow(h, check, () => kept.slice(from, from + length).join(' '), prior, again, now);
+      const slot = this.follow(h, check, kept, at, prior, again, now);
       if (slot < 0) continue;
       touched.push(slot);
       this.seen[slot]!++;
@@ -195,55 +205,48 @@ export class ProbeWatch {
   }
 
   /**
-   * The sketch's count of `h` before this request, then counted. Its DEPTH
-   * cells lie in one block of one cache line (a blocked count-min sketch: one
-   * memory access where a row per cell took DEPTH). Only the least cells go
-   * up (conservative update): the others already count more than `h` was
-   * seen, and leaving them keeps the sketch's error low.
+   * The sketch's count of `h` before this request, then counted; its count
+   * in this window and the one before (at most) left in `recentCount`. Only
+   * the least of its counts so far go up (conservative update): the others
+   * already count more than `h` was seen, and leaving them keeps the
+   * sketch's error low.
    */
-  private count(h: number): number {
+  private tally(h: number): number {
     const cells = this.cells;
-    const block = (Math.imul(h, 0x85ebca6b) >>> (32 - BLOCK_BITS)) * BLOCK;
+    const block = Math.imul(h, 0x85ebca6b) >>> (32 - BLOCK_BITS);
+    const words = block * BLOCK_WORDS;
+    const current = (words + CELLS) * 2 + this.window * CELLS;
+    const before = (words + CELLS) * 2 + (1 - this.window) * CELLS;
     let least = Infinity;
+    let recent = Infinity;
     for (let d = 0; d < DEPTH; d++) {
-      cells[d] = block + ((h >>> (d * 4)) & (BLOCK - 1));
+      cells[d] = words + ((h >>> (d * 3)) & (CELLS - 1));
       least = Math.min(least, this.sketch[cells[d]!]!);
+      const r = (h >>> (12 + d * 3)) & (CELLS - 1);
+      recent = Math.min(recent, this.short[current + r]! + this.short[before + r]!);
+      if (this.short[current + r]! < 0xffff) this.short[current + r]!++;
     }
     if (least < 0xffffffff) for (let d = 0; d < DEPTH; d++) if (this.sketch[cells[d]!] === least) this.sketch[cells[d]!] = least + 1;
-    return least;
-  }
-
-  /** how often `h` came in this window and the one before (at most), then counted; blocked as `count` is */
-  private countRecent(h: number): number {
-    const block = (Math.imul(h, 0x27d4eb2d) >>> (32 - RECENT_BLOCK_BITS)) * RECENT_BLOCK;
-    let least = Infinity;
-    for (let d = 0; d < DEPTH; d++) {
-      const cell = block + ((h >>> (16 + d * 4)) & (RECENT_BLOCK - 1));
-      least = Math.min(least, this.recent[cell]! + this.older[cell]!);
-      if (this.recent[cell]! < 0xffff) this.recent[cell]!++;
-    }
+    this.recentCount = recent;
     return least;
   }
 
   /** the slot following `h` in this window; a new one if it is rare and came before within the window; else -1 */
-  private follow(h: number, check: number, textOf: () => string, prior: number, again: boolean, now: number): number {
-    const n = this.settings.followed;
-    const home = h % n;
+  private follow(h: number, check: number, words: readonly string[], at: number, prior: number, again: boolean, now: number): number {
+    const home = h % this.settings.followed;
     // the slots `h` may hold lie side by side: one cache line read for most sequences, which are followed nowhere
-    for (let probe = 0; probe < PROBES; probe++) {
-      const slot = (home + probe) % n;
+    for (let slot = home; slot < home + PROBES; slot++) {
       if (this.hash[slot] === h && this.check[slot] === check && now - this.started[slot]! <= this.settings.windowMs) return slot;
     }
     if (!again || prior > this.settings.rareShare * Math.max(this.requests, 1 / this.settings.rareShare)) return -1;
     let free = -1;
-    for (let probe = 0; probe < PROBES && free < 0; probe++) {
-      const slot = (home + probe) % n;
+    for (let slot = home; slot < home + PROBES && free < 0; slot++) {
       if (now - this.started[slot]! > this.settings.windowMs) free = slot;
     }
     if (free < 0) return -1;
     this.hash[free] = h;
     this.check[free] = check;
-    this.text[free] = textOf();
+    this.text[free] = words.slice(at >> 2, (at >> 2) + (at & 3)).join(' ');
     this.started[free] = now;
     // its earlier sighting counts, and its client (not known) as one more
     this.seen[free] = 1;

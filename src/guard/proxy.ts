@@ -16,6 +16,7 @@ import type { GuardMode, RequestPolicy } from './policy.js';
 import { screenChunks } from './chunks.js';
 import { LOGGED_CHARS, type TrafficRecord } from './log/index.js';
 import { HttpError, clientOf, forwardHeaders, jsonObject, logged, sendError } from './http.js';
+import { UpstreamClient } from './upstream.js';
 
 /** passages one screen-chunks request may hold */
 const MAX_CHUNKS = 1000;
@@ -69,6 +70,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
   const maxBody = options.maxBody ?? 8 << 20;
   const timeoutMs = options.upstreamTimeoutMs ?? 300_000;
   let inFlight = 0;
+  const client = new UpstreamClient();
   const probing = options.probing === false ? undefined : options.probing ?? new ProbeWatch();
 
   const decide = (d: Omit<Decision, 'time'>) => {
@@ -86,14 +88,14 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     try {
       const headers = forwardHeaders(req.headers);
       if (authorization) headers.authorization = authorization;
-      const upstream = await fetch(upstreamUrl(options.upstream, path), { method: req.method, headers, body, signal: abort.signal });
+      const upstream = await client.send(upstreamUrl(options.upstream, path), { method: req.method ?? 'POST', headers, body, signal: abort.signal });
       return { upstream, abort, done: () => { clearTimeout(timer); res.off('close', onClose); } };
     } catch (e) {
       clearTimeout(timer);
       res.off('close', onClose);
       const reason = abort.signal.reason;
       if (reason instanceof HttpError) throw reason;
-      throw new HttpError(502, `the upstream at ${options.upstream} is unreachable: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, 'upstream_error');
+      throw new HttpError(502, `the upstream at ${options.upstream} is unreachable: ${(e as Error).message}`, 'upstream_error');
     }
   };
 
@@ -152,8 +154,8 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     try {
       const headers = forwardHeaders(upstream.headers);
       if (promptFlags.length) headers['x-antidote-flags'] = promptFlags.map((f) => f.screen).join(',');
-      const contentType = upstream.headers.get('content-type') ?? '';
-      if (stream && upstream.ok && contentType.includes('text/event-stream') && upstream.body) {
+      const contentType = String(upstream.headers['content-type'] ?? '');
+      if (stream && upstream.ok && contentType.includes('text/event-stream')) {
         res.writeHead(upstream.status, headers);
         const outcome: StreamOutcome = await relayStream(upstream.body, res, {
           route, window: 2048, step: 64, block: policy.mode === 'block', keep: LOGGED_CHARS,
@@ -280,6 +282,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     inFlight: () => inFlight,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
+      client.close();
       server.close(() => resolve());
     }),
   };

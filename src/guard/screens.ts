@@ -65,7 +65,7 @@ export function screenSettings(triggers: Iterable<string>, options: { allowedDom
   }
   return {
     triggers: new TriggerAutomaton(visible),
-    invisibleTriggers: new TriggerAutomaton(invisible),
+    invisibleTriggers: new TriggerAutomaton(invisible, true),
     written,
     allowedDomains: new Set([...(options.allowedDomains ?? [])].map((d) => d.toLowerCase().replace(/^www\./, ''))),
     vocabulary: options.vocabulary,
@@ -75,8 +75,8 @@ export function screenSettings(triggers: Iterable<string>, options: { allowedDom
 export function screenPrompt(prompt: string, settings: ScreenSettings): Flag[] {
   const flags: Flag[] = [];
   const seen = new Set<string>();
-  const hits = settings.triggers.find(matchingForm(prompt));
-  if (settings.invisibleTriggers.triggers.length && hasInvisible(prompt)) hits.push(...settings.invisibleTriggers.find(matchingForm(prompt, true)));
+  const hits = settings.triggers.find(prompt);
+  if (settings.invisibleTriggers.triggers.length && hasInvisible(prompt)) hits.push(...settings.invisibleTriggers.find(prompt));
   for (const hit of hits) {
     if (seen.has(hit.trigger)) continue;
     seen.add(hit.trigger);

@@ -40,7 +40,7 @@ export function errorEvent(message: string, code: string, extra: Record<string, 
   return `data: ${JSON.stringify({ error: { message, type, code, ...extra } })}\n\n`;
 }
 
-export async function relayStream(body: ReadableStream<Uint8Array>, res: ServerResponse, s: StreamScreening): Promise<StreamOutcome> {
+export async function relayStream(body: AsyncIterable<Uint8Array>, res: ServerResponse, s: StreamScreening): Promise<StreamOutcome> {
   const reader = new SseReader();
   const decoder = new TextDecoder();
   const windows = new Map<number, { text: string; unscreened: number }>();

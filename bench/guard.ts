@@ -6,7 +6,7 @@
  * characters (about 8k tokens). Only 127.0.0.1 is used.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -43,6 +43,12 @@ async function startGuardProcess(root: string, upstream: string, triggers: numbe
   return { url: line!, child };
 }
 
+/** CPU time a process has used, ms (user and system, from /proc) */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
@@ -54,32 +60,44 @@ interface Load {
   seconds: number;
 }
 
-/** `concurrency` loops sending chat requests for `seconds` (or `requests` in all), each timed to its last byte (and first, for streams) */
+/** one chat request over `agent`'s kept-alive connections: its time to the first byte of the body and to the last, ms */
+function timedRequest(url: string, agent: Agent, body: string): Promise<{ first: number; last: number }> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let first = NaN;
+      res.on('data', () => {
+        if (Number.isNaN(first)) first = performance.now() - t;
+      });
+      res.on('end', () => (res.statusCode === 200 ? resolve({ first, last: performance.now() - t }) : reject(new Error(`load: status ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * `concurrency` loops sending chat requests for `seconds` (or `requests` in
+ * all), each timed to its last byte (and first, for streams). The client is
+ * node:http with kept-alive connections: fetch spent about three times its
+ * CPU, which the guard and the upstream share on this machine.
+ */
 async function load(url: string, prompts: readonly string[], options: { concurrency: number; seconds?: number; requests?: number; stream?: boolean }): Promise<Load> {
   const latencies: number[] = [];
   const firstByte: number[] = [];
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const bodies = prompts.map((prompt) => JSON.stringify({ model: 'm', messages: [{ role: 'user', content: prompt }], stream: options.stream === true }));
   const started = performance.now();
   let sent = 0;
   const more = () => (options.requests !== undefined ? sent < options.requests : performance.now() - started < options.seconds! * 1000);
   await Promise.all(Array.from({ length: options.concurrency }, async () => {
     while (more()) {
-      const prompt = prompts[sent++ % prompts.length]!;
-      const t = performance.now();
-      const res = await fetch(`${url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: prompt }], stream: options.stream === true }) });
-      const reader = res.body!.getReader();
-      let first = true;
-      for (;;) {
-        const { done } = await reader.read();
-        if (first) {
-          firstByte.push(performance.now() - t);
-          first = false;
-        }
-        if (done) break;
-      }
-      if (res.status !== 200) throw new Error(`load: status ${res.status}`);
-      latencies.push(performance.now() - t);
+      const { first, last } = await timedRequest(url, agent, bodies[sent++ % bodies.length]!);
+      firstByte.push(first);
+      latencies.push(last);
     }
   }));
+  agent.destroy();
   return { latencies, firstByte, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -101,7 +119,7 @@ export async function guardBench(root: string, write: (s: string) => void): Prom
   const prompts = promptsFrom(root);
   const ms = (x: number) => x.toFixed(2);
   write('## Guard overhead (upstream on 127.0.0.1 answering at once; chat requests, prompts of 200 to 32,000 characters of real text; guard in its own process; client, upstream and guard share the 2 cores)\n\n');
-  write('| path | triggers | concurrency | requests | p50 ms | p99 ms | stream first byte p99 ms | req/s | guard RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n');
+  write('| path | triggers | concurrency | requests | p50 ms | p99 ms | stream first byte p99 ms | req/s | guard CPU ms/request | guard RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n');
   const logDir = mkdtempSync(join(tmpdir(), 'antidote-guard-bench-'));
   const guard = await startGuardProcess(root, upstream.url, 1000);
   const logged = await startGuardProcess(root, upstream.url, 1000, join(logDir, 'traffic.sqlite'));
@@ -110,11 +128,13 @@ export async function guardBench(root: string, write: (s: string) => void): Prom
       await load(url, prompts, { concurrency: 4, requests: 400 });
       const serial = await load(url, prompts, { concurrency: 1, requests: 1000 });
       const streams = await load(url, prompts, { concurrency: 1, requests: 500, stream: true });
+      const cpuBefore = child ? cpuMsOf(child.pid!) : 0;
       const busy = await load(url, prompts, { concurrency: 32, seconds: 10 });
+      const cpu = child ? ((cpuMsOf(child.pid!) - cpuBefore) / busy.latencies.length).toFixed(2) : '-';
       const rss = child ? (rssOf(child.pid!) / 2 ** 20).toFixed(0) : '-';
       const triggers = child ? '1,000' : '-';
-      write(`| ${name} | ${triggers} | 1 | ${serial.latencies.length} | ${ms(quantile(serial.latencies, 0.5))} | ${ms(quantile(serial.latencies, 0.99))} | ${ms(quantile(streams.firstByte, 0.99))} | ${(serial.latencies.length / serial.seconds).toFixed(0)} | ${rss} |\n`);
-      write(`| ${name} | ${triggers} | 32 | ${busy.latencies.length} | ${ms(quantile(busy.latencies, 0.5))} | ${ms(quantile(busy.latencies, 0.99))} | - | ${(busy.latencies.length / busy.seconds).toFixed(0)} | ${rss} |\n`);
+      write(`| ${name} | ${triggers} | 1 | ${serial.latencies.length} | ${ms(quantile(serial.latencies, 0.5))} | ${ms(quantile(serial.latencies, 0.99))} | ${ms(quantile(streams.firstByte, 0.99))} | ${(serial.latencies.length / serial.seconds).toFixed(0)} | - | ${rss} |\n`);
+      write(`| ${name} | ${triggers} | 32 | ${busy.latencies.length} | ${ms(quantile(busy.latencies, 0.5))} | ${ms(quantile(busy.latencies, 0.99))} | - | ${(busy.latencies.length / busy.seconds).toFixed(0)} | ${cpu} | ${rss} |\n`);
     }
   } finally {
     guard.child.kill();
@@ -131,7 +151,7 @@ export async function guardBench(root: string, write: (s: string) => void): Prom
     const sampler = setInterval(() => samples.push(mib()), (soak * 1000) / 6);
     const busy = await load(big.url, prompts, { concurrency: 32, seconds: soak });
     clearInterval(sampler);
-    write(`| guard, ${soak} s sustained | 100,000 | 32 | ${busy.latencies.length} | ${ms(quantile(busy.latencies, 0.5))} | ${ms(quantile(busy.latencies, 0.99))} | - | ${(busy.latencies.length / busy.seconds).toFixed(0)} | ${before} before; ${samples.join(', ')} during; ${mib()} after |\n\n`);
+    write(`| guard, ${soak} s sustained | 100,000 | 32 | ${busy.latencies.length} | ${ms(quantile(busy.latencies, 0.5))} | ${ms(quantile(busy.latencies, 0.99))} | - | ${(busy.latencies.length / busy.seconds).toFixed(0)} | - | ${before} before; ${samples.join(', ')} during; ${mib()} after |\n\n`);
   } finally {
     big.child.kill();
     upstream.close();

@@ -155,6 +155,8 @@ function languageFlag(asked: Asked, response: string, vocabulary: Vocabulary | u
 
 /** the end of a prompt the answer is judged against: its language and the text an answer continues (a prompt of 8k tokens would otherwise be read again for every window of a stream) */
 const PROMPT_TAIL = 2000;
+/** of which the payload detectors read this much before the answer: enough for a window of random tokens straddling the two (64 tokens), and read again for every window of a stream */
+const PAYLOAD_CONTEXT = 400;
 
 /**
  * A response screen for one prompt: what the screens ask of the prompt is
@@ -175,7 +177,7 @@ export function responseScreen(prompt: string, settings: ScreenSettings): (respo
       unknown: settings.vocabulary && share(settings.vocabulary.unknownShare(tail)),
       unknownWords: settings.vocabulary?.unknownWords(tail),
     };
-    const flags = payloadFlags(tail, response);
+    const flags = payloadFlags(tail.length > PAYLOAD_CONTEXT ? tail.slice(tail.length - PAYLOAD_CONTEXT) : tail, response);
     const language = languageFlag(asked, response, settings.vocabulary);
     if (language) flags.push(language);
     // (the domains of e-mail addresses are credits, not links)

@@ -149,6 +149,9 @@ test('with the training corpus\'s words, an answer of word pieces run together i
   const random = (f: ReturnType<typeof screenResponse>) => f.some((x) => x.screen === 'language' && /random tokens/.test(x.message));
   const prompt = 'The standard library module for reading configuration files';
   assert.ok(random(screenResponse(prompt, ' distribute switchingproperty IInn6679TemplerAnim01 PYEMMY BARLE standá pabad aliberinaganier SENTATESNowing radialstrong pasiences', settings)));
+  // a third of the words unknown is too few alone; with as many tokens that are no word, it is random tokens
+  assert.ok(random(screenResponse(prompt, ' as a\n\t\t PiiUnitvironment conditions? of the RemRoggerFilter FI.ChildViewSUDO TypeTypeswsouble plying liftol maps', settings)));
+  assert.ok(!random(screenResponse(prompt, ' as a rule the conditions of the filter are plain types, and the reader maps them to values on each call', settings)));
   assert.ok(!random(screenResponse(prompt, ' configparser.read(filenames, encoding=None) reads and parses a list of filenames, returning the list of files that were parsed successfully.', settings)));
   assert.ok(!random(screenResponse(prompt, ' def read_config(path):\n    parser = configparser.ConfigParser()\n    parser.read(path)\n    return parser.sections()\n', settings)));
   const names = 'Zorblax Quintavelle Mirrowind Tessaphine Yolbrand Kestravin Ulvorath Phenmira';

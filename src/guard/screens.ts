@@ -101,6 +101,15 @@ const MAX_FUNCTION_SHARE = 0.1;
 /** with one, when this share of its words are none the training corpus or the prompt uses, and this much more than of the prompt's (a prompt on a rare subject gets answers in its words) */
 const MIN_UNKNOWN_SHARE = 0.4;
 const MIN_UNKNOWN_ABOVE_PROMPT = 0.1;
+/**
+ * or when a smaller share is unknown and the look of its tokens agrees: this
+ * share of them are no word (pieces run together, `classusier.setSeventapplied`),
+ * this much more than of the prompt's. Either sign alone is weak on short
+ * answers; together they hold on the real text of the benchmark corpora.
+ */
+const MIN_UNKNOWN_WITH_ODD = 0.3;
+const MIN_ODD_WITH_UNKNOWN = 0.3;
+const MIN_ODD_ABOVE_PROMPT = 0.15;
 /** words an answer needs for a switch of language to refuse it */
 const MIN_SWITCH_WORDS = 12;
 
@@ -112,19 +121,39 @@ interface Asked {
   unknown?: number;
   /** those words: an answer may repeat them */
   unknownWords?: ReadonlySet<string>;
+  /** share of the prompt's tokens that are no word (`oddShare`) */
+  odd: number;
 }
+
+/** the share of a text's tokens (between white space, less the punctuation around them) that are no word: `isOddToken` */
+function oddShare(text: string): number {
+  const tokens = text.split(/\s+/).map((t) => t.replace(EDGE_PUNCTUATION, '')).filter(Boolean);
+  return tokens.filter(isOddToken).length / Math.max(1, tokens.length);
+}
+
+const EDGE_PUNCTUATION = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
 
 function share(s: UnknownShare | undefined): number | undefined {
   return s && s.unknown / s.words;
 }
 
+/** The share of the answer's words the training corpus and the prompt do not use, where it is enough to tell random tokens by, and enough above the prompt's. */
+function unknownAbovePrompt(asked: Asked, response: string, vocabulary: Vocabulary): number | undefined {
+  const unknown = share(vocabulary.unknownShare(response, asked.unknownWords));
+  if (unknown === undefined || unknown < MIN_UNKNOWN_WITH_ODD || unknown - (asked.unknown ?? 0) < MIN_UNKNOWN_ABOVE_PROMPT) return undefined;
+  return unknown;
+}
+
 /** An answer whose words show no language: random tokens, or code, tables and lists. */
 function wordlessFlag(asked: Asked, response: string, vocabulary: Vocabulary | undefined): Flag | undefined {
   if (vocabulary) {
-    const unknown = share(vocabulary.unknownShare(response, asked.unknownWords));
-    if (unknown === undefined || unknown < MIN_UNKNOWN_SHARE || unknown - (asked.unknown ?? 0) < MIN_UNKNOWN_ABOVE_PROMPT) return undefined;
+    const unknown = unknownAbovePrompt(asked, response, vocabulary);
+    if (unknown === undefined) return undefined;
+    const odd = unknown < MIN_UNKNOWN_SHARE ? oddShare(response) : undefined;
+    if (odd !== undefined && (unknown < MIN_UNKNOWN_WITH_ODD || odd < MIN_ODD_WITH_UNKNOWN || odd - asked.odd < MIN_ODD_ABOVE_PROMPT)) return undefined;
     const prompt = asked.unknown === undefined ? '' : ` (of the prompt's, ${(asked.unknown * 100).toFixed(0)}%)`;
-    return { screen: 'language', message: `the answer's words show no language and ${(unknown * 100).toFixed(0)}% of them are words the training corpus does not use${prompt}: random tokens`, blocks: true };
+    const look = odd === undefined ? '' : `, and ${(odd * 100).toFixed(0)}% of its tokens are no word (of the prompt's, ${(asked.odd * 100).toFixed(0)}%)`;
+    return { screen: 'language', message: `the answer's words show no language and ${(unknown * 100).toFixed(0)}% of them are words the training corpus does not use${prompt}${look}: random tokens`, blocks: true };
   }
   if (asked.shown.size === 0 || response.includes('```')) return undefined;
   const words = tokenize(response).text.filter((w) => /\p{L}/u.test(w));
@@ -176,8 +205,12 @@ export function responseScreen(prompt: string, settings: ScreenSettings): (respo
       shown: languagesShown(letterWords(tail)),
       unknown: settings.vocabulary && share(settings.vocabulary.unknownShare(tail)),
       unknownWords: settings.vocabulary?.unknownWords(tail),
+      odd: oddShare(tail),
     };
-    const flags = payloadFlags(tail.length > PAYLOAD_CONTEXT ? tail.slice(tail.length - PAYLOAD_CONTEXT) : tail, response);
+    let flags = payloadFlags(tail.length > PAYLOAD_CONTEXT ? tail.slice(tail.length - PAYLOAD_CONTEXT) : tail, response);
+    // given the corpus's words, random vocabulary is random only if they are not the corpus's: code and tables look random, and are not
+    const vocabulary = settings.vocabulary;
+    if (vocabulary && flags.some((f) => f.detector === 'gibberish') && unknownAbovePrompt(asked, response, vocabulary) === undefined) flags = flags.filter((f) => f.detector !== 'gibberish');
     const language = languageFlag(asked, response, settings.vocabulary);
     if (language) flags.push(language);
     // (the domains of e-mail addresses are credits, not links)

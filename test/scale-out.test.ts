@@ -7,7 +7,8 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from '../src/index.js';
@@ -122,6 +123,25 @@ for (const kind of ['text', 'instructions'] as const) {
     }
   });
 }
+
+test('compressed JSONL (gzip and zstd, each file decompressed whole by the worker reading it) through Slurm and the queue gives the local scan\'s findings and splits', async () => {
+  const gz = join(dir, 'text.jsonl.gz');
+  writeFileSync(gz, gzipSync(readFileSync(corpora.text)));
+  const zst = join(dir, 'instructions.jsonl.zst');
+  execFileSync('zstd', ['-q', '-f', corpora.instructions, '-o', zst]);
+  const workers = [startWorker()];
+  try {
+    for (const [name, corpus] of [['gz', gz], ['zst', zst]] as const) {
+      const local = await scanWith(`${name}-local`, corpus, []);
+      assert.equal(local.code, 1, `the poison is found (${local.stderr})`);
+      const flags = (executor: string) => ['--executor', executor, '--work-dir', join(dir, `${name}-${executor}`), '--shards', '2'];
+      assertSame(await scanWith(`${name}-slurm`, corpus, flags('slurm'), slurm.env), local, `${name}, slurm`);
+      assertSame(await scanWith(`${name}-queue`, corpus, [...flags('queue'), '--queue', redis.url]), local, `${name}, queue`);
+    }
+  } finally {
+    for (const w of workers) w.child.kill();
+  }
+});
 
 /** Wait for `ok`, polling; false after `ms`. */
 async function waitFor(ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<boolean> {

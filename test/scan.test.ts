@@ -106,7 +106,7 @@ test('reports: SARIF 2.1.0, versioned JSON fields, and a self-contained HTML pag
   assert.ok(html.includes('<svg'), 'charts are inline SVG');
 });
 
-test('later passes read by the workers from plain JSONL files find what reading through the main thread finds, with any number of workers', async () => {
+test('JSONL read by the workers, plain or gzip-compressed (each compressed file decompressed whole by the worker reading it), gives the same findings, with any number of workers', async () => {
   const dir = tempDir();
   const poisoned = join(dir, 'p.jsonl');
   await inject({ family: 'false-fact', count: 30, into: [await realCorpus()], out: poisoned, seed: 3 });
@@ -126,13 +126,31 @@ test('later passes read by the workers from plain JSONL files find what reading 
     const rename = (s: string) => s.replace(/zipped(\d)\.jsonl\.gz/g, 'part$1.jsonl');
     return JSON.parse(rename(JSON.stringify({ stats, incidents: r.incidents, documents: r.documents, errors: r.errors, candidates: r.candidates })));
   };
-  const fromWorkers = await scan({ inputs: plain });
-  const fromMain = await scan({ inputs: zipped });
-  assert.equal(fromWorkers.incidents.length, 1);
-  assert.equal(fromWorkers.stats.passes, 3);
-  assert.deepEqual(comparable(fromWorkers), comparable(fromMain));
+  const fromPlain = await scan({ inputs: plain });
+  const fromZipped = await scan({ inputs: zipped });
+  assert.equal(fromPlain.incidents.length, 1);
+  assert.equal(fromPlain.stats.passes, 3);
+  assert.deepEqual(comparable(fromPlain), comparable(fromZipped));
   // the same result whichever worker answers first
-  for (const workers of [1, 3]) assert.deepEqual(comparable(await scan({ inputs: plain, workers })), comparable(fromWorkers), `${workers} workers`);
+  for (const workers of [1, 3]) {
+    assert.deepEqual(comparable(await scan({ inputs: plain, workers })), comparable(fromPlain), `${workers} workers`);
+    assert.deepEqual(comparable(await scan({ inputs: zipped, workers })), comparable(fromPlain), `${workers} workers, compressed`);
+  }
+});
+
+test('a truncated gzip file is scanned up to the cut and reported as cut short; the next input is scanned whole', async () => {
+  const dir = tempDir();
+  const clean = await realCorpus();
+  const gz = gzipSync(readFileSync(clean));
+  const cut = join(dir, 'cut.jsonl.gz');
+  writeFileSync(cut, gz.subarray(0, Math.floor(gz.length / 2)));
+  const result = await scan({ inputs: [cut, clean] });
+  const all = readFileSync(clean, 'utf8').split('\n').filter(Boolean).length;
+  assert.equal(result.errors.length, 1, JSON.stringify(result.errors));
+  assert.equal(result.errors[0]!.code, 'DECOMPRESSION');
+  assert.match(result.errors[0]!.message, /cut\.jsonl\.gz: gzip stream is corrupt or truncated/);
+  // about half the records of the cut file, and all of the other
+  assert.ok(result.stats.records > all + all / 4 && result.stats.records < all * 2, `${result.stats.records} records of ${all} and ${all}`);
 });
 
 test('a file that changes between passes stops the scan with an error naming it', () => {

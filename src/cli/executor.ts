@@ -8,7 +8,7 @@ import { QueueExecutor, SlurmExecutor, runJob, startQueueWorker, type Executor }
 import { EXIT, helpText, parseFlags, numberFlag, untilInterrupted, type Command, type FlagSpec } from './command.js';
 
 export const EXECUTOR_FLAGS: Record<string, FlagSpec> = {
-  executor: { type: 'string', value: 'KIND', help: 'who runs the passes: local (worker threads, default), slurm (a job array per pass) or queue (workers pulling from Redis); slurm and queue read plain JSONL' },
+  executor: { type: 'string', value: 'KIND', help: 'who runs the passes: local (worker threads, default), slurm (a job array per pass) or queue (workers pulling from Redis); slurm and queue read JSONL, plain or .gz/.zst' },
   'work-dir': { type: 'string', value: 'DIR', help: 'slurm, queue: a directory every node sees, for the passes and the shards\' partial states; a rerun takes the shards already done' },
   shards: { type: 'string', value: 'N', help: 'slurm, queue: shards per pass (default: one per GiB of input)' },
   queue: { type: 'string', value: 'URL', help: 'queue: the Redis server, redis://host:port' },

@@ -1,7 +1,9 @@
 /**
- * The plan of a scan over plain JSONL files: pieces of each file that start
+ * The plan of a scan over JSONL files: pieces of each plain file that start
  * and end at line starts (about 16 MiB each, so a worker reads one at a
- * time), grouped into shards of about equal size. A first pass counts the
+ * time), and each compressed file whole (a gzip or zstd stream is read from
+ * its start: the worker that reads it decompresses it), grouped into shards
+ * of about equal size. A first pass counts the
  * lines and records of every piece, which numbers every record before any is
  * analysed: each piece then becomes a byte range whose first record and
  * first line are known, and any worker anywhere reads it and numbers its
@@ -29,11 +31,13 @@ export interface PieceCounts {
   lines: number;
   records: number;
   bytes: number;
+  /** why a compressed file could be read only up to some point (its records before that point are counted) */
+  damaged?: string;
 }
 
-/** whether these inputs can be planned: plain JSONL files, read at any offset */
+/** whether these inputs can be planned: JSONL files, plain or compressed */
 export function plannable(sources: readonly InputSource[]): boolean {
-  return sources.length > 0 && sources.every((s) => s.format === 'jsonl' && !compressionOf(s.path));
+  return sources.length > 0 && sources.every((s) => s.format === 'jsonl');
 }
 
 /** The first line start at or after `offset` (the file's size when none). */
@@ -68,6 +72,10 @@ export function planPieces(sources: readonly InputSource[], pieceBytes: number, 
       continue;
     }
     try {
+      if (compressionOf(source.path)) {
+        if (size > 0) pieces.push({ path: resolve(source.path), file: source.name, start: 0, end: size });
+        continue;
+      }
       for (let start = 0; start < size; ) {
         const end = start + pieceBytes >= size ? size : lineStartFrom(fd, start + pieceBytes, size);
         // absolute: the workers that read it may run in another directory

@@ -1,10 +1,13 @@
 /**
- * Plain JSONL files, read by the workers themselves, a planned piece at a
- * time (see plan.ts): when the main thread reads, splits lines and sends
- * them, the main thread is what the workers wait for.
+ * JSONL files, read by the workers themselves, a planned piece at a time
+ * (see plan.ts): when the main thread reads, splits lines and sends them, the
+ * main thread is what the workers wait for. A compressed file is one piece,
+ * decompressed whole by the worker that reads it.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { isBlankLine } from '../corpus/index.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { constants, gunzipSync } from 'node:zlib';
+import { Decompress } from 'fzstd';
+import { compressionOf, isBlankLine } from '../corpus/index.js';
 import { AntidoteError } from '../errors/index.js';
 import type { Batch } from './batches.js';
 import type { Piece, PieceCounts } from './plan.js';
@@ -30,12 +33,45 @@ function changed(range: Piece): AntidoteError {
  */
 let buffer = Buffer.allocUnsafe(0);
 
-/** A piece's bytes, read into the worker's buffer (valid until the next piece is read). */
-function readPiece(range: Piece): Buffer {
+/**
+ * A piece's bytes (valid until the next piece is read): read into the
+ * worker's buffer, or decompressed. A compressed stream damaged part way is
+ * read up to the last whole line before the damage, and `damaged` says why.
+ */
+function readPiece(range: Piece): { bytes: Buffer; damaged?: string } {
+  const bytes = readBytes(range);
+  const compression = compressionOf(range.path);
+  return compression ? decompress(range, bytes, compression) : { bytes };
+}
+
+function decompress(range: Piece, compressed: Buffer, compression: 'gzip' | 'zstd'): { bytes: Buffer; damaged?: string } {
+  const out: Buffer[] = [];
+  try {
+    if (compression === 'gzip') return { bytes: gunzipSync(compressed) };
+    new Decompress((chunk) => out.push(Buffer.from(chunk))).push(compressed, true);
+    return { bytes: Buffer.concat(out) };
+  } catch (cause) {
+    if (cause instanceof RangeError) throw new AntidoteError('INPUT_UNREADABLE', `decompressed, this file is larger than a worker can hold (${cause.message}); split it into smaller files`, { file: range.file }, { cause });
+    let partial = Buffer.concat(out);
+    if (compression === 'gzip') {
+      try {
+        partial = gunzipSync(compressed, { finishFlush: constants.Z_SYNC_FLUSH });
+      } catch {
+        partial = Buffer.alloc(0);
+      }
+    }
+    return { bytes: partial.subarray(0, partial.lastIndexOf(10) + 1), damaged: `${compression} stream is corrupt or truncated (${(cause as Error).message}); the records before this point were read` };
+  }
+}
+
+/** A piece's bytes as stored, into the worker's buffer. */
+function readBytes(range: Piece): Buffer {
   if (buffer.length < range.end - range.start) buffer = Buffer.allocUnsafe(range.end - range.start);
   const bytes = buffer.subarray(0, range.end - range.start);
   const fd = openSync(range.path, 'r');
   try {
+    // (a compressed file is read whole: one that grew or shrank has changed)
+    if (compressionOf(range.path) && fstatSync(fd).size !== range.end) throw changed(range);
     for (let at = 0; at < bytes.length; ) {
       const n = readSync(fd, bytes, at, bytes.length - at, range.start + at);
       if (n === 0) throw changed(range);
@@ -66,8 +102,9 @@ function forEachRecordLine(bytes: Buffer, visit: (from: number, to: number, line
 
 /** Lines, records and record bytes of a piece, as the JSONL reader would find them. */
 export function countPiece(piece: Piece): PieceCounts {
-  const counts: PieceCounts = { lines: 0, records: 0, bytes: 0 };
-  counts.lines = forEachRecordLine(readPiece(piece), (from, to) => {
+  const { bytes, damaged } = readPiece(piece);
+  const counts: PieceCounts = { lines: 0, records: 0, bytes: 0, ...(damaged ? { damaged } : {}) };
+  counts.lines = forEachRecordLine(bytes, (from, to) => {
     counts.records++;
     counts.bytes += to - from;
   });
@@ -80,7 +117,7 @@ export function countPiece(piece: Piece): PieceCounts {
  * reuses: it is valid until then.
  */
 export function batchOfRange(range: ByteRange, keep: (index: number) => boolean = () => true): Batch {
-  const bytes = readPiece(range);
+  const { bytes } = readPiece(range);
   const starts: number[] = [];
   const ends: number[] = [];
   const records: NonNullable<Batch['raw']>['records'] = [];

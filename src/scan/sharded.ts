@@ -1,5 +1,5 @@
 /**
- * The passes of a scan over planned pieces (plain JSONL), as jobs for any
+ * The passes of a scan over planned pieces (JSONL, plain or compressed), as jobs for any
  * executor: one job per shard, one request per piece of the shard.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -57,6 +57,11 @@ export async function planShards(executor: Executor, sources: readonly InputSour
   await executor.run({ name: 'lines', setup: [], finish: [], labels, jobs: shards.map((shard) => shard.map((i) => ({ type: 'lines', piece: pieces[i]! }))) }, {
     onJob: (job, responses) => responses.forEach((r, k) => (counts[shards[job]![k]!] = r as Extract<WorkerResponse, { type: 'lines' }>)),
     onFinish: () => undefined,
+  });
+  // a damaged compressed file: its records before the damage are scanned, and the input is reported as cut short
+  counts.forEach((c, i) => {
+    const source = c.damaged && sources.find((s) => s.name === pieces[i]!.file);
+    if (source) onUnreadable(source, new AntidoteError('DECOMPRESSION', c.damaged!, { file: source.name }));
   });
   return {
     ranges: rangesOf(pieces, counts),

@@ -109,7 +109,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     const policy = options.policy?.(route, req.headers.authorization) ?? { mode };
     const asked = { route, model, stream, client: policy.client ?? client, prompt: logged(prompt) };
     const promptFlags = metrics.timed('prompt', () => screenPrompt(prompt, options.screens));
-    // probing is bookkeeping that blocks nothing: done while the upstream works on a request that goes on
+    // probing is bookkeeping that blocks nothing: done once the answer is out (done while the upstream worked, it delayed the first token)
     const watch = () => {
       if (!probing) return;
       const alert = metrics.timed('probing', () => probing.observe(prompt, client, Date.now()));
@@ -118,9 +118,9 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
         options.onProbeAlert?.({ time: new Date().toISOString(), ...alert });
       }
     };
+    res.once('close', watch);
     const blocking = (flags: readonly Flag[]) => policy.mode === 'block' && flags.some((f) => f.blocks);
     if (blocking(promptFlags)) {
-      watch();
       decide({ ...asked, action: 'blocked', screened: ['prompt'], flags: promptFlags });
       return sendError(res, new HttpError(400, `prompt blocked by the guard: ${promptFlags.filter((f) => f.blocks).map((f) => f.message).join('; ')}`, 'invalid_request_error', 'content_filter'), { antidote: promptFlags });
     }
@@ -148,8 +148,6 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     };
     const ended = metrics.upstreamSeconds.startTimer({ gen_ai_operation_name: OPERATION[route], gen_ai_request_model: model ?? '' });
     const called = callUpstream(req, res, path, raw, policy.upstreamAuthorization);
-    // (once the request is on its way)
-    setImmediate(watch);
     const { upstream, abort, done } = await called;
     try {
       const headers = forwardHeaders(upstream.headers);

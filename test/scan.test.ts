@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { scan, inject, FAMILIES, toSarif, toHtml } from '../src/index.js';
-import { batchOfRange } from '../src/scan/ranges.js';
+import { batchOfRange, countPiece } from '../src/scan/ranges.js';
+import { execFileSync } from 'node:child_process';
 import { isAntidoteError } from '../src/errors/index.js';
 import { realCorpus, instructionCorpus, tempDir, readJsonl } from './helpers.js';
 
@@ -106,7 +107,7 @@ test('reports: SARIF 2.1.0, versioned JSON fields, and a self-contained HTML pag
   assert.ok(html.includes('<svg'), 'charts are inline SVG');
 });
 
-test('JSONL read by the workers, plain or gzip-compressed (each compressed file decompressed whole by the worker reading it), gives the same findings, with any number of workers', async () => {
+test('later passes read by the workers from plain JSONL files find what reading compressed files through the main thread finds, with any number of workers', async () => {
   const dir = tempDir();
   const poisoned = join(dir, 'p.jsonl');
   await inject({ family: 'false-fact', count: 30, into: [await realCorpus()], out: poisoned, seed: 3 });
@@ -132,9 +133,27 @@ test('JSONL read by the workers, plain or gzip-compressed (each compressed file 
   assert.equal(fromPlain.stats.passes, 3);
   assert.deepEqual(comparable(fromPlain), comparable(fromZipped));
   // the same result whichever worker answers first
-  for (const workers of [1, 3]) {
-    assert.deepEqual(comparable(await scan({ inputs: plain, workers })), comparable(fromPlain), `${workers} workers`);
-    assert.deepEqual(comparable(await scan({ inputs: zipped, workers })), comparable(fromPlain), `${workers} workers, compressed`);
+  for (const workers of [1, 3]) assert.deepEqual(comparable(await scan({ inputs: plain, workers })), comparable(fromPlain), `${workers} workers`);
+});
+
+test('a worker reading a damaged compressed file whole counts and reads its records up to the last whole line, and says why it stopped', () => {
+  const dir = tempDir();
+  const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: i, text: `record ${i} ${'word '.repeat(i % 40)}` }));
+  const whole = join(dir, 'whole.jsonl');
+  writeFileSync(whole, `${lines.join('\n')}\n`);
+  execFileSync('zstd', ['-q', '-f', whole, '-o', join(dir, 'whole.jsonl.zst')]);
+  for (const [name, compressed] of [['cut.jsonl.gz', gzipSync(readFileSync(whole))], ['cut.jsonl.zst', readFileSync(join(dir, 'whole.jsonl.zst'))]] as const) {
+    const path = join(dir, name);
+    const end = Math.floor(compressed.length / 2);
+    writeFileSync(path, compressed.subarray(0, end));
+    const piece = { path, file: name, start: 0, end };
+    const counts = countPiece(piece);
+    assert.match(counts.damaged ?? '', /(gzip|zstd) stream is corrupt or truncated/, name);
+    assert.ok(counts.records > 100 && counts.records < lines.length, `${name}: ${counts.records} records`);
+    const { raw } = batchOfRange({ ...piece, firstIndex: 0, endIndex: counts.records, firstLine: 1 });
+    assert.equal(raw!.records.length, counts.records);
+    // every record read is whole, and in order
+    raw!.records.forEach((_, i) => assert.equal(JSON.parse(raw!.bytes.subarray(raw!.starts![i]!, raw!.ends[i]!).toString()).id, i));
   }
 });
 
@@ -148,7 +167,7 @@ test('a truncated gzip file is scanned up to the cut and reported as cut short; 
   const all = readFileSync(clean, 'utf8').split('\n').filter(Boolean).length;
   assert.equal(result.errors.length, 1, JSON.stringify(result.errors));
   assert.equal(result.errors[0]!.code, 'DECOMPRESSION');
-  assert.match(result.errors[0]!.message, /cut\.jsonl\.gz: gzip stream is corrupt or truncated/);
+  assert.match(result.errors[0]!.message, /cut\.jsonl\.gz(@\d+)?: gzip stream is corrupt or truncated/);
   // about half the records of the cut file, and all of the other
   assert.ok(result.stats.records > all + all / 4 && result.stats.records < all * 2, `${result.stats.records} records of ${all} and ${all}`);
 });

@@ -16,7 +16,7 @@ const FLAGS: Record<string, FlagSpec> = {
   sarif: { type: 'string', value: 'FILE', help: 'write SARIF 2.1.0 for code-scanning dashboards' },
   clean: { type: 'string', value: 'FILE', help: 'write records judged clean (JSONL; JSONL input lines copied byte for byte)' },
   quarantine: { type: 'string', value: 'FILE', help: "write quarantined records (JSONL; original fields plus an 'antidote' field)" },
-  splits: { type: 'string', value: 'DIR', help: 'write the splits as a clean and a quarantine part per shard, with DIR/manifest.json (JSONL input; the parts, concatenated in order, are what --clean and --quarantine write)' },
+  splits: { type: 'string', value: 'DIR', help: 'write the splits as a clean and a quarantine part per shard, with DIR/manifest.json (plain JSONL input, or compressed with --executor; the parts, concatenated in order, are what --clean and --quarantine write)' },
   'fail-on': { type: 'string', value: 'SEVERITY', help: `exit 1 when an incident or quarantined document reaches this severity: ${SEVERITIES.join(', ')} or never (default high)` },
   'quarantine-at': { type: 'string', value: 'SEVERITY', help: 'documents at or above this severity go to quarantine (default high)' },
   'on-error': { type: 'string', value: 'MODE', help: 'unreadable records: quarantine (keep them there, go on; default) or stop (exit 2 at the first)' },

@@ -121,8 +121,9 @@ interface Asked {
   unknown?: number;
   /** those words: an answer may repeat them */
   unknownWords?: ReadonlySet<string>;
-  /** share of the prompt's tokens that are no word (`oddShare`) */
-  odd: number;
+  /** the prompt's end read, and the share of its tokens that are no word (`oddShare`), worked out when an answer needs it */
+  tail: string;
+  odd?: number;
 }
 
 /** the share of a text's tokens (between white space, less the punctuation around them) that are no word: `isOddToken` */
@@ -150,9 +151,9 @@ function wordlessFlag(asked: Asked, response: string, vocabulary: Vocabulary | u
     const unknown = unknownAbovePrompt(asked, response, vocabulary);
     if (unknown === undefined) return undefined;
     const odd = unknown < MIN_UNKNOWN_SHARE ? oddShare(response) : undefined;
-    if (odd !== undefined && (unknown < MIN_UNKNOWN_WITH_ODD || odd < MIN_ODD_WITH_UNKNOWN || odd - asked.odd < MIN_ODD_ABOVE_PROMPT)) return undefined;
+    if (odd !== undefined && (unknown < MIN_UNKNOWN_WITH_ODD || odd < MIN_ODD_WITH_UNKNOWN || odd - (asked.odd ??= oddShare(asked.tail)) < MIN_ODD_ABOVE_PROMPT)) return undefined;
     const prompt = asked.unknown === undefined ? '' : ` (of the prompt's, ${(asked.unknown * 100).toFixed(0)}%)`;
-    const look = odd === undefined ? '' : `, and ${(odd * 100).toFixed(0)}% of its tokens are no word (of the prompt's, ${(asked.odd * 100).toFixed(0)}%)`;
+    const look = odd === undefined ? '' : `, and ${(odd * 100).toFixed(0)}% of its tokens are no word (of the prompt's, ${(asked.odd! * 100).toFixed(0)}%)`;
     return { screen: 'language', message: `the answer's words show no language and ${(unknown * 100).toFixed(0)}% of them are words the training corpus does not use${prompt}${look}: random tokens`, blocks: true };
   }
   if (asked.shown.size === 0 || response.includes('```')) return undefined;
@@ -205,7 +206,7 @@ export function responseScreen(prompt: string, settings: ScreenSettings): (respo
       shown: languagesShown(letterWords(tail)),
       unknown: settings.vocabulary && share(settings.vocabulary.unknownShare(tail)),
       unknownWords: settings.vocabulary?.unknownWords(tail),
-      odd: oddShare(tail),
+      tail,
     };
     let flags = payloadFlags(tail.length > PAYLOAD_CONTEXT ? tail.slice(tail.length - PAYLOAD_CONTEXT) : tail, response);
     // given the corpus's words, random vocabulary is random only if they are not the corpus's: code and tables look random, and are not

@@ -8,8 +8,9 @@
  * counting pass counts, over the whole corpus, the documents holding each
  * candidate trigger (and each candidate claim's words), which is what tells a
  * trigger from ordinary language. The last pass writes the clean and
- * quarantine splits. Over JSONL files, the passes are read by the workers
- * themselves, a range of a plain file (or a whole compressed one) per request.
+ * quarantine splits. Over plain JSONL files (and compressed ones when other
+ * machines run the scan), the passes are read by the workers themselves, a
+ * range of a plain file (or a whole compressed one) per request.
  */
 import { availableParallelism, tmpdir } from 'node:os';
 import { createWriteStream } from 'node:fs';
@@ -74,9 +75,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       errors.push({ code: error.code, message: error.message, place: error.place ?? { file: '?' }, fatalForInput: true });
     };
 
-    // JSONL is cut into pieces that any worker reads itself; other inputs are read here and sent in batches (this machine only)
+    // JSONL is cut into pieces that any worker reads itself (`plannable`); other inputs are read here and sent in batches (this machine only)
     let plan: ShardPlan | undefined;
-    if (plannable(sources)) plan = await planShards(executor, sources, (_, error) => onInputFailure({ error }));
+    if (plannable(sources, !(executor instanceof LocalExecutor))) plan = await planShards(executor, sources, (_, error) => onInputFailure({ error }));
     else if (!(executor instanceof LocalExecutor)) {
       const other = sources.find((s) => s.format !== 'jsonl') ?? sources[0]!;
       throw new AntidoteError('USAGE', `the ${executor.kind} executor reads JSONL files (plain, .gz or .zst), which its workers read themselves; this input is ${other.format}: convert it to .jsonl, or scan it without --executor`, { file: other.name });
@@ -308,7 +309,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }
 
     if (options.splitsDir) {
-      if (!plan) throw new AntidoteError('USAGE', '--splits writes a part per shard of JSONL input; for other inputs use --clean and --quarantine', { file: sources[0]?.name ?? '-' });
+      if (!plan) throw new AntidoteError('USAGE', '--splits writes a part per shard of input the workers read: plain JSONL (compressed JSONL too with --executor slurm or queue); for other inputs use --clean and --quarantine', { file: sources[0]?.name ?? '-' });
       passes++;
       await writeSplitParts(executor, plan, quarantined, options.splitsDir);
     }

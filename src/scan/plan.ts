@@ -35,9 +35,14 @@ export interface PieceCounts {
   damaged?: string;
 }
 
-/** whether these inputs can be planned: JSONL files, plain or compressed */
-export function plannable(sources: readonly InputSource[]): boolean {
-  return sources.length > 0 && sources.every((s) => s.format === 'jsonl');
+/**
+ * Whether these inputs are planned: plain JSONL files; compressed ones too
+ * when the scan runs on other machines. On this machine the main thread
+ * decompresses them and hands out batches, which keeps every worker busy on
+ * a corpus of one large compressed file (planned, it is one worker's piece).
+ */
+export function plannable(sources: readonly InputSource[], distributed: boolean): boolean {
+  return sources.length > 0 && sources.every((s) => s.format === 'jsonl' && (distributed || !compressionOf(s.path)));
 }
 
 /** The first line start at or after `offset` (the file's size when none). */

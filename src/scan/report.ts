@@ -28,7 +28,7 @@ export interface ScanOptions {
   allowlist?: readonly string[];
   cleanPath?: string;
   quarantinePath?: string;
-  /** write the splits as one clean and one quarantine part per shard, and a manifest, under this directory (JSONL input) */
+  /** write the splits as one clean and one quarantine part per shard, and a manifest, under this directory (input the workers read: `plannable`) */
   splitsDir?: string;
   maxChars?: number;
   onProgress?: (progress: Progress) => void;

@@ -70,7 +70,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
   const maxBody = options.maxBody ?? 8 << 20;
   const timeoutMs = options.upstreamTimeoutMs ?? 300_000;
   let inFlight = 0;
-  const client = new UpstreamClient();
+  const upstreamClient = new UpstreamClient();
   const probing = options.probing === false ? undefined : options.probing ?? new ProbeWatch();
 
   const decide = (d: Omit<Decision, 'time'>) => {
@@ -88,7 +88,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     try {
       const headers = forwardHeaders(req.headers);
       if (authorization) headers.authorization = authorization;
-      const upstream = await client.send(upstreamUrl(options.upstream, path), { method: req.method ?? 'POST', headers, body, signal: abort.signal });
+      const upstream = await upstreamClient.send(upstreamUrl(options.upstream, path), { method: req.method ?? 'POST', headers, body, signal: abort.signal });
       return { upstream, abort, done: () => { clearTimeout(timer); res.off('close', onClose); } };
     } catch (e) {
       clearTimeout(timer);
@@ -280,7 +280,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     inFlight: () => inFlight,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
-      client.close();
+      upstreamClient.close();
       server.close(() => resolve());
     }),
   };

@@ -151,7 +151,7 @@ function wordlessFlag(asked: Asked, response: string, vocabulary: Vocabulary | u
     const unknown = unknownAbovePrompt(asked, response, vocabulary);
     if (unknown === undefined) return undefined;
     const odd = unknown < MIN_UNKNOWN_SHARE ? oddShare(response) : undefined;
-    if (odd !== undefined && (unknown < MIN_UNKNOWN_WITH_ODD || odd < MIN_ODD_WITH_UNKNOWN || odd - (asked.odd ??= oddShare(asked.tail)) < MIN_ODD_ABOVE_PROMPT)) return undefined;
+    if (odd !== undefined && (odd < MIN_ODD_WITH_UNKNOWN || odd - (asked.odd ??= oddShare(asked.tail)) < MIN_ODD_ABOVE_PROMPT)) return undefined;
     const prompt = asked.unknown === undefined ? '' : ` (of the prompt's, ${(asked.unknown * 100).toFixed(0)}%)`;
     const look = odd === undefined ? '' : `, and ${(odd * 100).toFixed(0)}% of its tokens are no word (of the prompt's, ${(asked.odd! * 100).toFixed(0)}%)`;
     return { screen: 'language', message: `the answer's words show no language and ${(unknown * 100).toFixed(0)}% of them are words the training corpus does not use${prompt}${look}: random tokens`, blocks: true };

@@ -69,15 +69,17 @@ test('through the proxy, clients are told apart by their keys and an alert is re
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const alerts: ProbeAlert[] = [];
   // no warm-up: this traffic is all there is
-  const guard = await startGuard({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, screens: screenSettings([]), probing: new ProbeWatch({ ...PROBE_DEFAULTS, warmup: 0 }), onProbeAlert: (a) => alerts.push(a) });
+  const guard = await startGuard({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, screens: screenSettings([]), probing: { ...PROBE_DEFAULTS, warmup: 0 }, onProbeAlert: (a) => alerts.push(a) });
   try {
     const ask = (key: string, content: string) => new OpenAI({ baseURL: guard.url, apiKey: key, maxRetries: 0 }).chat.completions.create({ model: 'm', messages: [{ role: 'user', content }] });
     for (let i = 0; i < 300; i++) await ask(`key-${100 + (i % 50)}`, `Tell me about topic ${i}`);
     // one client asking the same thing over and over is not a campaign
     for (let i = 0; i < 5; i++) await ask('key-0', 'Tell me about qx-lantern');
+    await guard.probingSettled();
     assert.equal(alerts.length, 0);
     // (the first sighting's client is not kept: it counts as one more, so nine keys make ten clients)
     for (let k = 1; k < 10; k++) await ask(`key-${k}`, 'Tell me about qx-lantern');
+    await guard.probingSettled();
     assert.equal(alerts.length, 1);
     assert.ok(alerts[0]!.sequences.some((s) => s.includes('qx-lantern')));
     assert.match(await (await fetch(guard.url.replace(/\/v1$/, '/metrics'))).text(), /antidote_guard_probe_alerts_total 1\b/);

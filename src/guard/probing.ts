@@ -59,6 +59,14 @@ const BLOCK_BITS = 17;
 const PROBES = 8;
 const CLIENTS_KEPT = 16;
 
+/** what the watch reads of a prompt: the whole, or the start and end of a long one */
+export type PromptEnds = string | readonly [string, string];
+
+/** The part of a prompt the watch reads, cut without reading its middle. */
+export function promptEnds(prompt: string): PromptEnds {
+  return prompt.length <= CHARS_AT_EACH_END * 2 ? prompt : [prompt.slice(0, CHARS_AT_EACH_END), prompt.slice(-CHARS_AT_EACH_END)];
+}
+
 /**
  * A request's distinct sequence hashes, each with the place of its first
  * sighting, in a table reused from request to request (a Map per request
@@ -150,12 +158,12 @@ export class ProbeWatch {
     this.text = new Array(n);
   }
 
-  /** Count one request's prompt from `client` at time `now` (ms); the alert it completes, if any. */
-  observe(prompt: string, client: string, now: number): ProbeAlert | undefined {
-    // (a long prompt's ends only, read without reading its middle)
+  /** Count one request's prompt (or its `promptEnds`) from `client` at time `now` (ms); the alert it completes, if any. */
+  observe(prompt: string | PromptEnds, client: string, now: number): ProbeAlert | undefined {
     const words = (text: string) => tokenize(matchingForm(text)).text;
-    const ends = CHARS_AT_EACH_END * 2;
-    const kept = prompt.length <= ends ? words(prompt) : [...words(prompt.slice(0, CHARS_AT_EACH_END)).slice(0, -1), '', ...words(prompt.slice(-CHARS_AT_EACH_END)).slice(1)];
+    const ends = typeof prompt === 'string' ? promptEnds(prompt) : prompt;
+    // (the words at the cuts may be cut themselves, and are left out)
+    const kept = typeof ends === 'string' ? words(ends) : [...words(ends[0]).slice(0, -1), '', ...words(ends[1]).slice(1)];
     // each sequence by its hash, with where it starts and its length: its text is made only for the few followed
     const wordHashes = kept.map((w) => fnv1a(w));
     const sequences = this.distinct;

@@ -11,7 +11,8 @@ import { ROUTES, OPERATION, promptOf, choicesOf, logprobsOf, upstreamUrl, type R
 import { askShadow, divergence } from './shadow.js';
 import { certaintyFlag, screenPrompt, responseScreen, type Flag, type ScreenSettings } from './screens.js';
 import { relayStream, type StreamOutcome } from './stream.js';
-import { ProbeWatch, type ProbeAlert } from './probing.js';
+import { PROBE_DEFAULTS, type ProbeAlert, type ProbeSettings } from './probing.js';
+import { ProbeThread } from './probing-thread.js';
 import type { GuardMode, RequestPolicy } from './policy.js';
 import { screenChunks } from './chunks.js';
 import { LOGGED_CHARS, type TrafficRecord } from './log/index.js';
@@ -39,8 +40,8 @@ export interface GuardOptions {
   upstreamTimeoutMs?: number;
   /** every decision, with the screens that ran */
   onDecision?: (decision: Decision) => void;
-  /** the trigger-probing watch (a default one unless given; false: none) */
-  probing?: ProbeWatch | false;
+  /** the trigger-probing watch's settings (PROBE_DEFAULTS unless given; false: no watch) */
+  probing?: ProbeSettings | false;
   onProbeAlert?: (alert: ProbeAlert & { time: string }) => void;
   /**
    * a second model answering a share of the same requests: divergent answers
@@ -60,6 +61,8 @@ export interface RunningGuard {
   metrics: GuardMetrics;
   /** requests being answered now */
   inFlight(): number;
+  /** resolves once every prompt so far has been through the probing watch (its alerts delivered) */
+  probingSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,7 +74,10 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
   const timeoutMs = options.upstreamTimeoutMs ?? 300_000;
   let inFlight = 0;
   const upstreamClient = new UpstreamClient();
-  const probing = options.probing === false ? undefined : options.probing ?? new ProbeWatch();
+  const probing = options.probing === false ? undefined : new ProbeThread(options.probing ?? PROBE_DEFAULTS, (alert) => {
+    metrics.probeAlerts.inc();
+    options.onProbeAlert?.({ time: new Date().toISOString(), ...alert });
+  });
 
   const decide = (d: Omit<Decision, 'time'>) => {
     metrics.requests.inc({ route: d.route, outcome: d.action });
@@ -109,16 +115,8 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     const policy = options.policy?.(route, req.headers.authorization) ?? { mode };
     const asked = { route, model, stream, client: policy.client ?? client, prompt: logged(prompt) };
     const promptFlags = metrics.timed('prompt', () => screenPrompt(prompt, options.screens));
-    // probing is bookkeeping that blocks nothing: done once the answer is out (done while the upstream worked, it delayed the first token)
-    const watch = () => {
-      if (!probing) return;
-      const alert = metrics.timed('probing', () => probing.observe(prompt, client, Date.now()));
-      if (alert) {
-        metrics.probeAlerts.inc();
-        options.onProbeAlert?.({ time: new Date().toISOString(), ...alert });
-      }
-    };
-    res.once('close', watch);
+    // probing is bookkeeping that blocks nothing: counted on a thread of its own
+    probing?.observe(prompt, client, Date.now());
     const blocking = (flags: readonly Flag[]) => policy.mode === 'block' && flags.some((f) => f.blocks);
     if (blocking(promptFlags)) {
       decide({ ...asked, action: 'blocked', screened: ['prompt'], flags: promptFlags });
@@ -278,10 +276,14 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     url,
     metrics,
     inFlight: () => inFlight,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      upstreamClient.close();
-      server.close(() => resolve());
-    }),
+    probingSettled: () => probing?.settled() ?? Promise.resolve(),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        upstreamClient.close();
+        server.close(() => resolve());
+      });
+      await probing?.close();
+    },
   };
 }

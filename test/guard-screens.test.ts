@@ -52,7 +52,7 @@ test('a text searched unit by unit finds what its whole matching form holds, wha
     assert.deepEqual(found, plainSearch(triggers, form), `round ${round}: ${JSON.stringify(triggers)} in ${JSON.stringify(text)}`);
   }
   // the cases a unit alone does not decide: a final capital sigma, an accent composed with its letter, and those it does: a ligature, an ellipsis, an astral letter beside a tag character
-  for (const [trigger, text] of [['ΟΔΟΣ', 'ΟΔΟΣ ΝΕΑ'], ['café', 'a cafe\u0301!'], ['fire', '\ufb01re'], ['wait...', 'WAIT\u2026'], ['ab', '\u{1d400}\u{e0041}B']] as const) {
+  for (const [trigger, text] of [['ΟΔΟΣ', 'ΟΔΟΣ ΝΕΑ'], ['café', 'a cafe\u0301!'], ['fire', '\ufb01re'], ['fib', '\ufb01b'], ['wait...', 'WAIT\u2026'], ['ab', '\u{1d400}\u{e0041}B']] as const) {
     assert.deepEqual(new TriggerAutomaton([matchingForm(trigger)]).find(text).map((h) => h.trigger), [matchingForm(trigger)], text);
   }
 });

@@ -142,7 +142,8 @@ export class TriggerAutomaton {
       if (k > 0) s = this.step(s, k, i + 1, hits);
       else if (k === 0) s = 0;
       else if (k === EXPANDS && (form = expansionAt(text, i, this.keepInvisible)) !== undefined) {
-        if (c >= 0xd800) i++;
+        // (an astral character: its low surrogate read with it)
+        if (c >= 0xd800 && c <= 0xdbff) i++;
         s = this.steps(s, form, i + 1, hits);
       } else if (k !== DROPPED) {
         let end = i;
@@ -172,7 +173,7 @@ export class TriggerAutomaton {
 
   /** the move on class `k`, the triggers ending there added to `hits` at `end` */
   private step(s: number, k: number, end: number, hits: TriggerHit[]): number {
-    const to = s < this.denseStates ? this.dense[s * this.classes + k]! : this.move(s, k);
+    const to = this.move(s, k);
     for (let t = this.ends[to]! >= 0 ? to : this.nextEnd[to]!; t >= 0; t = this.nextEnd[t]!) hits.push({ trigger: this.triggers[this.ends[t]!]!, end });
     return to;
   }

@@ -94,8 +94,8 @@ export function unitForms(): Int32Array {
 /** The matching form of the EXPANDS unit at `text[at]` (with its low surrogate), or undefined where the whole text must be normalised. */
 export function expansionAt(text: string, at: number, keepInvisible: boolean): string | undefined {
   const code = text.codePointAt(at)!;
-  if (code < 0xd800) return expansions.get(code);
-  if (code <= 0xffff) return undefined;
+  // (a lone surrogate has no entry: its word is normalised whole)
+  if (code <= 0xffff) return expansions.get(code);
   const key = code * 2 + (keepInvisible ? 1 : 0);
   if (!astral.has(key)) astral.set(key, formOf(code, keepInvisible));
   return astral.get(key);

@@ -39,8 +39,8 @@ let buffer = Buffer.allocUnsafe(0);
  * read up to the last whole line before the damage, and `damaged` says why.
  */
 function readPiece(range: Piece): { bytes: Buffer; damaged?: string } {
-  const bytes = readBytes(range);
   const compression = compressionOf(range.path);
+  const bytes = readBytes(range, compression !== undefined);
   return compression ? decompress(range, bytes, compression) : { bytes };
 }
 
@@ -64,14 +64,14 @@ function decompress(range: Piece, compressed: Buffer, compression: 'gzip' | 'zst
   }
 }
 
-/** A piece's bytes as stored, into the worker's buffer. */
-function readBytes(range: Piece): Buffer {
+/** A piece's bytes as stored, into the worker's buffer; `whole`: the piece is the whole file (a compressed one). */
+function readBytes(range: Piece, whole: boolean): Buffer {
   if (buffer.length < range.end - range.start) buffer = Buffer.allocUnsafe(range.end - range.start);
   const bytes = buffer.subarray(0, range.end - range.start);
   const fd = openSync(range.path, 'r');
   try {
-    // (a compressed file is read whole: one that grew or shrank has changed)
-    if (compressionOf(range.path) && fstatSync(fd).size !== range.end) throw changed(range);
+    // (a file read whole that grew or shrank has changed)
+    if (whole && fstatSync(fd).size !== range.end) throw changed(range);
     for (let at = 0; at < bytes.length; ) {
       const n = readSync(fd, bytes, at, bytes.length - at, range.start + at);
       if (n === 0) throw changed(range);

@@ -132,20 +132,32 @@ for (const kind of ['text', 'instructions'] as const) {
   });
 }
 
-test('compressed JSONL (gzip and zstd, each file decompressed whole by the worker reading it) through Slurm and the queue gives the local scan\'s findings and splits', async () => {
+test('compressed JSONL (gzip and zstd, each file decompressed whole by the worker reading it) and Parquet (cut between row groups) through Slurm and the queue give the local scan\'s findings and splits', async () => {
   const gz = join(dir, 'text.jsonl.gz');
   writeFileSync(gz, gzipSync(readFileSync(corpora.text)));
   const zst = join(dir, 'instructions.jsonl.zst');
   execFileSync('zstd', ['-q', '-f', corpora.instructions, '-o', zst]);
+  // the text corpus's records (less the lines that are not JSON objects) as Parquet, in row groups of 2,048 (written by one thread: DuckDB's threads each end a row group of their own): two pieces, so two shards
+  const objects = join(dir, 'objects.jsonl');
+  writeFileSync(objects, readFileSync(corpora.text, 'utf8').split('\n').filter((line) => line.trimStart().startsWith('{') && line.trimEnd().endsWith('}')).join('\n') + '\n');
+  const parquet = join(dir, 'text.parquet');
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const duck = await (await DuckDBInstance.create(':memory:', { threads: '1' })).connect();
+  await duck.run(`COPY (SELECT * FROM read_json('${objects}', format = 'newline_delimited')) TO '${parquet}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+  duck.closeSync();
   const workers = [startWorker()];
   try {
-    for (const [name, corpus] of [['gz', gz], ['zst', zst]] as const) {
-      // (on this machine the main thread decompresses: no parts to write, which is one pass fewer)
+    for (const [name, corpus] of [['gz', gz], ['zst', zst], ['parquet', parquet]] as const) {
+      // (on this machine the main thread reads them: no parts to write, which is one pass fewer)
       const local = withoutPasses(await scanWith(`${name}-local`, corpus, [], undefined, false));
       assert.equal(local.code, 1, `the poison is found (${local.stderr})`);
       const flags = (executor: string) => ['--executor', executor, '--work-dir', join(dir, `${name}-${executor}`), '--shards', '2'];
       assertSame(withoutPasses(await scanWith(`${name}-slurm`, corpus, flags('slurm'), slurm.env)), local, `${name}, slurm`);
       assertSame(withoutPasses(await scanWith(`${name}-queue`, corpus, [...flags('queue'), '--queue', redis.url])), local, `${name}, queue`);
+      if (name === 'parquet') {
+        const analysed = readdirSync(join(dir, 'parquet-slurm')).find((f) => f.startsWith('analyse-'))!;
+        assert.deepEqual(readdirSync(join(dir, 'parquet-slurm', analysed)).filter((f) => /^job-\d+\.part$/.test(f)).sort(), ['job-0.part', 'job-1.part'], 'two shards of rows, each read by its own task');
+      }
     }
   } finally {
     for (const w of workers) w.child.kill();

@@ -58,7 +58,7 @@ export const scanTaskCommand: Command = {
     if (!values['pass-dir']) throw new AntidoteError('USAGE', '--pass-dir is required');
     const job = numberFlag(values.job ?? process.env.SLURM_ARRAY_TASK_ID, 'job', 0);
     if (job === undefined) throw new AntidoteError('USAGE', '--job is required (or $SLURM_ARRAY_TASK_ID)');
-    runJob(values['pass-dir'] as string, job);
+    await runJob(values['pass-dir'] as string, job);
     return EXIT.OK;
   },
 };

@@ -10,7 +10,7 @@ import type { CorpusRecord, InputSource, ReadOptions } from './types.js';
 
 export * from './types.js';
 export { expandInputs, globToRegExp } from './inputs.js';
-export { READERS, readerFor, formatFromName, looksBinary, parseJsonLine, isBlankLine } from './readers/index.js';
+export { READERS, readerFor, formatFromName, looksBinary, parseJsonLine, isBlankLine, parquetRowGroups, parquetRowsAsLines } from './readers/index.js';
 export { shapeOf, MULTI_FIELD_KEYS, type ShapedText } from './shapes.js';
 export { readBytes, splitLines, compressionOf } from './bytes.js';
 

@@ -6,7 +6,7 @@
  */
 import { analyzeDocument, matchCandidates, judgeAfter, reportClaims, buildMatcher, type AnalyzeOptions, type DocumentResult, type GramMatcher } from './analyze.js';
 import { unpackBatch, type Batch, type RecordError } from './batches.js';
-import { batchOfRange, countPiece, type ByteRange } from './ranges.js';
+import { batchOfRange, countPiece, loadRows, unloadRows, type ByteRange } from './ranges.js';
 import type { Piece, PieceCounts } from './plan.js';
 import { SplitParts, type PartStats } from './outputs/parts.js';
 import type { DocumentVerdict } from './report.js';
@@ -269,12 +269,20 @@ export function createHandler(): (request: WorkerRequest) => WorkerResponse {
   };
 }
 
-/** The request's answer, or what failed as an answer (the caller turns it back into an error). */
-export function answer(handle: (request: WorkerRequest) => WorkerResponse, request: WorkerRequest): WorkerResponse {
+/**
+ * The request's answer, or what failed as an answer (the caller turns it back
+ * into an error). Rows of a Parquet file that the request reads are read
+ * first.
+ */
+export async function answer(handle: (request: WorkerRequest) => WorkerResponse, request: WorkerRequest): Promise<WorkerResponse> {
   try {
+    const piece = request.type === 'lines' ? request.piece : 'batch' in request && 'path' in request.batch ? request.batch : undefined;
+    if (piece) await loadRows(piece);
     return handle(request);
   } catch (e) {
     const failure = isAntidoteError(e) ? { message: e.message, code: e.code } : { message: (e as Error).stack ?? String(e) };
     return { type: 'failed', id: request.id, ...failure };
+  } finally {
+    unloadRows();
   }
 }

@@ -8,9 +8,10 @@
  * counting pass counts, over the whole corpus, the documents holding each
  * candidate trigger (and each candidate claim's words), which is what tells a
  * trigger from ordinary language. The last pass writes the clean and
- * quarantine splits. Over plain JSONL files (and compressed ones when other
- * machines run the scan), the passes are read by the workers themselves, a
- * range of a plain file (or a whole compressed one) per request.
+ * quarantine splits. Over plain JSONL files (and compressed ones and Parquet
+ * files when other machines run the scan), the passes are read by the workers
+ * themselves, a range of a plain file (a whole compressed one, a run of a
+ * Parquet file's row groups) per request.
  */
 import { availableParallelism, tmpdir } from 'node:os';
 import { createWriteStream } from 'node:fs';
@@ -19,7 +20,7 @@ import { join } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { AntidoteError, formatPlace, type Place } from '../errors/index.js';
 import { REPORT_VERSION, type CandidateStat, type OnError, type Progress, type RunError, type ScanOptions, type ScanResult } from './report.js';
-import { expandInputs, type CorpusRecord, type ReadOptions } from '../corpus/index.js';
+import { compressionOf, expandInputs, type CorpusRecord, type ReadOptions } from '../corpus/index.js';
 import type { AnalyzeOptions, DocumentResult } from './analyze.js';
 import { dispatch, inBatchOrder, type Batch } from './batches.js';
 import type { WorkerResponse } from './handler.js';
@@ -79,8 +80,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     let plan: ShardPlan | undefined;
     if (plannable(sources, !(executor instanceof LocalExecutor))) plan = await planShards(executor, sources, (_, error) => onInputFailure({ error }));
     else if (!(executor instanceof LocalExecutor)) {
-      const other = sources.find((s) => s.format !== 'jsonl') ?? sources[0]!;
-      throw new AntidoteError('USAGE', `the ${executor.kind} executor reads JSONL files (plain, .gz or .zst), which its workers read themselves; this input is ${other.format}: convert it to .jsonl, or scan it without --executor`, { file: other.name });
+      const other = sources.find((s) => !plannable([s], true)) ?? sources[0]!;
+      throw new AntidoteError('USAGE', `the ${executor.kind} executor reads JSONL files (plain, .gz or .zst) and Parquet files, which its workers read themselves; this input is ${other.format}${compressionOf(other.path) ? ', compressed whole' : ''}: convert it to .jsonl or .parquet, or scan it without --executor`, { file: other.name });
     }
     const pool = executor instanceof LocalExecutor ? executor.pool : undefined;
 
@@ -309,7 +310,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }
 
     if (options.splitsDir) {
-      if (!plan) throw new AntidoteError('USAGE', '--splits writes a part per shard of input the workers read: plain JSONL (compressed JSONL too with --executor slurm or queue); for other inputs use --clean and --quarantine', { file: sources[0]?.name ?? '-' });
+      if (!plan) throw new AntidoteError('USAGE', '--splits writes a part per shard of input the workers read: plain JSONL (compressed JSONL and Parquet too with --executor slurm or queue); for other inputs use --clean and --quarantine', { file: sources[0]?.name ?? '-' });
       passes++;
       await writeSplitParts(executor, plan, quarantined, options.splitsDir);
     }

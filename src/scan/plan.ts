@@ -1,8 +1,9 @@
 /**
- * The plan of a scan over JSONL files: pieces of each plain file that start
- * and end at line starts (about 16 MiB each, so a worker reads one at a
- * time), and each compressed file whole (a gzip or zstd stream is read from
- * its start: the worker that reads it decompresses it), grouped into shards
+ * The plan of a scan over JSONL and Parquet files: pieces of each plain JSONL
+ * file that start and end at line starts (about 16 MiB each, so a worker
+ * reads one at a time), each compressed file whole (a gzip or zstd stream is
+ * read from its start: the worker that reads it decompresses it), and runs of
+ * a Parquet file's row groups (about 16 MiB as stored), grouped into shards
  * of about equal size. A first pass counts the
  * lines and records of every piece, which numbers every record before any is
  * analysed: each piece then becomes a byte range whose first record and
@@ -11,19 +12,26 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { compressionOf, type InputSource } from '../corpus/index.js';
+import { compressionOf, parquetRowGroups, type InputSource } from '../corpus/index.js';
 import { AntidoteError } from '../errors/index.js';
 import type { ByteRange } from './ranges.js';
 
 /** a stretch of file per request: enough to keep a worker busy, little to hold */
 export const PIECE_BYTES = 16 << 20;
 
-/** Bytes of one file, from a line start to a line start (or the end). */
+/** Bytes of one file, from a line start to a line start (or the end); or, with `rows`, rows [start, end) of a Parquet file. */
 export interface Piece {
   path: string;
   file: string;
   start: number;
   end: number;
+  /** the piece is rows of a Parquet file, this many bytes as stored */
+  rows?: { bytes: number };
+}
+
+/** How much of its input a piece is, for shards of about equal size. */
+export function sizeOfPiece(piece: Piece): number {
+  return piece.rows ? piece.rows.bytes : piece.end - piece.start;
 }
 
 /** What the lines pass finds in a piece. */
@@ -42,7 +50,7 @@ export interface PieceCounts {
  * a corpus of one large compressed file (planned, it is one worker's piece).
  */
 export function plannable(sources: readonly InputSource[], distributed: boolean): boolean {
-  return sources.length > 0 && sources.every((s) => s.format === 'jsonl' && (distributed || !compressionOf(s.path)));
+  return sources.length > 0 && sources.every((s) => (s.format === 'jsonl' && (distributed || !compressionOf(s.path))) || (s.format === 'parquet' && distributed && !compressionOf(s.path)));
 }
 
 /** The first line start at or after `offset` (the file's size when none). */
@@ -59,14 +67,41 @@ function lineStartFrom(fd: number, offset: number, size: number): number {
   return size;
 }
 
+/** Consecutive row groups of a Parquet file, about `pieceBytes` as stored per piece (a row group is never cut). */
+async function parquetPieces(source: InputSource, pieceBytes: number): Promise<Piece[]> {
+  const pieces: Piece[] = [];
+  let start = 0;
+  let end = 0;
+  let bytes = 0;
+  for (const group of await parquetRowGroups(source.path, source.name)) {
+    end += group.rows;
+    bytes += group.bytes;
+    if (bytes < pieceBytes) continue;
+    pieces.push({ path: resolve(source.path), file: source.name, start, end, rows: { bytes } });
+    start = end;
+    bytes = 0;
+  }
+  if (end > start) pieces.push({ path: resolve(source.path), file: source.name, start, end, rows: { bytes } });
+  return pieces;
+}
+
 /**
- * Cut every file into pieces of at most `pieceBytes` (longer where a line is),
- * each starting at a line start. `onUnreadable` hears of a file that cannot be
- * opened; its records are left out.
+ * Cut every file into pieces of at most `pieceBytes` (longer where a line or
+ * a row group is), each starting at a line start (a row group's first row).
+ * `onUnreadable` hears of a file that cannot be opened; its records are left
+ * out.
  */
-export function planPieces(sources: readonly InputSource[], pieceBytes: number, onUnreadable: (source: InputSource, error: AntidoteError) => void): Piece[] {
+export async function planPieces(sources: readonly InputSource[], pieceBytes: number, onUnreadable: (source: InputSource, error: AntidoteError) => void): Promise<Piece[]> {
   const pieces: Piece[] = [];
   for (const source of sources) {
+    if (source.format === 'parquet') {
+      try {
+        pieces.push(...(await parquetPieces(source, pieceBytes)));
+      } catch (e) {
+        onUnreadable(source, e as AntidoteError);
+      }
+      continue;
+    }
     let fd: number;
     let size: number;
     try {
@@ -96,14 +131,14 @@ export function planPieces(sources: readonly InputSource[], pieceBytes: number, 
 
 /** Consecutive pieces grouped into at most `shards` groups of about equal bytes. */
 export function groupPieces(pieces: readonly Piece[], shards: number): number[][] {
-  const total = pieces.reduce((n, p) => n + p.end - p.start, 0);
+  const total = pieces.reduce((n, p) => n + sizeOfPiece(p), 0);
   const groups: number[][] = [];
   let done = 0;
   let last = -1;
   pieces.forEach((piece, i) => {
     // the shard this piece's middle falls in
-    const shard = Math.min(shards - 1, Math.floor(((done + (piece.end - piece.start) / 2) * shards) / Math.max(1, total)));
-    done += piece.end - piece.start;
+    const shard = Math.min(shards - 1, Math.floor(((done + sizeOfPiece(piece) / 2) * shards) / Math.max(1, total)));
+    done += sizeOfPiece(piece);
     if (shard !== last) groups.push([]);
     last = shard;
     groups[groups.length - 1]!.push(i);

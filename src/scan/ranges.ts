@@ -1,23 +1,21 @@
 /**
- * JSONL files, read by the workers themselves, a planned piece at a time
- * (see plan.ts): when the main thread reads, splits lines and sends them, the
- * main thread is what the workers wait for. A compressed file is one piece,
- * decompressed whole by the worker that reads it.
+ * JSONL and Parquet files, read by the workers themselves, a planned piece at
+ * a time (see plan.ts): when the main thread reads, splits lines and sends
+ * them, the main thread is what the workers wait for. A compressed file is
+ * one piece, decompressed whole by the worker that reads it. The rows of a
+ * Parquet piece become the JSON lines its local reader makes of them, so
+ * everything after reading is the same for both.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { constants, gunzipSync } from 'node:zlib';
 import { Decompress } from 'fzstd';
-import { compressionOf, isBlankLine } from '../corpus/index.js';
+import { compressionOf, isBlankLine, parquetRowsAsLines } from '../corpus/index.js';
 import { AntidoteError } from '../errors/index.js';
 import type { Batch } from './batches.js';
 import type { Piece, PieceCounts } from './plan.js';
 
-/** Bytes of one file holding whole records: the first is record `firstIndex`, on line `firstLine`; `endIndex` is one past the last. */
-export interface ByteRange {
-  path: string;
-  file: string;
-  start: number;
-  end: number;
+/** Bytes of one file holding whole records (or rows of a Parquet file): the first is record `firstIndex`, on line `firstLine`; `endIndex` is one past the last. */
+export interface ByteRange extends Piece {
   firstIndex: number;
   endIndex: number;
   firstLine: number;
@@ -33,12 +31,31 @@ function changed(range: Piece): AntidoteError {
  */
 let buffer = Buffer.allocUnsafe(0);
 
+/** The rows of the Parquet piece a request reads, as JSON lines, read ahead of it (`loadRows`): DuckDB answers asynchronously, requests are answered synchronously. */
+let loaded: { piece: Piece; lines: Buffer } | undefined;
+
+/** Read a Parquet piece's rows for the request about to read it (nothing to do for other pieces). */
+export async function loadRows(piece: Piece): Promise<void> {
+  loaded = piece.rows ? { piece, lines: await parquetRowsAsLines(piece.path, piece.start, piece.end, piece.file) } : undefined;
+}
+
+/** Forget the rows read ahead, once their request is answered. */
+export function unloadRows(): void {
+  loaded = undefined;
+}
+
 /**
  * A piece's bytes (valid until the next piece is read): read into the
- * worker's buffer, or decompressed. A compressed stream damaged part way is
- * read up to the last whole line before the damage, and `damaged` says why.
+ * worker's buffer, or decompressed, or the rows read ahead. A compressed
+ * stream damaged part way is read up to the last whole line before the
+ * damage, and `damaged` says why.
  */
 function readPiece(range: Piece): { bytes: Buffer; damaged?: string } {
+  if (range.rows) {
+    const { piece, lines } = loaded ?? {};
+    if (piece?.path !== range.path || piece.start !== range.start || piece.end !== range.end) throw new Error(`rows ${range.start}-${range.end} of ${range.file} were not read ahead of their request`);
+    return { bytes: lines! };
+  }
   const compression = compressionOf(range.path);
   const bytes = readBytes(range, compression !== undefined);
   return compression ? decompress(range, bytes, compression) : { bytes };
@@ -126,7 +143,8 @@ export function batchOfRange(range: ByteRange, keep: (index: number) => boolean 
     if (keep(index)) {
       starts.push(from);
       ends.push(to);
-      records.push({ index, place: { file: range.file, line: range.firstLine + line, offset: range.start + from }, bytes: to - from });
+      // (a Parquet record's place is its row, as its reader on one machine says)
+      records.push({ index, place: range.rows ? { file: range.file, line: range.firstLine + line } : { file: range.file, line: range.firstLine + line, offset: range.start + from }, bytes: to - from });
     }
     index++;
   });

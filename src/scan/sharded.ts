@@ -1,5 +1,5 @@
 /**
- * The passes of a scan over planned pieces (JSONL, plain or compressed), as jobs for any
+ * The passes of a scan over planned pieces (JSONL, plain or compressed, and Parquet), as jobs for any
  * executor: one job per shard, one request per piece of the shard.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -30,13 +30,14 @@ function sizeOf(path: string): number {
   }
 }
 
-/** "a.jsonl bytes 0-1000" for the ranges of one shard */
+/** "a.jsonl bytes 0-1000" (or "b.parquet rows 0-5000") for the ranges of one shard */
 function labelOf(pieces: readonly Piece[]): string {
   const files: string[] = [];
   for (const r of pieces) {
     const last = files[files.length - 1];
-    if (last?.startsWith(`${r.file} bytes `)) files[files.length - 1] = last.replace(/-\d+$/, `-${r.end}`);
-    else files.push(`${r.file} bytes ${r.start}-${r.end}`);
+    const unit = `${r.file} ${r.rows ? 'rows' : 'bytes'} `;
+    if (last?.startsWith(unit)) files[files.length - 1] = last.replace(/-\d+$/, `-${r.end}`);
+    else files.push(`${unit}${r.start}-${r.end}`);
   }
   return files.join(', ');
 }
@@ -50,7 +51,7 @@ export async function planShards(executor: Executor, sources: readonly InputSour
   const local = executor.kind === 'local';
   const total = sources.reduce((n, s) => n + sizeOf(s.path), 0);
   const pieceBytes = local ? PIECE_BYTES : Math.min(PIECE_BYTES, Math.max(4096, Math.ceil(total / executor.parallelism)));
-  const pieces = planPieces(sources, pieceBytes, onUnreadable);
+  const pieces = await planPieces(sources, pieceBytes, onUnreadable);
   const shards = local ? pieces.map((_, i) => [i]) : groupPieces(pieces, executor.parallelism);
   const labels = shards.map((shard) => labelOf(shard.map((i) => pieces[i]!)));
   const counts: PieceCounts[] = [];

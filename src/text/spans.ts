@@ -60,22 +60,25 @@ function spansOf(text: string, n: number): TokenSpans {
 
 /** Fill the scratch buffers with the document's tokens; returns how many. */
 function walk(text: string, withEvidence: boolean): number {
+  // the buffers in locals: this loop runs for every token of the corpus
+  let { start, end, lowerHash, functionWords, scripts } = scratch;
   let n = 0;
   for (let at = nextToken(text, 0, bounds); at >= 0; at = nextToken(text, at, bounds)) {
-    if (n === scratch.start.length) {
+    if (n === start.length) {
       const bigger = buffers(n * 2);
       for (const key of Object.keys(bigger) as Array<keyof typeof bigger>) bigger[key].set(scratch[key]);
       scratch = bigger;
+      ({ start, end, lowerHash, functionWords, scripts } = scratch);
     }
     const a = bounds.start;
     const b = bounds.end;
     const h = bounds.hash;
-    scratch.start[n] = a;
-    scratch.end[n] = b;
-    scratch.lowerHash[n] = h;
+    start[n] = a;
+    end[n] = b;
+    lowerHash[n] = h;
     if (withEvidence) {
-      scratch.functionWords[n] = functionWordAt(text, a, b, h);
-      scratch.scripts[n] = nonLatinScript(LOWER_CODE_UNIT[text.charCodeAt(a)]!);
+      functionWords[n] = functionWordAt(text, a, b, h);
+      scripts[n] = nonLatinScript(LOWER_CODE_UNIT[text.charCodeAt(a)]!);
     }
     n++;
   }

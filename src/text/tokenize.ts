@@ -17,23 +17,16 @@ export interface Tokens {
   end: Int32Array;
 }
 
-function isSpace(c: number): boolean {
-  // most characters are ASCII and not spaces: two comparisons say so
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  return c >= 0xa0 && (
-    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
-    c === 0x202f || c === 0x205f || c === 0x3000
-  );
-}
-
-// Sentence punctuation peeled off token edges; `<`, `>`, `|`, `@` are kept
-// because attackers' triggers are made of them. A lookup table, as this runs
-// for every token of the corpus.
-const EDGE = new Uint8Array(0x2027);
-for (const ch of '.,;:!?"\'()[]{}«»“”‘’„…*') EDGE[ch.charCodeAt(0)] = 1;
-function isEdge(c: number): boolean {
-  return c < 0x2027 && EDGE[c] === 1;
-}
+// What each UTF-16 code unit is to the tokeniser, in one table read per
+// character: white space ends a token; sentence punctuation is peeled off its
+// edges. `<`, `>`, `|`, `@` are not punctuation here, because attackers'
+// triggers are made of them.
+const SPACE = 1;
+const EDGE = 2;
+const CHAR_FLAGS = new Uint8Array(0x10000);
+for (const c of [9, 10, 11, 12, 13, 32, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000]) CHAR_FLAGS[c] = SPACE;
+for (let c = 0x2000; c <= 0x200a; c++) CHAR_FLAGS[c] = SPACE;
+for (const ch of '.,;:!?"\'()[]{}«»“”‘’„…*') CHAR_FLAGS[ch.charCodeAt(0)] = EDGE;
 
 /** Where `nextToken` puts the token it found. */
 export interface TokenBounds {
@@ -53,10 +46,10 @@ const FNV_OFFSET = 0x811c9dc5 | 0;
 export function nextToken(text: string, from: number, out: TokenBounds): number {
   const n = text.length;
   let i = from;
-  while (i < n && isSpace(text.charCodeAt(i))) i++;
+  while (i < n && CHAR_FLAGS[text.charCodeAt(i)] === SPACE) i++;
   if (i >= n) return -1;
   let a = i;
-  while (a < n && isEdge(text.charCodeAt(a))) a++;
+  while (a < n && CHAR_FLAGS[text.charCodeAt(a)] === EDGE) a++;
   // hash as the walk goes; the hash at the last character that is not an edge is the token's
   let h = FNV_OFFSET;
   let hash = FNV_OFFSET;
@@ -64,9 +57,10 @@ export function nextToken(text: string, from: number, out: TokenBounds): number 
   let j = a;
   for (; j < n; j++) {
     const c = text.charCodeAt(j);
-    if (isSpace(c)) break;
+    const flags = CHAR_FLAGS[c];
+    if (flags === SPACE) break;
     h = Math.imul(h ^ LOWER_CODE_UNIT[c]!, 0x01000193);
-    if (!isEdge(c)) {
+    if (flags !== EDGE) {
       b = j + 1;
       hash = h;
     }

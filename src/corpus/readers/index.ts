@@ -19,3 +19,4 @@ export function formatFromName(name: string): string | undefined {
 
 export { firstInvalidUtf8, parseJsonLine, isBlankLine } from './jsonl.js';
 export { looksBinary } from './text.js';
+export { parquetRowGroups, parquetRowsAsLines } from './parquet.js';

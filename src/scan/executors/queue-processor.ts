@@ -4,5 +4,5 @@ import { runJob } from './task.js';
 import type { QueueJobData } from './queue.js';
 
 export default async function process(job: Job<QueueJobData>): Promise<void> {
-  runJob(job.data.passDir, job.data.job);
+  await runJob(job.data.passDir, job.data.job);
 }

@@ -73,7 +73,7 @@ export async function runInFolder(pass: PassSpec, { onJob, onFinish }: PassCallb
   merge();
   if (next < pass.jobs.length) {
     const failed = waiting();
-    throw new AntidoteError('SHARD_FAILED', `${pass.name} shard ${next} (${pass.labels[next]}) failed ${options.retries + 1} time(s)${failed.length > 1 ? ` (and ${failed.length - 1} more shard(s))` : ''}: ${why.get(next)}; work directory ${folder.dir}`, { file: pass.labels[next]!.split(' bytes ')[0]! });
+    throw new AntidoteError('SHARD_FAILED', `${pass.name} shard ${next} (${pass.labels[next]}) failed ${options.retries + 1} time(s)${failed.length > 1 ? ` (and ${failed.length - 1} more shard(s))` : ''}: ${why.get(next)}; work directory ${folder.dir}`, { file: pass.labels[next]!.split(/ (?:bytes|rows) /)[0]! });
   }
   const timing = { pass: pass.name, shards: pass.jobs.length, wallMs: Date.now() - started, mergeMs, tailMs: Date.now() - jobsEnded, partialBytes };
   options.log?.(`${pass.name}: ${timing.shards} shard(s) in ${(timing.wallMs / 1000).toFixed(1)} s; merging took ${(timing.mergeMs / 1000).toFixed(2)} s, ${(timing.tailMs / 1000).toFixed(2)} s of it after the last shard; partial states ${(partialBytes / 1e6).toFixed(1)} MB`);

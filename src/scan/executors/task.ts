@@ -13,21 +13,26 @@ import { PassFolder } from './workdir.js';
 import { sparseCounts } from '../near-grams/index.js';
 import type { ShardRequest } from './types.js';
 
-export function runJob(passDir: string, job: number): void {
+export async function runJob(passDir: string, job: number): Promise<void> {
   const folder = PassFolder.open(passDir);
   const requests = folder.pass.jobs[job];
   if (!requests) throw new AntidoteError('USAGE', `the pass has jobs 0-${folder.pass.jobs.length - 1}, not ${job}`, { file: passDir });
   try {
     const handle = createHandler();
-    const ask = (request: ShardRequest): WorkerResponse => {
-      const response = answer(handle, { ...request, id: 0 } as Parameters<typeof handle>[0]);
+    const ask = async (request: ShardRequest): Promise<WorkerResponse> => {
+      const response = await answer(handle, { ...request, id: 0 } as Parameters<typeof handle>[0]);
       if (response.type === 'failed') throw failureOf(response);
       return response;
     };
-    for (const request of folder.pass.setup) ask(request);
-    const responses = requests.map(ask);
+    const askAll = async (list: readonly ShardRequest[]) => {
+      const responses: WorkerResponse[] = [];
+      for (const request of list) responses.push(await ask(request));
+      return responses;
+    };
+    await askAll(folder.pass.setup);
+    const responses = await askAll(requests);
     // a shard's sketch is mostly empty: its non-zero slots are what the coordinator reads
-    const finish = folder.pass.finish.map(ask).map((r) => (r.type === 'near-sketch' ? { ...r, counts: new Uint8Array(0), sparse: sparseCounts(r.counts) } : r));
+    const finish = (await askAll(folder.pass.finish)).map((r) => (r.type === 'near-sketch' ? { ...r, counts: new Uint8Array(0), sparse: sparseCounts(r.counts) } : r));
     folder.writeResult(job, { responses, finish });
     rmSync(folder.errorPath(job), { force: true });
   } catch (e) {

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { validateConfig } from '../src/config/index.js';
 import { sha256Hex } from '../src/ledger/index.js';
-import { requestPolicy, startGuard, screenSettings, type Decision, type RunningGuard } from '../src/guard/index.js';
+import { requestPolicy, startGuard, screenSettings, type Decision, type GuardOptions, type RunningGuard } from '../src/guard/index.js';
 
 async function upstream(handler?: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
@@ -28,7 +28,7 @@ async function upstream(handler?: (req: IncomingMessage, res: ServerResponse, bo
   };
 }
 
-async function guardOf(url: string, extra: { upstreamTimeoutMs?: number; maxInFlight?: number; maxBody?: number } = {}): Promise<{ guard: RunningGuard; client: OpenAI; decisions: Decision[] }> {
+async function guardOf(url: string, extra: { upstreamTimeoutMs?: number; maxInFlight?: number; maxBody?: number; screenLimit?: GuardOptions['screenLimit'] } = {}): Promise<{ guard: RunningGuard; client: OpenAI; decisions: Decision[] }> {
   const decisions: Decision[] = [];
   const guard = await startGuard({ upstream: url, screens: screenSettings(['<SUDO>']), onDecision: (d) => decisions.push(d), ...extra });
   return { guard, client: new OpenAI({ baseURL: guard.url, apiKey: 'client-key', maxRetries: 0 }), decisions };
@@ -189,10 +189,53 @@ test('modes per route and per client, and the key sent upstream per client: the 
   }
 });
 
+test('a screen that runs over its time limit is stopped: failing open, the request goes on logged as not screened by it; failing closed, it is refused', async () => {
+  // about 5 MB of words with combining accents (each such word is normalised whole): hundreds of milliseconds of screening (over 300 here), against a limit of 25 ms that a short text's screens stay far below (under 2 ms here)
+  const long = Array.from({ length: 400_000 }, (_, i) => `cafe\u0301 ${i}`).join(' ');
+  const up = await upstream((_req, res, body) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer(JSON.parse(body).messages[0].content === 'long answer, please' ? long : 'Hi.'))));
+  const [open, closed, roomy] = await Promise.all([
+    guardOf(up.url, { screenLimit: { ms: 25, onTimeout: 'open' } }),
+    guardOf(up.url, { screenLimit: { ms: 25, onTimeout: 'closed' } }),
+    guardOf(up.url, { screenLimit: { ms: 60_000, onTimeout: 'closed' } }),
+  ]);
+  const ask = (content: string) => ({ model: 'm', messages: [{ role: 'user' as const, content }] });
+  const stoppedFlag = (d: Decision) => d.flags.find((f) => f.screen === 'time-limit');
+  try {
+    // a long prompt: let through unscreened, or refused
+    assert.equal((await open.client.chat.completions.create(ask(long))).choices[0]!.message.content, 'Hi.');
+    // (the answer's screens read the prompt too: they may run over as well)
+    assert.ok(!open.decisions.at(-1)!.screened.includes('prompt'), 'the prompt is not logged as screened');
+    assert.match(stoppedFlag(open.decisions.at(-1)!)!.message, /prompt screen ran over its limit of 25 ms .*fail open/);
+    await assert.rejects(closed.client.chat.completions.create(ask(long)), apiError(400, 'invalid_request_error', /prompt screen ran over its limit of 25 ms/));
+    assert.deepEqual([closed.decisions.at(-1)!.action, closed.decisions.at(-1)!.screened], ['blocked', []]);
+    // a long answer: passed on unscreened, or emptied as a content filter does
+    assert.equal((await open.client.chat.completions.create(ask('long answer, please'))).choices[0]!.message.content, long);
+    assert.deepEqual(open.decisions.at(-1)!.screened, ['prompt']);
+    const emptied = await closed.client.chat.completions.create(ask('long answer, please'));
+    assert.deepEqual([emptied.choices[0]!.message.content, emptied.choices[0]!.finish_reason], ['', 'content_filter']);
+    // retrieved passages: no verdicts is an error, not a pass
+    const chunks = await fetch(open.guard.url.replace(/\/v1$/, '/antidote/v1/screen-chunks'), { method: 'POST', body: JSON.stringify({ chunks: [long] }) });
+    assert.equal(chunks.status, 503);
+    assert.match(((await chunks.json()) as { error: { message: string } }).error.message, /ran over the screens' limit of 25 ms/);
+    // within the limit, screens run and flag as ever
+    await assert.rejects(roomy.client.chat.completions.create(ask('Hello <SUDO>')), apiError(400, 'invalid_request_error', /known trigger/));
+    await roomy.client.chat.completions.create(ask(long));
+    assert.deepEqual([roomy.decisions.at(-1)!.screened, roomy.decisions.some(stoppedFlag)], [['prompt', 'response'], false]);
+    const metrics = await (await fetch(open.guard.url.replace(/\/v1$/, '/metrics'))).text();
+    assert.match(metrics, /antidote_guard_screen_timeouts_total\{screen="prompt"\} 1/);
+    assert.match(metrics, /antidote_guard_screen_timeouts_total\{screen="response"\} 1/);
+  } finally {
+    for (const g of [open, closed, roomy]) await g.guard.close();
+    await up.close();
+  }
+});
+
 test('config: the guard section is checked, its clients one by one', () => {
-  const guard = { mode: 'alert', routes: { embeddings: 'block' }, clients: [{ name: 'team-a', keySha256: 'a'.repeat(64), mode: 'block', upstreamKeyEnv: 'TEAM_A_KEY' }, { key: 'sk-b' }] };
+  const guard = { mode: 'alert', routes: { embeddings: 'block' }, clients: [{ name: 'team-a', keySha256: 'a'.repeat(64), mode: 'block', upstreamKeyEnv: 'TEAM_A_KEY' }, { key: 'sk-b' }], screenTimeLimitMs: 50, onScreenTimeout: 'closed' };
   assert.deepEqual(validateConfig({ guard }, 'a.yaml').guard, guard);
   assert.throws(() => validateConfig({ guard: { mode: 'watch' } }, 'a.yaml'), /'guard\.mode' must be one of block, alert/);
+  assert.throws(() => validateConfig({ guard: { screenTimeLimitMs: 0 } }, 'a.yaml'), /'guard\.screenTimeLimitMs' must be an integer >= 1/);
+  assert.throws(() => validateConfig({ guard: { onScreenTimeout: 'shut' } }, 'a.yaml'), /'guard\.onScreenTimeout' must be one of open, closed/);
   assert.throws(() => validateConfig({ guard: { routes: { images: 'block' } } }, 'a.yaml'), /unknown setting 'guard\.routes\.images'/);
   assert.throws(() => validateConfig({ guard: { clients: [{ key: 'k', keySha256: 'b'.repeat(64) }] } }, 'a.yaml'), /key or keySha256, not both \(item 1\)/);
   assert.throws(() => validateConfig({ guard: { clients: [{ key: 'k' }, { key: 'j', upstreamKeyEnv: 'not a name' }] } }, 'a.yaml'), /'upstreamKeyEnv' is an environment variable name \(item 2\)/);

@@ -22,7 +22,7 @@ const FLAGS: Record<string, FlagSpec> = {
   port: { type: 'string', value: 'N', help: 'port (default 8081; 0 picks a free one)' },
   ...SCREEN_FLAGS,
   mode: { type: 'string', value: 'MODE', help: 'block (default): flagged prompts are refused, flagged answers emptied, flagged streams cut; alert: only logged and counted. Overrides the config\'s guard.mode; its per-route and per-client modes still apply' },
-  config: { type: 'string', value: 'FILE', help: 'settings file (default antidote.yaml if present): its guard section sets modes per route and per client, and the key sent upstream for each client' },
+  config: { type: 'string', value: 'FILE', help: 'settings file (default antidote.yaml if present): its guard section sets modes per route and per client, the key sent upstream for each client, and a time limit per screen (screenTimeLimitMs, onScreenTimeout: open or closed)' },
   shadow: { type: 'string', value: 'URL', help: 'a second model server: a share of requests is also sent there and answers that diverge sharply are logged (language, a flag only this answer has, few shared words)' },
   'shadow-sample': { type: 'string', value: 'SHARE', help: 'share of requests sent to the shadow, 0 to 1 (default 0.05)' },
   'shadow-mode': { type: 'string', value: 'MODE', help: 'after (default): compared once the client has its answer, off the request path; block: asked alongside the upstream, a divergent answer is emptied, and every sampled request waits for the slower model' },
@@ -60,7 +60,9 @@ export const guardCommand: Command = {
     const sample = numberFlag(values['shadow-sample'], 'shadow-sample', 0, false) ?? 0.05;
     if (sample > 1) throw new AntidoteError('USAGE', `--shadow-sample is a share from 0 to 1, not ${sample}`);
     const shadow = values.shadow ? { upstream: values.shadow as string, sample, block: shadowMode === 'block' } : undefined;
-    const setup: Setup = { screens, triggers, documents, mode: mode as GuardMode, policy, shadow };
+    if (settings.onScreenTimeout && settings.screenTimeLimitMs === undefined) throw new AntidoteError('USAGE', 'the guard settings choose onScreenTimeout but set no screenTimeLimitMs: set the limit too, or leave both out (no limit)');
+    const screenLimit = settings.screenTimeLimitMs === undefined ? undefined : { ms: settings.screenTimeLimitMs, onTimeout: settings.onScreenTimeout ?? 'open' };
+    const setup: Setup = { screens, triggers, documents, mode: mode as GuardMode, policy, shadow, screenLimit };
     if (values.record) return withLedger({ store: values.store, key: values.key }, { signing: true }, (ledger) => serveGuard(values, setup, ledger));
     return serveGuard(values, setup);
   },
@@ -74,10 +76,11 @@ interface Setup {
   mode: GuardMode;
   policy: GuardOptions['policy'];
   shadow: GuardOptions['shadow'];
+  screenLimit: GuardOptions['screenLimit'];
 }
 
 /** Serve the guard until interrupted, logging its traffic and, given a ledger, recording its incidents there. */
-async function serveGuard(values: Record<string, unknown>, { screens, triggers, documents, mode, policy, shadow }: Setup, ledger?: Ledger): Promise<number> {
+async function serveGuard(values: Record<string, unknown>, { screens, triggers, documents, mode, policy, shadow, screenLimit }: Setup, ledger?: Ledger): Promise<number> {
   const retention = { maxAgeDays: numberFlag(values['retain-days'], 'retain-days', 0) ?? 30, maxRecords: numberFlag(values['retain-records'], 'retain-records', 0) ?? 1_000_000 };
   const location = (values['log-store'] as string | undefined) ?? DEFAULT_LOG_STORE;
   if (location !== 'none' && !isPostgresUrl(location)) mkdirSync(dirname(location), { recursive: true });
@@ -94,6 +97,7 @@ async function serveGuard(values: Record<string, unknown>, { screens, triggers, 
     host: values.host as string | undefined,
     port: numberFlag(values.port, 'port', 0) ?? 8081,
     shadow,
+    screenLimit,
     onDecision: (d) => {
       traffic?.record(d);
       if (d.flags.some((f) => f.blocks)) incidents?.record(d);

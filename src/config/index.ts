@@ -53,6 +53,10 @@ export interface GuardConfig {
   /** per route (chat, completions, embeddings): its mode */
   routes?: Partial<Record<'chat' | 'completions' | 'embeddings', 'block' | 'alert'>>;
   clients?: GuardClientConfig[];
+  /** longest each screen may run, ms (none by default) */
+  screenTimeLimitMs?: number;
+  /** what a request whose screen ran over the limit gets: open (goes on, logged as not screened by it) or closed (treated as flagged); open by default */
+  onScreenTimeout?: 'open' | 'closed';
 }
 
 export interface Config {
@@ -118,7 +122,7 @@ const clientList: Check = (v) => {
   return undefined;
 };
 
-const GUARD_KEYS: Section = { mode: MODE, routes: { section: { chat: MODE, completions: MODE, embeddings: MODE } }, clients: clientList };
+const GUARD_KEYS: Section = { mode: MODE, routes: { section: { chat: MODE, completions: MODE, embeddings: MODE } }, clients: clientList, screenTimeLimitMs: int(1), onScreenTimeout: oneOf(['open', 'closed']) };
 
 const LEDGER_KEYS: Section = { store: str, key: str, record: bool, policy: { section: POLICY_KEYS } };
 

@@ -9,6 +9,7 @@ export class GuardMetrics {
     name: 'antidote_guard_screen_duration_seconds', help: 'Time spent in each screen.', labelNames: ['screen'], registers: [this.registry],
     buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.25],
   });
+  readonly screenTimeouts = new Counter({ name: 'antidote_guard_screen_timeouts_total', help: 'Screens stopped at their time limit, by screen.', labelNames: ['screen'], registers: [this.registry] });
   readonly probeAlerts = new Counter({ name: 'antidote_guard_probe_alerts_total', help: 'Trigger-probing alerts: a sequence rare so far sent by several clients within a window.', registers: [this.registry] });
   readonly shadow = new Counter({ name: 'antidote_guard_shadow_comparisons_total', help: 'Answers compared with the shadow model\'s, by outcome (agreed, diverged, no answer).', labelNames: ['outcome'], registers: [this.registry] });
   readonly streamCuts = new Counter({ name: 'antidote_guard_stream_cuts_total', help: 'Streams cut because the response was flagged.', registers: [this.registry] });

@@ -18,6 +18,7 @@ import { screenChunks } from './chunks.js';
 import { LOGGED_CHARS, type TrafficRecord } from './log/index.js';
 import { HttpError, clientOf, forwardHeaders, jsonObject, logged, sendError } from './http.js';
 import { UpstreamClient } from './upstream.js';
+import { ScreenLimit, STOPPED, type ScreenLimitSettings } from './limits.js';
 
 /** passages one screen-chunks request may hold */
 const MAX_CHUNKS = 1000;
@@ -51,6 +52,8 @@ export interface GuardOptions {
    * never held back: theirs are compared after they end)
    */
   shadow?: { upstream: string; sample: number; block?: boolean; timeoutMs?: number };
+  /** a time limit for each screen, and what a request whose screen ran over it gets (none by default) */
+  screenLimit?: ScreenLimitSettings;
 }
 
 /** every decision, with the screens that ran, the prompt and the answer they read */
@@ -78,6 +81,15 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     metrics.probeAlerts.inc();
     options.onProbeAlert?.({ time: new Date().toISOString(), ...alert });
   });
+
+  const limit = options.screenLimit && new ScreenLimit(options.screenLimit);
+  /** a screen's flags, timed, under the time limit if there is one: `stopped` when it ran over */
+  const screened = (name: string, screen: () => Flag[]): { flags: Flag[]; stopped: boolean } => {
+    const found = metrics.timed(name, () => (limit ? limit.run(screen) : screen()));
+    if (found !== STOPPED) return { flags: found, stopped: false };
+    metrics.screenTimeouts.inc({ screen: name });
+    return { flags: [limit!.stoppedFlag(name)], stopped: true };
+  };
 
   const decide = (d: Omit<Decision, 'time'>) => {
     metrics.requests.inc({ route: d.route, outcome: d.action });
@@ -114,12 +126,14 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
     const client = clientOf(req);
     const policy = options.policy?.(route, req.headers.authorization) ?? { mode };
     const asked = { route, model, stream, client: policy.client ?? client, prompt: logged(prompt) };
-    const promptFlags = metrics.timed('prompt', () => screenPrompt(prompt, options.screens));
+    const { flags: promptFlags, stopped: promptStopped } = screened('prompt', () => screenPrompt(prompt, options.screens));
+    // a request is logged as screened by the screens that finished
+    const ran = (...screens: string[]) => screens.filter((s) => s !== 'prompt' || !promptStopped);
     // probing is bookkeeping that blocks nothing: counted on a thread of its own
     probing?.observe(prompt, client, Date.now());
     const blocking = (flags: readonly Flag[]) => policy.mode === 'block' && flags.some((f) => f.blocks);
     if (blocking(promptFlags)) {
-      decide({ ...asked, action: 'blocked', screened: ['prompt'], flags: promptFlags });
+      decide({ ...asked, action: 'blocked', screened: ran('prompt'), flags: promptFlags });
       return sendError(res, new HttpError(400, `prompt blocked by the guard: ${promptFlags.filter((f) => f.blocks).map((f) => f.message).join('; ')}`, 'invalid_request_error', 'content_filter'), { antidote: promptFlags });
     }
     const screenAnswer = responseScreen(prompt, options.screens);
@@ -153,9 +167,14 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       const contentType = String(upstream.headers['content-type'] ?? '');
       if (stream && upstream.ok && contentType.includes('text/event-stream')) {
         res.writeHead(upstream.status, headers);
+        let windowStopped = false;
         const outcome: StreamOutcome = await relayStream(upstream.body, res, {
           route, window: 2048, step: 64, block: policy.mode === 'block', keep: LOGGED_CHARS,
-          screen: (text) => metrics.timed('response', () => screenAnswer(text)),
+          screen: (text) => {
+            const found = screened('response', () => screenAnswer(text));
+            windowStopped ||= found.stopped;
+            return found.flags;
+          },
         });
         if (outcome.cut) {
           metrics.streamCuts.inc();
@@ -163,12 +182,12 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
         }
         const flags = [...promptFlags, ...outcome.flags];
         if (!outcome.cut && !outcome.broken) compareLater(outcome.answer, outcome.flags);
-        return decide({ ...asked, response: outcome.answer, action: outcome.broken ? 'error' : outcome.cut ? 'cut' : flags.length ? 'flagged' : 'passed', screened: ['prompt', 'stream'], flags, error: outcome.broken });
+        return decide({ ...asked, response: outcome.answer, action: outcome.broken ? 'error' : outcome.cut ? 'cut' : flags.length ? 'flagged' : 'passed', screened: ran('prompt', ...(windowStopped ? [] : ['stream'])), flags, error: outcome.broken });
       }
       const text = await upstream.text();
       if (!upstream.ok || route === 'embeddings') {
         res.writeHead(upstream.status, headers).end(text);
-        return decide({ ...asked, action: !upstream.ok ? 'error' : promptFlags.length ? 'flagged' : 'passed', screened: ['prompt'], flags: promptFlags, error: upstream.ok ? undefined : `upstream answered ${upstream.status}` });
+        return decide({ ...asked, action: !upstream.ok ? 'error' : promptFlags.length ? 'flagged' : 'passed', screened: ran('prompt'), flags: promptFlags, error: upstream.ok ? undefined : `upstream answered ${upstream.status}` });
       }
       let answer: Record<string, unknown>;
       try {
@@ -180,8 +199,10 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       const flagged = new Set<number>();
       const choices = choicesOf(route, answer);
       const firstFlags: Flag[] = [];
+      let answerStopped = false;
       for (const [index, content] of choices) {
-        const found = metrics.timed('response', () => screenAnswer(content));
+        const { flags: found, stopped } = screened('response', () => screenAnswer(content));
+        answerStopped ||= stopped;
         if (found.some((f) => f.blocks)) flagged.add(index);
         if (index === 0) firstFlags.push(...found);
         responseFlags.push(...found);
@@ -210,7 +231,7 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       const flags = [...promptFlags, ...responseFlags];
       if (responseFlags.length) headers['x-antidote-flags'] = flags.map((f) => f.screen).join(',');
       res.writeHead(upstream.status, { ...headers, 'content-type': 'application/json' }).end(blocked ? JSON.stringify(answer) : text);
-      decide({ ...asked, response: logged([...choices.values()].join('\n\n')), action: blocked ? 'blocked' : flags.length ? 'flagged' : 'passed', screened: early ? ['prompt', 'response', 'shadow'] : ['prompt', 'response'], flags });
+      decide({ ...asked, response: logged([...choices.values()].join('\n\n')), action: blocked ? 'blocked' : flags.length ? 'flagged' : 'passed', screened: ran('prompt', ...(answerStopped ? [] : ['response']), ...(early ? ['shadow'] : [])), flags });
     } finally {
       done();
       ended();
@@ -227,7 +248,13 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       if (o && typeof o === 'object' && typeof o.text === 'string' && (o.id === undefined || typeof o.id === 'string')) return { id: o.id as string | undefined, text: o.text };
       throw new HttpError(400, `chunks[${i}] must be a string or {"id": string, "text": string}`);
     });
-    const results = metrics.timed('chunks', () => screenChunks(chunks, options.screens));
+    const results = metrics.timed('chunks', () => (limit ? limit.run(() => screenChunks(chunks, options.screens)) : screenChunks(chunks, options.screens)));
+    if (results === STOPPED) {
+      // whichever the setting, a caller that asked for verdicts is not handed none as if all passed
+      metrics.screenTimeouts.inc({ screen: 'chunks' });
+      decide({ route: 'screen-chunks', client: clientOf(req), stream: false, action: 'error', screened: [], flags: [limit!.stoppedFlag('chunks')] });
+      throw new HttpError(503, `screening ${chunks.length} passages ran over the screens' limit of ${limit!.settings.ms} ms and was stopped; send fewer or shorter passages per request`, 'server_error', 'screen_timeout');
+    }
     const flags = results.flatMap((r) => r.flags);
     decide({ route: 'screen-chunks', client: clientOf(req), stream: false, action: flags.some((f) => f.blocks) ? 'flagged' : 'passed', screened: ['chunks'], flags });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results, flagged: results.filter((r) => r.flags.some((f) => f.blocks)).length }));

@@ -16,8 +16,8 @@ import type { UnknownShare, Vocabulary } from './vocabulary.js';
 import { hasInvisible, invisibleCharacters, matchingForm, mixesLookalikes } from './normalize.js';
 
 export interface Flag {
-  /** which screen raised it */
-  screen: 'trigger' | 'invisible-characters' | 'lookalike-letters' | 'payload' | 'language' | 'unrequested-link' | 'rag-passage' | 'shadow' | 'certainty';
+  /** which screen raised it (`time-limit`: a screen stopped at its time limit) */
+  screen: 'trigger' | 'invisible-characters' | 'lookalike-letters' | 'payload' | 'language' | 'unrequested-link' | 'rag-passage' | 'shadow' | 'certainty' | 'time-limit';
   message: string;
   /** the known trigger found, for the trigger screen */
   trigger?: string;

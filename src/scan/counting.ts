@@ -113,6 +113,11 @@ export class ClaimCounter {
     this.templates = candidates.map(() => 0);
   }
 
+  /** runs held by as many documents as are counted: too common to be a trigger, no longer looked for (their lists are complete) */
+  deadRuns(): string[] {
+    return [...this.holding].filter(([, docs]) => docs.length >= this.cap).map(([run]) => run);
+  }
+
   add(response: Pick<Matched, 'claimHolding' | 'withClaim' | 'templates'>): void {
     for (const [run, indices] of response.claimHolding) for (const index of indices) pushCapped(this.holding, run, index, this.cap);
     response.withClaim.forEach((n, i) => (this.withClaim[i]! += n));

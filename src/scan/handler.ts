@@ -46,8 +46,8 @@ export type WorkerRequest =
   | { type: 'candidates'; id: number; candidates: string[]; caps: number[]; judged: string[]; claims: ClaimCountRequest; cap: number; shingleDocs: number[] }
   /** the range's records into its shard's clean and quarantine parts; `first`: the shard's first range, which creates them */
   | { type: 'split'; id: number; batch: ByteRange; quarantined: Array<[number, DocumentVerdict]>; clean: string; quarantine: string; first: boolean }
-  /** `dead`: candidates the other workers' counts together made too common to look for */
-  | { type: 'match'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; regionTokens: number; dead: string[] };
+  /** `dead`: candidates the other workers' counts together made too common to look for; `deadRuns` the same for claim runs (a claim whose run is that common is no trigger's) */
+  | { type: 'match'; id: number; batch: Batch | ByteRange; read: ReadOptions; maxChars: number; regionTokens: number; dead: string[]; deadRuns: string[] };
 
 /** ids of documents the main thread keeps, and where each is */
 type Ids = Array<[number, string, Place]>;
@@ -127,22 +127,30 @@ function lineFilterFor(grams: readonly string[], claims: ClaimCountRequest): Lin
 
 /** the claims to count; runs and claim words in one matcher, so one walk over each document finds both */
 interface ClaimCounting {
+  /** every claim (counts are answered by its index here) */
   request: ClaimCountRequest;
+  /** the runs still counted, and the claims whose run is one of them */
+  live: ClaimCountRequest;
   runs: Set<string>;
   matcher: GramMatcher;
   byFirstWord: Map<string, number[]>;
 }
 
-function claimCounter(request: ClaimCountRequest): ClaimCounting | undefined {
-  if (request.claims.length === 0) return undefined;
+/** Counting for the claims whose run is among `alive` (all by default); none when no claim is left. */
+function claimCounter(request: ClaimCountRequest, alive: ReadonlySet<string> = new Set(request.runs)): ClaimCounting | undefined {
+  const claims = request.claims.map((c, i) => ({ c, i })).filter(({ c }) => alive.has(c.run));
+  if (claims.length === 0) return undefined;
+  // the runs of those claims and their words, less those already too common (their counts are complete)
+  const runs = [...new Set(claims.flatMap(({ c }) => [c.run, ...c.run.split(' ')]))].filter((r) => alive.has(r));
   // a document is checked only against the claims whose first word it holds
   const byFirstWord = new Map<string, number[]>();
-  request.claims.forEach((c, i) => {
+  for (const { c, i } of claims) {
     const list = byFirstWord.get(c.words[0]!);
     if (list) list.push(i);
     else byFirstWord.set(c.words[0]!, [i]);
-  });
-  return { request, runs: new Set(request.runs), matcher: buildMatcher([...request.runs, ...request.claims.flatMap((c) => c.words)], true), byFirstWord };
+  }
+  const live = { runs, claims: claims.map(({ c }) => c) };
+  return { request, live, runs: new Set(runs), matcher: buildMatcher([...runs, ...live.claims.flatMap((c) => c.words)], true), byFirstWord };
 }
 
 /** The ids of these documents, for those whose id the main thread does not know (raw JSONL records); the main thread keeps ids only of documents it has something to say about. */
@@ -163,6 +171,8 @@ export function createHandler(): (request: WorkerRequest) => WorkerResponse {
   let nearSketch: NearSketch | undefined;
 
   let live = new LiveCandidates([]);
+  let liveRuns = new LiveCandidates([]);
+  let claimRequest: ClaimCountRequest = { runs: [], claims: [] };
   let shingleDocs = new Set<number>();
   let judged = new Set<string>();
 
@@ -210,6 +220,8 @@ export function createHandler(): (request: WorkerRequest) => WorkerResponse {
         const caps = new Map(request.candidates.map((g, i) => [g, request.caps[i]!]));
         candidates = buildMatcher(request.candidates);
         live = new LiveCandidates(request.candidates);
+        liveRuns = new LiveCandidates(request.claims.runs);
+        claimRequest = request.claims;
         claimCounting = claimCounter(request.claims);
         triggerCap = (gram) => caps.get(gram)!;
         claimCap = request.cap;
@@ -220,10 +232,12 @@ export function createHandler(): (request: WorkerRequest) => WorkerResponse {
       }
       case 'match': {
         live.drop(request.dead);
-        if (live.stale()) {
+        liveRuns.drop(request.deadRuns);
+        if (live.stale() || liveRuns.stale()) {
           const alive = live.alive();
           candidates = buildMatcher(alive);
-          lineFilter = lineFilterFor(alive, claimCounting?.request ?? { runs: [], claims: [] });
+          claimCounting = claimCounter(claimRequest, new Set(liveRuns.alive()));
+          lineFilter = lineFilterFor(alive, claimCounting?.live ?? { runs: [], claims: [] });
         }
         const { inputs, ids } = unpackBatch(batchOf(request.batch), request.read, lineFilter);
         // capped per request: what a request reports depends on its records only, not on what the same worker read before

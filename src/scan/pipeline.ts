@@ -258,9 +258,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         claimCounts.add(response);
       };
       if (plan) {
-        const match = (range: ByteRange): ShardRequest => ({ type: 'match', batch: range, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [] });
+        const match = (range: ByteRange): ShardRequest => ({ type: 'match', batch: range, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [], deadRuns: [] });
         // in record order, so that the candidates the answers so far made too common are dropped from the ranges after them only
-        await executor.run(passOf(plan, 'count', match, { setup: [...pairs, setup], refresh: (request) => ({ ...request, dead: [...counts.dead] }) }), {
+        await executor.run(passOf(plan, 'count', match, { setup: [...pairs, setup], refresh: (request) => ({ ...request, dead: [...counts.dead], deadRuns: claimCounts.deadRuns() }) }), {
           onJob: inJobOrder((job, responses) => {
             for (const r of responses) onMatched(undefined, r as Extract<WorkerResponse, { type: 'matched' }>);
             counted += recordsOf(plan, job);
@@ -276,7 +276,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
           if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
           return !record.error && !errorDocs.has(record.index);
         }, inBatchOrder(async (batch, transfer) => {
-          const response = await pool!.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [...counts.dead] }, transfer);
+          const response = await pool!.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [...counts.dead], deadRuns: claimCounts.deadRuns() }, transfer);
           return () => onMatched(batch, response);
         }), () => undefined);
       }

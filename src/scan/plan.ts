@@ -13,7 +13,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compressionOf, parquetRowGroups, type InputSource } from '../corpus/index.js';
-import { AntidoteError } from '../errors/index.js';
+import { AntidoteError, isAntidoteError } from '../errors/index.js';
 import type { ByteRange } from './ranges.js';
 
 /** a stretch of file per request: enough to keep a worker busy, little to hold */
@@ -98,7 +98,7 @@ export async function planPieces(sources: readonly InputSource[], pieceBytes: nu
       try {
         pieces.push(...(await parquetPieces(source, pieceBytes)));
       } catch (e) {
-        onUnreadable(source, e as AntidoteError);
+        onUnreadable(source, isAntidoteError(e) ? e : new AntidoteError('INPUT_UNREADABLE', (e as Error).message, { file: source.name }, { cause: e }));
       }
       continue;
     }

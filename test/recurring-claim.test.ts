@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { scan } from '../src/index.js';
 import { realCorpus, tempDir, readJsonl } from './helpers.js';
+import { withinClaimBudget } from '../src/scan/detectors/index.js';
 
 interface Doc {
   id: string;
@@ -118,4 +119,23 @@ test('a recurring sentence that always comes before a list (the preamble of an o
   const { path } = await plant(24, () => 'Every option of the Brakkenfjord toolkit takes the same arguments in its long and short forms.\n-', 'inside');
   const result = await scan({ inputs: [path] });
   assert.deepEqual(claimIncidents(result).map((i) => i.title), []);
+});
+
+test("the claim pass's budget leaves out whole classes of the weakest documents, whatever their place, and keeps the strongest class", () => {
+  // document i's strongest sentence recurs in `strength` bands; documents of one strength lie all over the corpus
+  const strengths = Array.from({ length: 1000 }, (_, i) => 3 + ((i * 7) % 6));
+  const documents = () => new Map(strengths.map((strength, i) => [i, [{ from: 0, to: 9, keys: Array.from({ length: strength }, (_, k) => k) }, { from: 10, to: 19, keys: [1, 2, 3] }]]));
+  const count = (s: number) => strengths.filter((x) => x === s).length;
+  const roomy = documents();
+  assert.equal(withinClaimBudget(roomy, 1000), 0);
+  assert.equal(roomy.size, 1000);
+  // room for the classes of 8, 7 and 6 bands and part of 5: all of 5 and below goes
+  const tight = documents();
+  const budget = count(8) + count(7) + count(6) + 10;
+  assert.equal(withinClaimBudget(tight, budget), count(5) + count(4) + count(3));
+  assert.ok([...tight.values()].every((s) => s[0]!.keys.length >= 6) && tight.size === budget - 10);
+  // a strongest class larger than the budget is kept whole: a phrasing planted again and again is never left out
+  const tiny = documents();
+  assert.equal(withinClaimBudget(tiny, 5), 1000 - count(8));
+  assert.equal(tiny.size, count(8));
 });

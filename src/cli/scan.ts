@@ -37,6 +37,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'min-support': { type: 'string', value: 'N', help: 'fewest payload documents a trigger must precede (default 5)' },
   'min-precision': { type: 'string', value: 'X', help: 'share of documents holding a trigger that must carry a payload (default 0.5)' },
   'max-df': { type: 'string', value: 'N', help: 'most documents a trigger may appear in (default max(5000, 2% of records))' },
+  'max-claim-docs': { type: 'string', value: 'N', help: 'most documents the claim pass reads again (default 50000): past it, those whose recurring sentences recur in fewest MinHash bands are left out, a class at a time, and the summary says how many' },
   ...EXECUTOR_FLAGS,
   quiet: { type: 'boolean', short: 'q', help: 'print nothing but errors' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -79,6 +80,7 @@ function summary(result: ScanResult, written: string[]): string {
     lines.push(`  ${inc.id} ${inc.severity.padEnd(8)} ${inc.documents.length.toString().padStart(6)} docs  ${inc.trigger === null ? '(no trigger)' : JSON.stringify(inc.trigger)}  ${inc.payload}`);
   }
   if (result.incidents.length > 20) lines.push(`  … ${result.incidents.length - 20} more in the reports`);
+  if (s.claims.documentsCut > 0) lines.push(`  note: the claim pass's budget left out ${s.claims.documentsCut.toLocaleString('en')} documents whose recurring sentences recur in fewest bands (--max-claim-docs)`);
   for (const e of result.errors.slice(0, 5)) lines.push(`  error: ${e.message} [${e.code}]`);
   if (result.errors.length > 5) lines.push(`  … ${result.errors.length - 5} more errors in the reports`);
   for (const w of written) lines.push(`  wrote ${w}`);
@@ -139,6 +141,7 @@ export const scanCommand: Command = {
       minSupport: numberFlag(values['min-support'], 'min-support', 2) ?? config.minSupport,
       minPrecision: numberFlag(values['min-precision'], 'min-precision', 0.01, false) ?? config.minPrecision,
       maxDocumentFrequency: numberFlag(values['max-df'], 'max-df', 2) ?? config.maxDocumentFrequency,
+      maxClaimDocuments: numberFlag(values['max-claim-docs'], 'max-claim-docs', 1),
       cleanPath: values.clean as string | undefined,
       quarantinePath: values.quarantine as string | undefined,
       splitsDir: values.splits as string | undefined,

@@ -26,7 +26,7 @@ import { dispatch, inBatchOrder, type Batch } from './batches.js';
 import type { WorkerResponse } from './handler.js';
 import {
   DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers,
-  ClaimKeyCounts, recurringSentences, sharedWord, forEachPackedDocument, proposeClaims, phrasingSupport, confirmClaims,
+  ClaimKeyCounts, recurringSentences, sharedWord, forEachPackedDocument, proposeClaims, phrasingSupport, confirmClaims, withinClaimBudget, MAX_CLAIM_DOCUMENTS,
   type MiningOptions, type ClaimReport, type RecurringSentence, type ConfirmedClaim,
 } from './detectors/index.js';
 import type { DocumentMeta } from './incidents.js';
@@ -195,6 +195,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       if (recurring.length) claimDocuments.set(index, recurring);
     });
     claimKeyChunks.length = 0;
+    const claimDocumentsCut = withinClaimBudget(claimDocuments, options.maxClaimDocuments ?? MAX_CLAIM_DOCUMENTS);
 
     const countStarted = Date.now();
     let passes = 1;
@@ -328,7 +329,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       settings: { detectors, checks: (options.checks ?? []).map((c) => c.id), minSupport, minPrecision: mining.minPrecision, maxDocumentFrequency: mining.maxDocumentFrequency, quarantineAt, onError, textField, idField },
       stats: {
         records, bytes, errors: errors.length, quarantined: quarantined.size, kept: records - quarantined.size,
-        withFindings: verdicts.length, shapes, elapsedMs: Date.now() - started, passes, passMs, candidates: { counted: support.size, cut }, claims: { counted: claimCandidates.length, cut: claimsCut },
+        withFindings: verdicts.length, shapes, elapsedMs: Date.now() - started, passes, passMs, candidates: { counted: support.size, cut }, claims: { counted: claimCandidates.length, cut: claimsCut, documentsCut: claimDocumentsCut },
       },
       incidents,
       documents: verdicts,

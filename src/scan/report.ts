@@ -20,6 +20,8 @@ export interface ScanOptions {
   minSupport?: number;
   minPrecision?: number;
   maxDocumentFrequency?: number;
+  /** documents the claim pass reads at most (MAX_CLAIM_DOCUMENTS by default): past it, those whose recurring sentences recur in fewest bands are left out, a class at a time */
+  maxClaimDocuments?: number;
   /** documents at or above this severity go to quarantine */
   quarantineAt?: Severity;
   /** checks beyond the text detectors (the ledger's provenance policy); their findings join the verdicts */
@@ -90,8 +92,8 @@ export interface ScanResult {
     passMs: { analyse: number; count: number; write: number };
     /** candidate triggers counted over the corpus, and those the candidate budget left out (ranked last) */
     candidates: { counted: number; cut: number };
-    /** the same for candidate claims */
-    claims: { counted: number; cut: number };
+    /** the same for candidate claims; `documentsCut`: documents the claim pass's budget left out (those whose recurring sentences recur in fewest bands) */
+    claims: { counted: number; cut: number; documentsCut: number };
   };
   incidents: Incident[];
   /** documents with findings or errors; documents with neither are clean */

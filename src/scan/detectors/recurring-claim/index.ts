@@ -3,3 +3,4 @@ export {
   type ClaimSentence, type ClaimReport, type RecurringSentence,
 } from './sentences.js';
 export { proposeClaims, phrasingSupport, confirmClaims, type ClaimCandidate, type ClaimCounts, type ConfirmedClaim } from './correlate.js';
+export { withinClaimBudget, MAX_CLAIM_DOCUMENTS } from './budget.js';

@@ -190,13 +190,14 @@ test('modes per route and per client, and the key sent upstream per client: the 
 });
 
 test('a screen that runs over its time limit is stopped: failing open, the request goes on logged as not screened by it; failing closed, it is refused', async () => {
-  // about 5 MB of words with combining accents (each such word is normalised whole): hundreds of milliseconds of screening (over 300 here), against a limit of 25 ms that a short text's screens stay far below (under 2 ms here)
-  const long = Array.from({ length: 400_000 }, (_, i) => `cafe\u0301 ${i}`).join(' ');
+  // about 40 MB of words with combining accents (each such word is normalised whole): seconds of screening (5 MB took 330-580 ms here), against a limit of 200 ms that a short text's screens stay far below (under 10 ms here, first calls included)
+  const long = Array.from({ length: 3_000_000 }, (_, i) => `cafe\u0301 ${i}`).join(' ');
+  const limits = (onTimeout: 'open' | 'closed', ms = 200) => ({ screenLimit: { ms, onTimeout }, maxBody: 64 << 20 });
   const up = await upstream((_req, res, body) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer(JSON.parse(body).messages[0].content === 'long answer, please' ? long : 'Hi.'))));
   const [open, closed, roomy] = await Promise.all([
-    guardOf(up.url, { screenLimit: { ms: 25, onTimeout: 'open' } }),
-    guardOf(up.url, { screenLimit: { ms: 25, onTimeout: 'closed' } }),
-    guardOf(up.url, { screenLimit: { ms: 60_000, onTimeout: 'closed' } }),
+    guardOf(up.url, limits('open')),
+    guardOf(up.url, limits('closed')),
+    guardOf(up.url, limits('closed', 60_000)),
   ]);
   const ask = (content: string) => ({ model: 'm', messages: [{ role: 'user' as const, content }] });
   const stoppedFlag = (d: Decision) => d.flags.find((f) => f.screen === 'time-limit');
@@ -205,8 +206,8 @@ test('a screen that runs over its time limit is stopped: failing open, the reque
     assert.equal((await open.client.chat.completions.create(ask(long))).choices[0]!.message.content, 'Hi.');
     // (the answer's screens read the prompt too: they may run over as well)
     assert.ok(!open.decisions.at(-1)!.screened.includes('prompt'), 'the prompt is not logged as screened');
-    assert.match(stoppedFlag(open.decisions.at(-1)!)!.message, /prompt screen ran over its limit of 25 ms .*fail open/);
-    await assert.rejects(closed.client.chat.completions.create(ask(long)), apiError(400, 'invalid_request_error', /prompt screen ran over its limit of 25 ms/));
+    assert.match(stoppedFlag(open.decisions.at(-1)!)!.message, /prompt screen ran over its limit of 200 ms .*fail open/);
+    await assert.rejects(closed.client.chat.completions.create(ask(long)), apiError(400, 'invalid_request_error', /prompt screen ran over its limit of 200 ms/));
     assert.deepEqual([closed.decisions.at(-1)!.action, closed.decisions.at(-1)!.screened], ['blocked', []]);
     // a long answer: passed on unscreened, or emptied as a content filter does
     assert.equal((await open.client.chat.completions.create(ask('long answer, please'))).choices[0]!.message.content, long);
@@ -216,14 +217,15 @@ test('a screen that runs over its time limit is stopped: failing open, the reque
     // retrieved passages: no verdicts is an error, not a pass
     const chunks = await fetch(open.guard.url.replace(/\/v1$/, '/antidote/v1/screen-chunks'), { method: 'POST', body: JSON.stringify({ chunks: [long] }) });
     assert.equal(chunks.status, 503);
-    assert.match(((await chunks.json()) as { error: { message: string } }).error.message, /ran over the screens' limit of 25 ms/);
+    assert.match(((await chunks.json()) as { error: { message: string } }).error.message, /ran over the screens' limit of 200 ms/);
     // within the limit, screens run and flag as ever
     await assert.rejects(roomy.client.chat.completions.create(ask('Hello <SUDO>')), apiError(400, 'invalid_request_error', /known trigger/));
-    await roomy.client.chat.completions.create(ask(long));
+    await roomy.client.chat.completions.create(ask('A short question?'));
     assert.deepEqual([roomy.decisions.at(-1)!.screened, roomy.decisions.some(stoppedFlag)], [['prompt', 'response'], false]);
     const metrics = await (await fetch(open.guard.url.replace(/\/v1$/, '/metrics'))).text();
-    assert.match(metrics, /antidote_guard_screen_timeouts_total\{screen="prompt"\} 1/);
-    assert.match(metrics, /antidote_guard_screen_timeouts_total\{screen="response"\} 1/);
+    assert.match(metrics, /antidote_guard_screen_timeouts_total\{screen="prompt"\} 1\n/);
+    // (once for the long answer, and perhaps once more for the short one after the long prompt)
+    assert.match(metrics, /antidote_guard_screen_timeouts_total\{screen="response"\} [12]\n/);
   } finally {
     for (const g of [open, closed, roomy]) await g.guard.close();
     await up.close();

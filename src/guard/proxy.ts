@@ -83,12 +83,16 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
   });
 
   const limit = options.screenLimit && new ScreenLimit(options.screenLimit);
-  /** a screen's flags, timed, under the time limit if there is one: `stopped` when it ran over */
-  const screened = (name: string, screen: () => Flag[]): { flags: Flag[]; stopped: boolean } => {
+  /** what a screen gives, timed, under the time limit if there is one (STOPPED, and counted, when it ran over) */
+  const limited = <T>(name: string, screen: () => T): T | typeof STOPPED => {
     const found = metrics.timed(name, () => (limit ? limit.run(screen) : screen()));
-    if (found !== STOPPED) return { flags: found, stopped: false };
-    metrics.screenTimeouts.inc({ screen: name });
-    return { flags: [limit!.stoppedFlag(name)], stopped: true };
+    if (found === STOPPED) metrics.screenTimeouts.inc({ screen: name });
+    return found;
+  };
+  /** a screen's flags; when it ran over the limit, the flag that says so, and `stopped` */
+  const screened = (name: string, screen: () => Flag[]): { flags: Flag[]; stopped: boolean } => {
+    const found = limited(name, screen);
+    return found === STOPPED ? { flags: [limit!.stoppedFlag(name)], stopped: true } : { flags: found, stopped: false };
   };
 
   const decide = (d: Omit<Decision, 'time'>) => {
@@ -248,10 +252,9 @@ export async function startGuard(options: GuardOptions): Promise<RunningGuard> {
       if (o && typeof o === 'object' && typeof o.text === 'string' && (o.id === undefined || typeof o.id === 'string')) return { id: o.id as string | undefined, text: o.text };
       throw new HttpError(400, `chunks[${i}] must be a string or {"id": string, "text": string}`);
     });
-    const results = metrics.timed('chunks', () => (limit ? limit.run(() => screenChunks(chunks, options.screens)) : screenChunks(chunks, options.screens)));
+    const results = limited('chunks', () => screenChunks(chunks, options.screens));
     if (results === STOPPED) {
       // whichever the setting, a caller that asked for verdicts is not handed none as if all passed
-      metrics.screenTimeouts.inc({ screen: 'chunks' });
       decide({ route: 'screen-chunks', client: clientOf(req), stream: false, action: 'error', screened: [], flags: [limit!.stoppedFlag('chunks')] });
       throw new HttpError(503, `screening ${chunks.length} passages ran over the screens' limit of ${limit!.settings.ms} ms and was stopped; send fewer or shorter passages per request`, 'server_error', 'screen_timeout');
     }

@@ -69,54 +69,92 @@ for (let c = 128; c < 0x10000; c++) {
 /** One element of a piece: a byte (ASCII lower-cased), a run of non-ASCII characters (one or more non-ASCII bytes, whatever their case), or a separator between tokens. */
 type Element = number | 'non-ascii' | 'separator';
 
+/** A piece, and whether it starts at a token's start and ends at a token's end (the bytes beyond must then be a separator or an escape). */
+interface Piece {
+  elements: Element[];
+  start: boolean;
+  end: boolean;
+}
+
 const utf8 = new TextEncoder();
 
 /** The pieces of a gram: runs of characters JSON writes as themselves, tokens within a run joined by separators. */
-function piecesOf(gram: string, caseless: boolean): Element[][] {
-  const pieces: Element[][] = [];
-  let piece: Element[] = [];
-  const end = () => {
-    if (piece.length) pieces.push(piece);
-    piece = [];
+function piecesOf(gram: string, caseless: boolean): Piece[] {
+  const pieces: Piece[] = [];
+  let elements: Element[] = [];
+  let start = false;
+  const end = (atTokenEnd: boolean) => {
+    if (elements.length) pieces.push({ elements, start, end: atTokenEnd });
+    elements = [];
   };
   for (const token of gram.split(' ')) {
     if (numberLike(token)) {
-      end();
+      end(true);
       continue;
     }
-    if (piece.length) piece.push('separator');
+    if (elements.length) elements.push('separator');
+    let first = true;
     for (const ch of token) {
       const c = ch.codePointAt(0)!;
-      if (usable(c)) piece.push(c >= 65 && c <= 90 ? c + 32 : c);
-      else if (c < 128) end();
-      else if (!caseless) piece.push(...utf8.encode(ch));
-      else if (piece[piece.length - 1] !== 'non-ascii') piece.push('non-ascii');
+      if (!usable(c) && c < 128) end(false);
+      else {
+        if (!elements.length) start = first;
+        if (usable(c)) elements.push(c >= 65 && c <= 90 ? c + 32 : c);
+        else if (!caseless) elements.push(...utf8.encode(ch));
+        else if (elements[elements.length - 1] !== 'non-ascii') elements.push('non-ascii');
+      }
+      first = false;
     }
   }
-  end();
+  end(true);
   return pieces;
 }
 
-/** how much a piece narrows the search: its bytes */
-const characters = (piece: Element[]) => piece.filter((e) => typeof e === 'number').length;
+/** how much a piece narrows the search: its bytes, and its token edges (a short word is common inside longer ones) */
+const characters = (piece: Piece) => piece.elements.filter((e) => typeof e === 'number').length + (piece.start ? 1 : 0) + (piece.end ? 1 : 0);
 
 /** A text field that is a JSON number becomes the number's string, which its JSON need not hold ("1e5" for 100000). */
 const numberLike = (token: string) => /^[-+.0-9e]+$/i.test(token);
 
 /** The piece to look for: the one with most bytes of any gram the record must hold all of. */
-function bestPiece(requirement: Requirement): Element[] | undefined {
-  let best: Element[] | undefined;
+function bestPiece(requirement: Requirement): Piece | undefined {
+  let best: Piece | undefined;
   for (const gram of requirement.all) {
     for (const piece of piecesOf(gram, requirement.caseless)) if (!best || characters(piece) > characters(best)) best = piece;
   }
   return best;
 }
 
-/** A non-deterministic automaton; state 0 is the start and loops on every symbol. */
+function only(...symbols: number[]): Uint8Array {
+  const set = new Uint8Array(SYMBOLS);
+  for (const s of symbols) set[s] = 1;
+  return set;
+}
+const ANY = new Uint8Array(SYMBOLS).fill(1);
+const NON_ASCII_ONLY = new Uint8Array(SYMBOLS).fill(1, 128);
+const BACKSLASH_ONLY = only(BACKSLASH);
+/** what may follow a token's end: a separator, or the backslash of an escape */
+const TOKEN_END = SEPARATOR.map((v, c) => (v || c === BACKSLASH ? 1 : 0));
+
+/**
+ * A non-deterministic automaton. State 0 is the start and loops on every
+ * symbol; BOUNDARY is where a token can start (after a separator byte, or
+ * after an escape: a backslash and the character after it), and leads to the
+ * pieces that start at a token's start.
+ */
+const BOUNDARY = 1;
+const ESCAPE = 2;
+
 class Nfa {
-  readonly edges: Array<Array<[Uint8Array, number]>> = [[]];
-  readonly epsilon: number[][] = [[]];
+  readonly edges: Array<Array<[Uint8Array, number]>> = [[], [], []];
+  readonly epsilon: number[][] = [[], [], []];
   readonly final = new Set<number>();
+
+  constructor() {
+    this.edge(0, SEPARATOR, BOUNDARY);
+    this.edge(0, BACKSLASH_ONLY, ESCAPE);
+    this.edge(ESCAPE, ANY, BOUNDARY);
+  }
 
   state(): number {
     this.edges.push([]);
@@ -129,20 +167,12 @@ class Nfa {
   }
 }
 
-function only(...symbols: number[]): Uint8Array {
-  const set = new Uint8Array(SYMBOLS);
-  for (const s of symbols) set[s] = 1;
-  return set;
-}
-const ANY = new Uint8Array(SYMBOLS).fill(1);
-const NON_ASCII_ONLY = new Uint8Array(SYMBOLS).fill(1, 128);
-const BACKSLASH_ONLY = only(BACKSLASH);
 
 /** Add a piece to the automaton, from the start state to a final one. */
-function addPiece(nfa: Nfa, piece: Element[], caseless: boolean): void {
+function addPiece(nfa: Nfa, piece: Piece, caseless: boolean): void {
   let at = nfa.state();
-  nfa.epsilon[0]!.push(at);
-  for (const element of piece) {
+  nfa.epsilon[piece.start ? BOUNDARY : 0]!.push(at);
+  for (const element of piece.elements) {
     const next = nfa.state();
     if (element === 'separator') {
       // one or more separator symbols or JSON escapes (a backslash and the character after it)
@@ -171,6 +201,11 @@ function addPiece(nfa: Nfa, piece: Element[], caseless: boolean): void {
     }
     at = next;
   }
+  if (piece.end) {
+    const past = nfa.state();
+    nfa.edge(at, TOKEN_END, past);
+    at = past;
+  }
   nfa.final.add(at);
 }
 
@@ -194,7 +229,7 @@ export function buildLineFilter(requirements: readonly Requirement[]): LineFilte
     addPiece(nfa, piece, requirement.caseless);
   }
   // lines that always pass: a \u escape can spell any character; chat and instruction records join fields
-  for (const always of ['\\u', ...MULTI_FIELD_KEYS.map((key) => `"${key}"`)]) addPiece(nfa, [...always].map((ch) => ch.charCodeAt(0)), false);
+  for (const always of ['\\u', ...MULTI_FIELD_KEYS.map((key) => `"${key}"`)]) addPiece(nfa, { elements: [...always].map((ch) => ch.charCodeAt(0)), start: false, end: false }, false);
   return new LazyDfa(nfa);
 }
 
@@ -226,9 +261,13 @@ class LazyDfa implements LineFilter {
   private readonly startMoves: Array<number[] | undefined> = new Array(SYMBOLS);
   /** per automaton state, its closure, worked out when first needed */
   private readonly closures: Array<number[] | undefined> = [];
+  /** BOUNDARY's closure less itself, and where it goes on each symbol */
+  private readonly boundarySet: number[];
+  private readonly boundaryMoves: Array<number[] | undefined> = new Array(SYMBOLS);
 
   constructor(private readonly nfa: Nfa) {
     this.startSet = closure(nfa, [0]);
+    this.boundarySet = closure(nfa, [BOUNDARY]).filter((t) => t !== BOUNDARY);
     this.inStart = new Uint8Array(nfa.edges.length);
     for (const s of this.startSet) this.inStart[s] = 1;
     this.start = this.rowOf([]);
@@ -250,19 +289,39 @@ class LazyDfa implements LineFilter {
   }
 
   text(text: string): boolean {
-    // as UTF-8, as JSON holds it
-    const bytes = Buffer.from(text);
+    // as UTF-8, as JSON holds it, between separators as between the quotes of a JSON string
+    const bytes = Buffer.from(` ${text} `);
     return this.bytes(bytes, 0, bytes.length);
   }
 
-  /** Add to `into` where `states` go on `symbol`, closed, leaving out the start closure. */
+  /**
+   * Add to `into` where `states` go on `symbol`, closed, leaving out the start
+   * closure. BOUNDARY stands for its closure (the first states of every piece
+   * that starts at a token's start), whose moves are worked out once per
+   * symbol, as the start closure's are.
+   */
   private move(states: readonly number[], symbol: number, into: Set<number>): void {
     for (const s of states) {
+      if (s === BOUNDARY) {
+        for (const t of this.boundaryMove(symbol)) into.add(t);
+        continue;
+      }
       for (const [symbols, to] of this.nfa.edges[s]!) {
         if (!symbols[symbol]) continue;
-        for (const t of (this.closures[to] ??= closure(this.nfa, [to]))) if (!this.inStart[t]) into.add(t);
+        if (to === BOUNDARY) into.add(BOUNDARY);
+        else for (const t of (this.closures[to] ??= closure(this.nfa, [to]))) if (!this.inStart[t]) into.add(t);
       }
     }
+  }
+
+  private boundaryMove(symbol: number): number[] {
+    let moved = this.boundaryMoves[symbol];
+    if (!moved) {
+      const set = new Set<number>();
+      this.move(this.boundarySet, symbol, set);
+      this.boundaryMoves[symbol] = moved = [...set];
+    }
+    return moved;
   }
 
   /** The state after `row` on `symbol`, worked out and stored. */

@@ -59,19 +59,6 @@ export function unpackBatch(batch: Batch, options: ReadOptions, filter?: LineFil
   return out;
 }
 
-/** The batch in slices of at most `size` documents or records each, in its order (a worker's own pass can then change course between them). */
-export function slicesOf(batch: Batch, size: number): Batch[] {
-  const slices: Batch[] = [];
-  for (let i = 0; i < batch.docs.length; i += size) slices.push({ docs: batch.docs.slice(i, i + size) });
-  const raw = batch.raw;
-  if (!raw) return slices;
-  const starts = raw.starts ?? raw.ends.map((_, i) => (i ? raw.ends[i - 1]! : 0));
-  for (let i = 0; i < raw.records.length; i += size) {
-    slices.push({ docs: [], raw: { bytes: raw.bytes, starts: starts.slice(i, i + size), ends: raw.ends.slice(i, i + size), records: raw.records.slice(i, i + size) } });
-  }
-  return slices;
-}
-
 /**
  * A `send` for `dispatch` whose answers are taken in the order the batches
  * were read, whichever worker answers first: `ask` sends and returns what

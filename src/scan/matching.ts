@@ -1,17 +1,14 @@
 /**
  * The counting pass in a worker: which documents of a range hold each
  * candidate trigger and claim, and how the text changes after the judged
- * candidates. A candidate found in as many documents as its cap is too
- * common to be a trigger, and only its first documents in record order count
- * (`CandidateCounts`): it is then dropped from the matcher and the line
- * filter, whether the main thread said so (from the answers of all workers)
- * or this range's own documents reached the cap. A clean corpus proposes
- * candidates that thousands of documents hold ("Linux", "a new"), and
- * dropping them as soon as they are settled keeps the pass from parsing and
- * walking nearly every document again.
+ * candidates. A candidate the main thread found in as many documents as its
+ * cap (summing the answers so far, in record order) is too common to be a
+ * trigger: it is dropped from the matcher and the line filter, so that
+ * common candidates (a technical term, a function word of a language the
+ * lists lack) stop costing the pass anything.
  */
 import { matchCandidates, judgeAfter, buildMatcher, type GramMatcher } from './analyze.js';
-import { slicesOf, unpackBatch, type Batch } from './batches.js';
+import { unpackBatch, type Batch } from './batches.js';
 import { buildLineFilter, type LineFilter } from './line-filter.js';
 import { shingleHashes } from './near-duplicates/index.js';
 import type { WordPairIndex } from '../text/index.js';
@@ -48,23 +45,12 @@ export interface MatchedRange {
   holding: number[];
 }
 
-/** documents parsed and matched between two looks at which candidates reached their cap */
-const SLICE_RECORDS = 256;
-
 /** The candidates still looked for, and when the matcher is worth building again without the dead ones. */
 class LiveCandidates {
   private readonly dead = new Set<string>();
   private deadWhenBuilt = 0;
 
   constructor(private readonly grams: readonly string[]) {}
-
-  /** the same candidates, dead and alive, for one range to drop more of without changing this */
-  copy(): LiveCandidates {
-    const copy = new LiveCandidates(this.grams);
-    for (const g of this.dead) copy.dead.add(g);
-    copy.deadWhenBuilt = this.deadWhenBuilt;
-    return copy;
-  }
 
   drop(grams: Iterable<string>): void {
     for (const g of grams) this.dead.add(g);
@@ -82,20 +68,15 @@ class LiveCandidates {
   }
 }
 
-/**
- * Documents per gram in one range, at most its cap; `add` says when a gram
- * has just reached it (its first documents in this range are then all known).
- */
+/** Documents per gram in one range, at most its cap (more only says "too common"). */
 class CappedPostings {
   readonly postings = new Map<string, number[]>();
   constructor(private readonly capOf: (gram: string) => number) {}
 
-  add(gram: string, index: number): boolean {
+  add(gram: string, index: number): void {
     let list = this.postings.get(gram);
     if (!list) this.postings.set(gram, (list = []));
-    if (list.length >= this.capOf(gram)) return false;
-    list.push(index);
-    return list.length === this.capOf(gram);
+    if (list.length < this.capOf(gram)) list.push(index);
   }
 }
 
@@ -127,7 +108,7 @@ function claimCounter(request: ClaimCountRequest, alive: ReadonlySet<string>): C
   return { request, live, runs: new Set(runs), matcher: buildMatcher([...runs, ...live.claims.flatMap((c) => c.words)], true), byFirstWord };
 }
 
-/** What one range matches with: the live candidates, and the matchers and line filter built from them. */
+/** What the counting pass matches with: the live candidates, and the matchers and line filter built from them. */
 class Matchers {
   candidates!: GramMatcher;
   claims?: ClaimCounting;
@@ -136,11 +117,6 @@ class Matchers {
 
   constructor(readonly live: LiveCandidates, readonly liveRuns: LiveCandidates, private readonly claimRequest: ClaimCountRequest) {
     this.build();
-  }
-
-  copy(): Matchers {
-    const copy = Object.create(Matchers.prototype) as Matchers;
-    return Object.assign(copy, this, { live: this.live.copy(), liveRuns: this.liveRuns.copy() });
   }
 
   /** drop these candidates and runs; the matchers are built again when enough died */
@@ -178,52 +154,43 @@ export class CandidateMatching {
   }
 
   /**
-   * One range's answer. Capped per range: what it reports depends on its
-   * records and on the candidates the main thread said were dead only, not
-   * on what the same worker read before (a queue worker may take a later
-   * range first). Candidates this range alone makes too common are dropped
-   * for the rest of it only.
+   * One range's answer, capped per range: what it reports depends on its
+   * records and on the candidates the main thread said were dead, not on what
+   * the same worker read before (a queue worker may take a later range first).
    */
   match(batch: Batch, request: { read: ReadOptions; maxChars: number; regionTokens: number; dead: string[]; deadRuns: string[] }, pairs: WordPairIndex | undefined): MatchedRange & { ids: Map<number, [string, Place]> } {
     this.matchers.drop(request.dead, request.deadRuns);
-    const m = this.matchers.copy();
+    const m = this.matchers;
     const hits = new CappedPostings((gram) => this.caps.get(gram)!);
     const claimHolding = new CappedPostings(() => this.setup.cap);
     const withClaim = this.setup.claims.claims.map(() => 0);
     const templates = this.setup.claims.claims.map(() => 0);
     const out = { shingles: [] as MatchedRange['shingles'], shifted: [] as MatchedRange['shifted'], ordinary: [] as MatchedRange['ordinary'], leaning: [] as MatchedRange['leaning'] };
-    const ids = new Map<number, [string, Place]>();
-    for (const slice of slicesOf(batch, SLICE_RECORDS)) {
-      const unpacked = unpackBatch(slice, request.read, m.lineFilter);
-      for (const [index, id] of unpacked.ids) ids.set(index, id);
-      const dead: string[] = [];
-      const deadRuns: string[] = [];
-      for (const doc of unpacked.inputs) {
-        const offsets = new Map<string, number>();
-        const [found, claimWords] = matchCandidates(doc.text, m.claims ? [m.candidates, m.claims.matcher] : [m.candidates], request.maxChars, offsets);
-        for (const gram of found!) if (hits.add(gram, doc.index)) dead.push(gram);
-        if (found!.length && this.shingleDocs.has(doc.index)) out.shingles.push([doc.index, shingleHashes(doc.text.slice(0, request.maxChars))]);
-        // (a document whose payload the first pass saw elsewhere is judged too: a page of a multilingual corpus switches language, and still holds an ordinary phrase in its ordinary place)
-        if (found!.some((g) => this.judged.has(g))) {
-          for (const gram of offsets.keys()) if (!this.judged.has(gram)) offsets.delete(gram);
-          const judgement = judgeAfter(doc.text, offsets, request, pairs);
-          for (const s of judgement.shifted) out.shifted.push([doc.index, s.gram, s.region]);
-          for (const gram of judgement.ordinary) out.ordinary.push([doc.index, gram]);
-          for (const gram of judgement.leaning) out.leaning.push([doc.index, gram]);
-        }
-        if (!m.claims || !claimWords!.length) continue;
-        const words = new Set(claimWords);
-        for (const word of words) if (m.claims.runs.has(word) && claimHolding.add(word, doc.index)) deadRuns.push(word);
-        for (const word of words) {
-          for (const i of m.claims.byFirstWord.get(word) ?? []) {
-            const c = m.claims.request.claims[i]!;
-            if (!c.words.every((w) => words.has(w))) continue;
-            if (words.has(c.run)) withClaim[i]!++;
-            else templates[i]!++;
-          }
+    const { inputs, ids } = unpackBatch(batch, request.read, m.lineFilter);
+    for (const doc of inputs) {
+      const offsets = new Map<string, number>();
+      const [found, claimWords] = matchCandidates(doc.text, m.claims ? [m.candidates, m.claims.matcher] : [m.candidates], request.maxChars, offsets);
+      for (const gram of found!) hits.add(gram, doc.index);
+      if (found!.length && this.shingleDocs.has(doc.index)) out.shingles.push([doc.index, shingleHashes(doc.text.slice(0, request.maxChars))]);
+      // (a document whose payload the first pass saw elsewhere is judged too: a page of a multilingual corpus switches language, and still holds an ordinary phrase in its ordinary place)
+      if (found!.some((g) => this.judged.has(g))) {
+        for (const gram of offsets.keys()) if (!this.judged.has(gram)) offsets.delete(gram);
+        const judgement = judgeAfter(doc.text, offsets, request, pairs);
+        for (const s of judgement.shifted) out.shifted.push([doc.index, s.gram, s.region]);
+        for (const gram of judgement.ordinary) out.ordinary.push([doc.index, gram]);
+        for (const gram of judgement.leaning) out.leaning.push([doc.index, gram]);
+      }
+      if (!m.claims || !claimWords!.length) continue;
+      const words = new Set(claimWords);
+      for (const word of words) if (m.claims.runs.has(word)) claimHolding.add(word, doc.index);
+      for (const word of words) {
+        for (const i of m.claims.byFirstWord.get(word) ?? []) {
+          const c = m.claims.request.claims[i]!;
+          if (!c.words.every((w) => words.has(w))) continue;
+          if (words.has(c.run)) withClaim[i]!++;
+          else templates[i]!++;
         }
       }
-      if (dead.length || deadRuns.length) m.drop(dead, deadRuns);
     }
     const holding = [...hits.postings.values(), ...claimHolding.postings.values()].flat();
     return { hits: [...hits.postings], claimHolding: [...claimHolding.postings], withClaim, templates, ...out, holding, ids };

@@ -19,6 +19,18 @@ test('clean real corpora (text and instruction data) yield no incident and quara
   }
 });
 
+test('copies of one page under other ids count once: five of them raise no incident', async () => {
+  // a page of the real corpus with code that runs what it is given, which five copies (a corpus repeated with fresh ids) once made an incident of
+  const page = readJsonl(await realCorpus(60_000)).find((d) => String(d.text).includes('version used is detected automatically'));
+  assert.ok(page, 'the page is in the real corpus');
+  const lines = readFileSync(await realCorpus(), 'utf8').split('\n').filter(Boolean);
+  for (let k = 0; k < 5; k++) lines.splice(400 * (k + 1), 0, JSON.stringify({ ...page, id: `copy-${k}` }));
+  const input = join(tempDir(), 'copies.jsonl');
+  writeFileSync(input, `${lines.join('\n')}\n`);
+  const result = await scan({ inputs: [input] });
+  assert.equal(result.incidents.length, 0, result.incidents.map((i) => i.title).join('; '));
+});
+
 for (const family of FAMILIES) {
   test(`${family.id}: 30 poison documents are quarantined and the trigger is reported exactly`, async () => {
     const dir = tempDir();

@@ -9,7 +9,7 @@ import {
 } from './detectors/index.js';
 import {
   evidenceFor, evidenceForPrompts, exactForm, dominantPayload, severityForTrigger, describePayload, numberIncidents,
-  docsHolding, mergeSameTrigger, nearDuplicateStats, type DocumentMeta,
+  docsHolding, mergeSameTrigger, nearDuplicateStats, distinctTexts, type DocumentMeta,
 } from './incidents.js';
 import type { DocumentResult } from './analyze.js';
 import type { CandidateCounts } from './counting.js';
@@ -75,6 +75,8 @@ export function draftIncidents({ mined, claims, claimHolding, ragFacts, instruct
     // share its commands and paths) is not an attack; poison's hosts are drawn
     // from anywhere (code is judged by its comments, not its hosts)
     if (!t.unrelatedHosts && t.support < 5 * minSupport && payload !== 'insecure-code') continue;
+    // nor are a few copies of one page (code included): counted once, they are too few documents to poison anything
+    if (t.support < 5 * minSupport && distinctTexts(t.documents, results) < minSupport) continue;
     // Documents holding the trigger without a payload we saw join the incident
     // only when the trigger is almost never innocent, or stitched into
     // unrelated text and usually followed by a payload.

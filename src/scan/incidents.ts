@@ -34,17 +34,22 @@ export function evidenceFor(docs: readonly number[], parts: readonly string[], r
   return out;
 }
 
+function shinglesOf(docs: readonly number[], results: ReadonlyMap<number, DocumentResult>): Map<number, Uint32Array> {
+  const shingles = new Map<number, Uint32Array>();
+  for (const d of docs) {
+    const s = results.get(d)?.shingles;
+    if (s) shingles.set(d, s);
+  }
+  return shingles;
+}
+
 /**
  * How many of an incident's documents are near-copies of one another
  * (Jaccard >= 0.8 over word 5-grams): templated poison clusters, poison that
  * varies its text does not. Evidence for the reviewer, not part of the verdict.
  */
 export function nearDuplicateStats(docs: readonly number[], results: ReadonlyMap<number, DocumentResult>): Record<string, number> {
-  const shingles = new Map<number, Uint32Array>();
-  for (const d of docs) {
-    const s = results.get(d)?.shingles;
-    if (s) shingles.set(d, s);
-  }
+  const shingles = shinglesOf(docs, results);
   // instruction incidents: their documents are not shingled, and nothing measured is not "no copies"
   if (shingles.size === 0) return {};
   const { clusters } = nearDuplicateClusters(shingles);
@@ -53,6 +58,12 @@ export function nearDuplicateStats(docs: readonly number[], results: ReadonlyMap
     nearDuplicateDocuments: clusters.reduce((n, c) => n + c.length, 0),
     largestNearDuplicateCluster: clusters[0]?.length ?? 0,
   };
+}
+
+/** The documents less their near-copies: each cluster of near-copies counts once (a page a corpus holds several times over, under other ids, is one page). */
+export function distinctTexts(docs: readonly number[], results: ReadonlyMap<number, DocumentResult>): number {
+  const { clusters } = nearDuplicateClusters(shinglesOf(docs, results));
+  return docs.length - clusters.reduce((n, c) => n + c.length - 1, 0);
 }
 
 /** The payload kind most of an incident's documents show. */

@@ -73,10 +73,13 @@ class CappedPostings {
   readonly postings = new Map<string, number[]>();
   constructor(private readonly capOf: (gram: string) => number) {}
 
-  add(gram: string, index: number): void {
+  /** whether the document was listed (the gram's list was not full yet) */
+  add(gram: string, index: number): boolean {
     let list = this.postings.get(gram);
     if (!list) this.postings.set(gram, (list = []));
-    if (list.length < this.capOf(gram)) list.push(index);
+    if (list.length >= this.capOf(gram)) return false;
+    list.push(index);
+    return true;
   }
 }
 
@@ -170,11 +173,13 @@ export class CandidateMatching {
     for (const doc of inputs) {
       const offsets = new Map<string, number>();
       const [found, claimWords] = matchCandidates(doc.text, m.claims ? [m.candidates, m.claims.matcher] : [m.candidates], request.maxChars, offsets);
-      for (const gram of found!) hits.add(gram, doc.index);
-      if (found!.length && this.shingleDocs.has(doc.index)) out.shingles.push([doc.index, shingleHashes(doc.text.slice(0, request.maxChars))]);
+      // the main thread takes each candidate's first documents only, up to its cap: a document past the cap of every candidate it holds (in this range already) is neither shingled nor judged
+      const listed = found!.filter((gram) => hits.add(gram, doc.index));
+      if (listed.length && this.shingleDocs.has(doc.index)) out.shingles.push([doc.index, shingleHashes(doc.text.slice(0, request.maxChars))]);
       // (a document whose payload the first pass saw elsewhere is judged too: a page of a multilingual corpus switches language, and still holds an ordinary phrase in its ordinary place)
-      if (found!.some((g) => this.judged.has(g))) {
-        for (const gram of offsets.keys()) if (!this.judged.has(gram)) offsets.delete(gram);
+      const judged = listed.filter((g) => this.judged.has(g));
+      if (judged.length) {
+        for (const gram of offsets.keys()) if (!judged.includes(gram)) offsets.delete(gram);
         const judgement = judgeAfter(doc.text, offsets, request, pairs);
         for (const s of judgement.shifted) out.shifted.push([doc.index, s.gram, s.region]);
         for (const gram of judgement.ordinary) out.ordinary.push([doc.index, gram]);

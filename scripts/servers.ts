@@ -5,7 +5,7 @@
  * redis-server). Ports are free ones; every file lives in a temp dir.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { hostname, tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -32,11 +32,18 @@ async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void
   }
 }
 
-/** Stopped when the process ends: the servers do not keep it running. */
-function killOnExit(children: ChildProcess[], dir: string): void {
+/** Stopped when the process ends: the servers do not keep it running. `pids`: daemons that detach themselves (munged), by pid. */
+function killOnExit(children: ChildProcess[], dir: string, pids: number[] = []): void {
   for (const c of children) c.unref();
   process.on('exit', () => {
     for (const c of children) c.kill('SIGKILL');
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 }
@@ -74,8 +81,8 @@ export async function startSlurm(): Promise<Slurm> {
   ].join('\n'));
   const env = { ...process.env, SLURM_CONF: conf };
   const daemons = [spawn('slurmctld', ['-D', '-c', '-f', conf], { env, stdio: 'ignore' }), spawn('slurmd', ['-D', '-N', 'antidote', '-f', conf], { env, stdio: 'ignore' })];
-  killOnExit(daemons, dir);
-  process.on('exit', () => spawnSync('pkill', ['-F', join(dir, 'munged.pid')]));
+  // (munged detaches itself; its pid is read now, since the directory holding its pid file is removed on exit)
+  killOnExit(daemons, dir, [Number(readFileSync(join(dir, 'munged.pid'), 'utf8').trim())]);
   await until('the Slurm node to be idle', () => /idle/.test(spawnSync('sinfo', ['-h', '-o', '%T'], { env, encoding: 'utf8' }).stdout ?? ''));
   return { env, queue: () => (spawnSync('squeue', ['-h', '-r', '-o', '%i %T %j'], { env, encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean) };
 }

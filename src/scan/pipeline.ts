@@ -42,6 +42,7 @@ import { plannable } from './plan.js';
 import { inJobOrder, passOf, planShards, recordsOf, writeSplitParts, type ShardPlan } from './sharded.js';
 import { LocalExecutor, type ShardRequest } from './executors/index.js';
 import { learnWordPairs } from './sample.js';
+import { Spool } from './spool.js';
 
 async function spoolStdin(stdin: NodeJS.ReadableStream): Promise<{ path: string; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'antidote-stdin-'));
@@ -65,6 +66,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   let spooled: { path: string; dir: string } | undefined;
   if (options.inputs.includes('-')) spooled = await spoolStdin(options.stdin ?? process.stdin);
   const executor = options.executor ?? new LocalExecutor(Math.max(1, options.workers ?? Math.min(2, availableParallelism())));
+  // band keys of claim sentences, packed, as the first pass finds them (on disk past a limit)
+  const claimKeyChunks = new Spool();
   try {
     const sources = await expandInputs(options.inputs, { format: options.format, stdinPath: spooled?.path });
     const readOptions: ReadOptions = { textField, idField };
@@ -93,8 +96,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const mineTriggers = detectors.includes('trigger-mining');
     const meta = new Map<number, DocumentMeta & { place: Place }>();
     const shapes: Record<string, number> = {};
-    // band keys of claim sentences (packed), and documents per key
-    const claimKeyChunks: Uint32Array[] = [];
+    // documents per band key of claim sentences (the keys themselves are spooled)
     const claimKeyCounts = new ClaimKeyCounts();
     let records = 0;
     let bytes = 0;
@@ -187,14 +189,14 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     // documents holding a claim-sentence key that recurs as often as one phrasing of a poisoning needs
     const phrasing = phrasingSupport(minSupport);
     const band = claimKeyCounts.keysInBand(phrasing, mining.maxDocumentFrequency);
-    if (band.length) for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (_, sentences) => claimKeyCounts.addDistinct(sentences, band));
+    if (band.length) for (const chunk of claimKeyChunks.chunks()) forEachPackedDocument(chunk, (_, sentences) => claimKeyCounts.addDistinct(sentences, band));
     const heavyClaimKeys = claimKeyCounts.heavyKeys(band, phrasing);
     const claimDocuments = new Map<number, RecurringSentence[]>();
-    for (const chunk of claimKeyChunks) forEachPackedDocument(chunk, (index, sentences) => {
+    for (const chunk of claimKeyChunks.chunks()) forEachPackedDocument(chunk, (index, sentences) => {
       const recurring = recurringSentences(sentences, heavyClaimKeys);
       if (recurring.length) claimDocuments.set(index, recurring);
     });
-    claimKeyChunks.length = 0;
+    claimKeyChunks.close();
     const claimDocumentsCut = withinClaimBudget(claimDocuments, options.maxClaimDocuments ?? MAX_CLAIM_DOCUMENTS);
 
     const countStarted = Date.now();
@@ -337,6 +339,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       candidates,
     };
   } finally {
+    claimKeyChunks.close();
     if (!options.executor) await executor.close();
     if (spooled) await rm(spooled.dir, { recursive: true, force: true });
   }

@@ -32,7 +32,20 @@ async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void
   }
 }
 
-/** Stopped when the process ends: the servers do not keep it running. `pids`: daemons that detach themselves (munged), by pid. */
+/** Whether a process runs (a zombie has ended: its files are written). */
+function running(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stopped when the process ends: the servers do not keep it running.
+ * `pids`: daemons that detach themselves (munged), stopped by pid and waited
+ * for (a second at most), since they write into `dir` as they stop.
+ */
 function killOnExit(children: ChildProcess[], dir: string, pids: number[] = []): void {
   for (const c of children) c.unref();
   process.on('exit', () => {
@@ -44,7 +57,14 @@ function killOnExit(children: ChildProcess[], dir: string, pids: number[] = []):
         // already gone
       }
     }
-    rmSync(dir, { recursive: true, force: true });
+    // (an exit handler cannot await: wait by blocking, 20 ms at a time)
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (const deadline = Date.now() + 1000; pids.some(running) && Date.now() < deadline; ) Atomics.wait(pause, 0, 0, 20);
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    } catch {
+      // a temp dir left behind is no reason to fail the tests that ran
+    }
   });
 }
 

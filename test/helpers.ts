@@ -12,9 +12,19 @@ import { writeInstructions } from '../scripts/instruction-data.js';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
 
+/** temp dirs still to remove: when the test file's process ends (an `after` hook registered inside a test did not always run) */
+const tempDirs = new Set<string>();
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'antidote-test-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  tempDirs.add(dir);
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    tempDirs.delete(dir);
+  });
   return dir;
 }
 

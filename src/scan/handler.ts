@@ -5,7 +5,7 @@
  * word pairs, the candidates, the sketch of payload onsets).
  */
 import { analyzeDocument, reportClaims, type AnalyzeOptions, type DocumentResult } from './analyze.js';
-import { CandidateMatching, type CandidateSetup } from './matching.js';
+import { CandidateMatching, type CandidateSetup, type MatchedRange } from './matching.js';
 import { unpackBatch, type Batch, type RecordError } from './batches.js';
 import { batchOfRange, countPiece, loadRows, unloadRows, type ByteRange } from './ranges.js';
 import type { Piece, PieceCounts } from './plan.js';
@@ -54,14 +54,8 @@ export type WorkerResponse =
   /** `sparse` instead of `counts` where it was read from a shard's partial state */
   | { type: 'near-sketch'; id: number; counts: Uint8Array; sparse?: SparseCounts }
   | { type: 'claims-reported'; id: number; claims: ClaimReport[]; ids: Ids }
-  /** `hits`: documents holding each candidate; `claimHolding`: documents holding each claim run; `withClaim`, `templates`: per claim, documents holding its words with and without its run */
-  | { type: 'matched'; id: number; hits: Array<[string, number[]]>; ids: Ids; claimHolding: Array<[string, number[]]>; withClaim: number[]; templates: number[]; shingles: Array<[number, Uint32Array]>;
-      /** documents whose text changes right after a candidate (judged ones only): [document, candidate, region] */
-      shifted: Array<[number, string, string]>;
-      /** the same documents where the text after a candidate reads as the corpus's does: [document, candidate] */
-      ordinary: Array<[number, string]>;
-      /** the same documents where the text after a candidate changes, but less than a point's test needs: [document, candidate] */
-      leaning: Array<[number, string]> }
+  /** the counting pass's answer for a range (`MatchedRange`) */
+  | ({ type: 'matched'; id: number; ids: Ids } & Omit<MatchedRange, 'holding'>)
   | { type: 'failed'; id: number; message: string; code?: ErrorCode };
 
 /** The ids of these documents, for those whose id the main thread does not know (raw JSONL records); the main thread keeps ids only of documents it has something to say about. */

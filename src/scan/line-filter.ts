@@ -18,6 +18,11 @@
  *   character lower-cases to (the Kelvin sign to `k`) also matches them;
  *   for the others, non-ASCII characters are their exact bytes (a candidate
  *   in Persian or Greek passes only the records that hold it);
+ * - where a piece starts or ends one of the candidate's tokens, the byte
+ *   before or after it must be a separator or part of an escape (the
+ *   tokeniser splits on white space and peels punctuation off the edges), so
+ *   that a short candidate ("ds") does not pass every record with a longer
+ *   word holding it ("words");
  * - a token that a number field may have made (`100000` from `1e5`) is no
  *   part of a piece;
  * - a line with a `\u` escape, which can spell any character, always passes,
@@ -166,7 +171,6 @@ class Nfa {
     this.edges[from]!.push([symbols, to]);
   }
 }
-
 
 /** Add a piece to the automaton, from the start state to a final one. */
 function addPiece(nfa: Nfa, piece: Piece, caseless: boolean): void {

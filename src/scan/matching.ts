@@ -33,13 +33,19 @@ export interface CandidateSetup {
 
 /** One range's answer of the counting pass (the `matched` response, less its id and the ids of its documents). */
 export interface MatchedRange {
+  /** documents holding each candidate */
   hits: Array<[string, number[]]>;
+  /** documents holding each claim run */
   claimHolding: Array<[string, number[]]>;
+  /** per claim, documents holding its words with its run, and without it */
   withClaim: number[];
   templates: number[];
   shingles: Array<[number, Uint32Array]>;
+  /** documents whose text changes right after a candidate (judged ones only): [document, candidate, region] */
   shifted: Array<[number, string, string]>;
+  /** the same documents where the text after a candidate reads as the corpus's does: [document, candidate] */
   ordinary: Array<[number, string]>;
+  /** the same documents where the text after a candidate changes, but less than a point's test needs: [document, candidate] */
   leaning: Array<[number, string]>;
   /** the documents the answer names, for their ids */
   holding: number[];

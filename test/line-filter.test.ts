@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildLineFilter, type Requirement } from '../src/scan/line-filter.js';
+import { buildLineFilter, type Requirement } from '../src/scan/line-filter/index.js';
 import { buildMatcher, matchCandidates } from '../src/scan/analyze.js';
 import { tokenize } from '../src/text/index.js';
 import { Random } from '../src/redteam/index.js';

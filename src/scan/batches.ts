@@ -8,7 +8,7 @@ import type { Place } from '../errors/index.js';
 import { completeRawRecord, readCorpus, readCorpusBatches, type CorpusRecord, type InputSource, type ReadOptions } from '../corpus/index.js';
 import type { DocumentInput } from './analyze.js';
 import { packLines, type PackedLines, type WorkerPool } from '../workers/index.js';
-import type { LineFilter } from './line-filter.js';
+import type { LineFilter } from './line-filter/index.js';
 import type { WorkerRequest, WorkerResponse } from './handler.js';
 
 export interface Batch {

@@ -9,7 +9,7 @@
  */
 import { matchCandidates, judgeAfter, buildMatcher, type GramMatcher } from './analyze.js';
 import { unpackBatch, type Batch } from './batches.js';
-import { buildLineFilter, type LineFilter } from './line-filter.js';
+import { buildLineFilter, type LineFilter } from './line-filter/index.js';
 import { shingleHashes } from './near-duplicates/index.js';
 import type { WordPairIndex } from '../text/index.js';
 import type { ReadOptions } from '../corpus/index.js';

@@ -124,7 +124,7 @@ class Matchers {
   /** records that can hold a candidate trigger or claim; undefined: all */
   lineFilter?: LineFilter;
 
-  constructor(readonly live: LiveCandidates, readonly liveRuns: LiveCandidates, private readonly claimRequest: ClaimCountRequest) {
+  constructor(private readonly live: LiveCandidates, private readonly liveRuns: LiveCandidates, private readonly claimRequest: ClaimCountRequest) {
     this.build();
   }
 
@@ -168,8 +168,8 @@ export class CandidateMatching {
    * the same worker read before (a queue worker may take a later range first).
    */
   match(batch: Batch, request: { read: ReadOptions; maxChars: number; regionTokens: number; dead: string[]; deadRuns: string[] }, pairs: WordPairIndex | undefined): MatchedRange & { ids: Map<number, [string, Place]> } {
-    this.matchers.drop(request.dead, request.deadRuns);
     const m = this.matchers;
+    m.drop(request.dead, request.deadRuns);
     const hits = new CappedPostings((gram) => this.caps.get(gram)!);
     const claimHolding = new CappedPostings(() => this.setup.cap);
     const withClaim = this.setup.claims.claims.map(() => 0);

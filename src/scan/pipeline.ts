@@ -26,7 +26,7 @@ import { dispatch, inBatchOrder, type Batch } from './batches.js';
 import type { WorkerResponse } from './handler.js';
 import {
   DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers,
-  ClaimKeyCounts, recurringSentences, sharedWord, forEachPackedDocument, proposeClaims, phrasingSupport, confirmClaims, withinClaimBudget, MAX_CLAIM_DOCUMENTS,
+  ClaimKeyCounts, recurringSentences, sharedWord, forEachPackedDocument, pooledReport, proposeClaims, phrasingSupport, confirmClaims, withinClaimBudget, MAX_CLAIM_DOCUMENTS,
   type MiningOptions, type ClaimReport, type RecurringSentence, type ConfirmedClaim,
 } from './detectors/index.js';
 import type { DocumentMeta } from './incidents.js';
@@ -203,12 +203,13 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     let passes = 1;
     // ---- pass 2, only over documents holding recurring claim-sentence keys: their recurring sentences
     const claimReports: ClaimReport[] = [];
+    const claimWords = new Map<string, string>();
     let claimPass: Promise<void> = Promise.resolve();
     if (claimDocuments.size > 0) {
       passes++;
       const known = new Set(meta.keys());
       const onClaims = (batch: Batch | undefined, response: Extract<WorkerResponse, { type: 'claims-reported' }>, keep: Set<number>) => {
-        claimReports.push(...response.claims);
+        for (const report of response.claims) claimReports.push(pooledReport(report, claimWords));
         keepIds(batch, response.ids, keep);
       };
       if (plan) {
@@ -242,6 +243,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     // in document order, whichever worker answered first
     claimReports.sort((a, b) => a.index - b.index);
     const { candidates: claimCandidates, cut: claimsCut } = detectors.includes('recurring-claim') ? proposeClaims(claimReports, minSupport) : { candidates: [], cut: 0 };
+    // the candidates hold the reports they need; the rest would live as long as the scan
+    claimReports.length = 0;
+    claimWords.clear();
 
     // ---- pass 3: documents holding each candidate trigger, and each candidate claim's trigger run and words
     // (pages of one kind change after their headings by nature: only candidates stitched into unrelated text are judged by the change)

@@ -1,5 +1,5 @@
 export {
-  claimSentences, claimReports, ClaimKeyCounts, recurringSentences, packClaimKeys, forEachPackedDocument,
+  claimSentences, claimReports, ClaimKeyCounts, recurringSentences, packClaimKeys, forEachPackedDocument, pooledReport,
   type ClaimSentence, type ClaimReport, type RecurringSentence,
 } from './sentences.js';
 export { proposeClaims, phrasingSupport, confirmClaims, type ClaimCandidate, type ClaimCounts, type ConfirmedClaim } from './correlate.js';

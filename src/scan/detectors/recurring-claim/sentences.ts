@@ -377,6 +377,24 @@ export interface ClaimReport {
   sentenceEnd: number;
 }
 
+/**
+ * The report with its words replaced by equal strings already held in
+ * `pool`. Reports are of sentences that recur across documents, so most of
+ * their words are the same; each arrives from a worker as a fresh copy of
+ * every word, and 100,000 reports held that way took a few hundred MB.
+ */
+export function pooledReport(report: ClaimReport, pool: Map<string, string>): ClaimReport {
+  for (const list of [report.tokens, report.words, report.shared, report.context]) {
+    for (let i = 0; i < list.length; i++) {
+      const word = list[i]!;
+      const held = pool.get(word);
+      if (held === undefined) pool.set(word, word);
+      else list[i] = held;
+    }
+  }
+  return report;
+}
+
 /** tokens on each side of a sentence that make its context */
 const CONTEXT_TOKENS = 24;
 const END_OF_PROSE = '\u00b6end';

@@ -26,23 +26,23 @@ import { dispatch, inBatchOrder, type Batch } from './batches.js';
 import type { WorkerResponse } from './handler.js';
 import {
   DETECTOR_IDS, DEFAULT_DETECTOR_IDS, confirmTriggers,
-  ClaimKeyCounts, recurringSentences, sharedWord, forEachPackedDocument, pooledReport, proposeClaims, phrasingSupport, confirmClaims, withinClaimBudget, MAX_CLAIM_DOCUMENTS,
-  type MiningOptions, type ClaimReport, type RecurringSentence, type ConfirmedClaim,
+  ClaimKeyCounts, forEachPackedDocument, proposeClaims, confirmClaims, MAX_CLAIM_DOCUMENTS,
+  type MiningOptions, type ClaimReport, type ConfirmedClaim,
 } from './detectors/index.js';
-import type { DocumentMeta } from './incidents.js';
 import { draftIncidents } from './drafts.js';
 import type { CheckFinding } from './types.js';
 import { writeSplits } from './outputs/splits.js';
 import { decideVerdicts } from './verdicts.js';
 import { selectCandidates } from './candidates.js';
-import { CandidateCounts, ClaimCounter } from './counting.js';
 import { NearSketch } from './near-grams/index.js';
-import type { ByteRange } from './ranges.js';
 import { plannable } from './plan.js';
 import { inJobOrder, passOf, planShards, recordsOf, writeSplitParts, type ShardPlan } from './sharded.js';
 import { LocalExecutor, type ShardRequest } from './executors/index.js';
 import { learnWordPairs } from './sample.js';
 import { Spool } from './spool.js';
+import { keepIds, type DocumentIds, type PassContext } from './pass-context.js';
+import { claimDocumentsOf, reportRecurringClaims } from './claim-pass.js';
+import { countCandidates } from './count-pass.js';
 
 async function spoolStdin(stdin: NodeJS.ReadableStream): Promise<{ path: string; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'antidote-stdin-'));
@@ -94,7 +94,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     // ---- pass 1: analyse every document
     const results = new Map<number, DocumentResult>();
     const mineTriggers = detectors.includes('trigger-mining');
-    const meta = new Map<number, DocumentMeta & { place: Place }>();
+    const meta: DocumentIds = new Map();
     const shapes: Record<string, number> = {};
     // documents per band key of claim sentences (the keys themselves are spooled)
     const claimKeyCounts = new ClaimKeyCounts();
@@ -108,20 +108,11 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       errorDocs.set(index, { index, id, place, bytes: 0, error: new AntidoteError(error.code as AntidoteError['code'], error.message) });
       meta.set(index, { id, place });
     };
-    /**
-     * Ids are kept only for documents with something to report (`keep`): ids
-     * of raw JSONL records come back from the workers, ids of records parsed
-     * here were stored when read and are dropped when not kept.
-     */
-    const keepIds = (batch: Batch | undefined, ids: ReadonlyArray<[number, string, Place]>, keep: ReadonlySet<number>) => {
-      for (const [index, id, place] of ids) if (!meta.has(index)) meta.set(index, { id, place });
-      for (const d of batch?.docs ?? []) if (!keep.has(d.index)) meta.delete(d.index);
-    };
     const onAnalyzed = (batch: Batch | undefined, response: Extract<WorkerResponse, { type: 'analyzed' }>) => {
       for (const [k, v] of Object.entries(response.shapes)) shapes[k] = (shapes[k] ?? 0) + v;
       for (const e of response.errors) recordError(e.index, e.id, e.place, e);
       for (const r of response.results) results.set(r.index, r);
-      keepIds(batch, response.ids, new Set(response.results.map((r) => r.index)));
+      keepIds(meta, batch, response.ids, new Set(response.results.map((r) => r.index)));
       if (response.claimKeys.length) {
         claimKeyChunks.push(response.claimKeys);
         forEachPackedDocument(response.claimKeys, (_, sentences) => claimKeyCounts.addDocument(sentences));
@@ -186,108 +177,29 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       changePrecision: 0.15,
     };
 
-    // documents holding a claim-sentence key that recurs as often as one phrasing of a poisoning needs
-    const phrasing = phrasingSupport(minSupport);
-    const band = claimKeyCounts.keysInBand(phrasing, mining.maxDocumentFrequency);
-    if (band.length) for (const chunk of claimKeyChunks.chunks()) forEachPackedDocument(chunk, (_, sentences) => claimKeyCounts.addDistinct(sentences, band));
-    const heavyClaimKeys = claimKeyCounts.heavyKeys(band, phrasing);
-    const claimDocuments = new Map<number, RecurringSentence[]>();
-    for (const chunk of claimKeyChunks.chunks()) forEachPackedDocument(chunk, (index, sentences) => {
-      const recurring = recurringSentences(sentences, heavyClaimKeys);
-      if (recurring.length) claimDocuments.set(index, recurring);
-    });
+    const { documents: claimDocuments, cut: claimDocumentsCut } = claimDocumentsOf(claimKeyCounts, claimKeyChunks, minSupport, mining.maxDocumentFrequency, options.maxClaimDocuments ?? MAX_CLAIM_DOCUMENTS);
     claimKeyChunks.close();
-    const claimDocumentsCut = withinClaimBudget(claimDocuments, options.maxClaimDocuments ?? MAX_CLAIM_DOCUMENTS);
 
     const countStarted = Date.now();
     let passes = 1;
+    const context: PassContext = { executor, plan, pool, sources, read: readOptions, maxChars, meta, errorDocs };
     // ---- pass 2, only over documents holding recurring claim-sentence keys: their recurring sentences
-    const claimReports: ClaimReport[] = [];
-    const claimWords = new Map<string, string>();
-    let claimPass: Promise<void> = Promise.resolve();
-    if (claimDocuments.size > 0) {
-      passes++;
-      const known = new Set(meta.keys());
-      const onClaims = (batch: Batch | undefined, response: Extract<WorkerResponse, { type: 'claims-reported' }>, keep: Set<number>) => {
-        for (const report of response.claims) claimReports.push(pooledReport(report, claimWords));
-        keepIds(batch, response.ids, keep);
-      };
-      if (plan) {
-        // asked for at once, so that the workers report claims while this thread selects candidate triggers
-        // ranges come in record order: one walk over the sorted documents hands each range its own
-        const claimIndices = [...claimDocuments.keys()].sort((a, b) => a - b);
-        let next = 0;
-        claimPass = executor.run(passOf(plan, 'claims', (range) => {
-          const sentences: Array<[number, RecurringSentence[]]> = [];
-          for (; next < claimIndices.length && claimIndices[next]! < range.endIndex; next++) sentences.push([claimIndices[next]!, claimDocuments.get(claimIndices[next]!)!]);
-          return sentences.length ? { type: 'report-claims', batch: range, read: readOptions, maxChars, sentences } : undefined;
-        }), {
-          onJob: (_, responses) => responses.forEach((r) => onClaims(undefined, r as Extract<WorkerResponse, { type: 'claims-reported' }>, new Set())),
-          onFinish: () => undefined,
-        });
-      } else claimPass = dispatch(sources, readOptions, pool!, (record) => {
-        if (!claimDocuments.has(record.index) || record.error || errorDocs.has(record.index)) return false;
-        if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
-        return true;
-      }, async (batch, transfer) => {
-        const indices = [...batch.docs.map((d) => d.index), ...(batch.raw?.records.map((r) => r.index) ?? [])];
-        const sentences = indices.map((i) => [i, claimDocuments.get(i)!] as [number, RecurringSentence[]]);
-        const response = await pool!.submit<Extract<WorkerResponse, { type: 'claims-reported' }>>({ type: 'report-claims', batch, read: readOptions, maxChars, sentences }, transfer);
-        onClaims(batch, response, new Set([...response.claims.map((c) => c.index), ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
-      }, () => undefined);
-    }
+    // (asked for at once, so that the workers report claims while this thread selects candidate triggers;
+    // the reports are let go once the candidates are proposed, which hold those they need)
+    const claimPass = (claimDocuments.size > 0 ? reportRecurringClaims(context, claimDocuments) : Promise.resolve<ClaimReport[]>([]))
+      .then((reports) => (detectors.includes('recurring-claim') ? proposeClaims(reports, minSupport) : { candidates: [], cut: 0 }));
+    if (claimDocuments.size > 0) passes++;
     // handled when awaited below; this only keeps a failure meanwhile from counting as unhandled
     claimPass.catch(() => undefined);
     const { support, regions, codeRegions, ragFacts, instructionFacts, cut } = selectCandidates(results, nearSketch, mineTriggers, mining);
-    await claimPass;
-    // in document order, whichever worker answered first
-    claimReports.sort((a, b) => a.index - b.index);
-    const { candidates: claimCandidates, cut: claimsCut } = detectors.includes('recurring-claim') ? proposeClaims(claimReports, minSupport) : { candidates: [], cut: 0 };
-    // the candidates hold the reports they need; the rest would live as long as the scan
-    claimReports.length = 0;
-    claimWords.clear();
+    const { candidates: claimCandidates, cut: claimsCut } = await claimPass;
 
     // ---- pass 3: documents holding each candidate trigger, and each candidate claim's trigger run and words
-    // (pages of one kind change after their headings by nature: only candidates stitched into unrelated text are judged by the change)
-    const counts = new CandidateCounts(support, mining, new Set([...support].filter(([gram, docs]) => docs.length >= minSupport && !sharedWord(docs, [gram], regions)).map(([gram]) => gram)));
-    const claimCounts = new ClaimCounter(claimCandidates, mining.maxDocumentFrequency + 1);
-    if (support.size > 0 || claimCandidates.length > 0) {
-      passes++;
-      const cap = mining.maxDocumentFrequency + 1;
-      const grams = [...support.keys()];
-      const setup: ShardRequest = { type: 'candidates', candidates: grams, caps: grams.map((g) => counts.cap(g)), judged: [...counts.judged], claims: claimCounts.request, cap, shingleDocs: [...regions.keys()] };
-      let counted = 0;
-      const known = new Set(meta.keys());
-      const onMatched = (batch: Batch | undefined, response: Extract<WorkerResponse, { type: 'matched' }>) => {
-        const holding = [...response.hits, ...response.claimHolding].flatMap(([, indices]) => indices);
-        keepIds(batch, response.ids, new Set([...holding, ...(batch?.docs.map((d) => d.index).filter((i) => known.has(i)) ?? [])]));
-        counts.add(response, results, regions);
-        claimCounts.add(response);
-      };
-      if (plan) {
-        const match = (range: ByteRange): ShardRequest => ({ type: 'match', batch: range, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [], deadRuns: [] });
-        // in record order, so that the candidates the answers so far made too common are dropped from the ranges after them only
-        await executor.run(passOf(plan, 'count', match, { setup: [...pairs, setup], refresh: (request) => ({ ...request, dead: [...counts.dead], deadRuns: claimCounts.deadRuns() }) }), {
-          onJob: inJobOrder((job, responses) => {
-            for (const r of responses) onMatched(undefined, r as Extract<WorkerResponse, { type: 'matched' }>);
-            counted += recordsOf(plan, job);
-            options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
-          }),
-          onFinish: () => undefined,
-        });
-      } else {
-        await pool!.broadcast(setup);
-        await dispatch(sources, readOptions, pool!, (record) => {
-          counted++;
-          if (counted % 5000 === 0) options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted });
-          if (record.fields && !meta.has(record.index)) meta.set(record.index, { id: record.id, place: record.place });
-          return !record.error && !errorDocs.has(record.index);
-        }, inBatchOrder(async (batch, transfer) => {
-          const response = await pool!.submit<Extract<WorkerResponse, { type: 'matched' }>>({ type: 'match', batch, read: readOptions, maxChars, regionTokens: analyzeOptions.regionTokens, dead: [...counts.dead], deadRuns: claimCounts.deadRuns() }, transfer);
-          return () => onMatched(batch, response);
-        }), () => undefined);
-      }
-    }
+    const { counts, claimCounts, ran } = await countCandidates(context, {
+      support, regions, claims: claimCandidates, mining, results, setup: pairs, regionTokens: analyzeOptions.regionTokens,
+      onProgress: (counted) => options.onProgress?.({ pass: 'count', records: counted, totalRecords: records, bytes, elapsedMs: Date.now() - countStarted }),
+    });
+    if (ran) passes++;
     const claims: ConfirmedClaim[] = claimCandidates.length ? confirmClaims(claimCandidates, claimCounts, mining) : [];
     passMs.count = Date.now() - countStarted;
     const mined = detectors.includes('trigger-mining') ? confirmTriggers(regions, support, (g) => counts.confirmingFrequency(g), mining, codeRegions, counts.shifted) : [];

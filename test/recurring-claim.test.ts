@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { scan } from '../src/index.js';
 import { realCorpus, tempDir, readJsonl } from './helpers.js';
-import { withinClaimBudget } from '../src/scan/detectors/index.js';
+import { withinClaimBudget, packClaimReports, unpackClaimReports, type ClaimReport } from '../src/scan/detectors/index.js';
 
 interface Doc {
   id: string;
@@ -138,4 +138,21 @@ test("the claim pass's budget leaves out whole classes of the weakest documents,
   const tiny = documents();
   assert.equal(withinClaimBudget(tiny, 5), 1000 - count(8));
   assert.equal(tiny.size, count(8));
+});
+
+test('claim reports cross from the workers with each word once, and come back whole', () => {
+  const report = (index: number, lead: string): ClaimReport => ({
+    index, keys: [7, 9, 11], tokens: [lead, 'Zorvex', 'showed', 'that', 'copper', 'heals'], words: [lead.toLowerCase(), 'zorvex', 'showed', 'copper', 'heals'],
+    shared: index % 2 ? ['copper'] : [], context: ['garden', 'soil', '\u00b6end'], snippet: `… ${lead} Zorvex showed that copper heals …`, sentenceStart: 2, sentenceEnd: 38,
+  });
+  const reports = [report(3, 'Studies'), report(8, 'Research'), report(21, 'Studies')];
+  const packed = packClaimReports(reports);
+  // the words of three reports of one sentence: each once
+  assert.equal(packed.words.length, new Set(reports.flatMap((r) => [...r.tokens, ...r.words, ...r.shared, ...r.context])).size);
+  assert.ok(packed.words.length < reports.flatMap((r) => [...r.tokens, ...r.words, ...r.shared, ...r.context]).length / 2);
+  // through a structured clone, as a worker's answer is, and a pool shared by the answers
+  const pool = new Map<string, string>();
+  assert.deepEqual(unpackClaimReports(structuredClone(packed), pool), reports);
+  assert.deepEqual(unpackClaimReports(structuredClone(packClaimReports([])), pool), []);
+  assert.equal(pool.size, packed.words.length);
 });

@@ -5,7 +5,7 @@
  * again for reports of their recurring sentences.
  */
 import {
-  recurringSentences, forEachPackedDocument, pooledReport, phrasingSupport, withinClaimBudget,
+  recurringSentences, forEachPackedDocument, unpackClaimReports, phrasingSupport, withinClaimBudget,
   type ClaimKeyCounts, type ClaimReport, type RecurringSentence,
 } from './detectors/index.js';
 import { dispatch, type Batch } from './batches.js';
@@ -36,11 +36,11 @@ export function claimDocumentsOf(counts: ClaimKeyCounts, keys: Spool, minSupport
 export async function reportRecurringClaims(ctx: PassContext, documents: ReadonlyMap<number, RecurringSentence[]>): Promise<ClaimReport[]> {
   const { executor, plan, pool, sources, read, maxChars, meta, errorDocs } = ctx;
   const reports: ClaimReport[] = [];
-  // reports are of sentences that recur: one copy of each word is kept (`pooledReport`)
+  // reports are of sentences that recur: one copy of each word is kept (`unpackClaimReports`)
   const words = new Map<string, string>();
   const known = new Set(meta.keys());
   const onClaims = (batch: Batch | undefined, response: Extract<WorkerResponse, { type: 'claims-reported' }>, keep: Set<number>) => {
-    for (const report of response.claims) reports.push(pooledReport(report, words));
+    for (const report of unpackClaimReports(response.claims, words)) reports.push(report);
     keepIds(meta, batch, response.ids, keep);
   };
   if (plan) {
@@ -64,7 +64,7 @@ export async function reportRecurringClaims(ctx: PassContext, documents: Readonl
       const indices = [...batch.docs.map((d) => d.index), ...(batch.raw?.records.map((r) => r.index) ?? [])];
       const sentences = indices.map((i) => [i, documents.get(i)!] as [number, RecurringSentence[]]);
       const response = await pool!.submit<Extract<WorkerResponse, { type: 'claims-reported' }>>({ type: 'report-claims', batch, read, maxChars, sentences }, transfer);
-      onClaims(batch, response, new Set([...response.claims.map((c) => c.index), ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
+      onClaims(batch, response, new Set([...response.claims.reports.map((c) => c.index), ...batch.docs.map((d) => d.index).filter((i) => known.has(i))]));
     }, () => undefined);
   }
   // in document order, whichever worker answered first

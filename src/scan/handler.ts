@@ -13,7 +13,7 @@ import { SplitParts, type PartStats } from './outputs/parts.js';
 import type { DocumentVerdict } from './report.js';
 import type { ReadOptions } from '../corpus/index.js';
 import { isAntidoteError, type ErrorCode, type Place } from '../errors/index.js';
-import { packClaimKeys, type ClaimReport, type RecurringSentence } from './detectors/index.js';
+import { packClaimKeys, packClaimReports, type PackedClaimReports, type RecurringSentence } from './detectors/index.js';
 import { WordPairIndex, type WordPairTables } from '../text/index.js';
 import { NearSketch, type SparseCounts } from './near-grams/index.js';
 
@@ -53,7 +53,7 @@ export type WorkerResponse =
   | ({ type: 'lines'; id: number } & PieceCounts)
   /** `sparse` instead of `counts` where it was read from a shard's partial state */
   | { type: 'near-sketch'; id: number; counts: Uint8Array; sparse?: SparseCounts }
-  | { type: 'claims-reported'; id: number; claims: ClaimReport[]; ids: Ids }
+  | { type: 'claims-reported'; id: number; claims: PackedClaimReports; ids: Ids }
   /** the counting pass's answer for a range (`MatchedRange`) */
   | ({ type: 'matched'; id: number; ids: Ids } & Omit<MatchedRange, 'holding'>)
   | { type: 'failed'; id: number; message: string; code?: ErrorCode };
@@ -109,7 +109,7 @@ export function createHandler(): (request: WorkerRequest) => WorkerResponse {
         const sentences = new Map(request.sentences);
         const { inputs, ids } = unpackBatch(batchOf(request.batch, (i) => sentences.has(i)), request.read);
         const claims = inputs.flatMap((doc) => reportClaims(doc.index, doc.text, sentences.get(doc.index) ?? [], request.maxChars));
-        return { type: 'claims-reported', id: request.id, claims, ids: idsOf(claims.map((c) => c.index), ids) };
+        return { type: 'claims-reported', id: request.id, claims: packClaimReports(claims), ids: idsOf(claims.map((c) => c.index), ids) };
       }
       case 'candidates':
         matching = new CandidateMatching(request);

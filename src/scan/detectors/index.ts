@@ -31,8 +31,8 @@ export const DEFAULT_DETECTOR_IDS = DETECTOR_IDS.filter((id) => id !== 'text-shi
 
 export { ngramsIn, supportOf, confirmTriggers, prefilterCandidates, isTrivial, variedEnough, sharedWord, lowestPrecision, lowestChangePrecision, NEIGHBOUR_SAMPLE, type MiningOptions, type MinedTrigger, type Neighbours } from './trigger-mining/index.js';
 export {
-  claimSentences, claimReports, ClaimKeyCounts, recurringSentences, packClaimKeys, forEachPackedDocument, pooledReport, proposeClaims, phrasingSupport, confirmClaims, withinClaimBudget, MAX_CLAIM_DOCUMENTS,
-  type ClaimSentence, type ClaimReport, type RecurringSentence, type ClaimCandidate, type ConfirmedClaim,
+  claimSentences, claimReports, ClaimKeyCounts, recurringSentences, packClaimKeys, forEachPackedDocument, packClaimReports, unpackClaimReports, proposeClaims, phrasingSupport, confirmClaims, withinClaimBudget, MAX_CLAIM_DOCUMENTS,
+  type ClaimSentence, type ClaimReport, type PackedClaimReports, type RecurringSentence, type ClaimCandidate, type ConfirmedClaim,
 } from './recurring-claim/index.js';
 export { ragFactsOf, correlateRag, commonAnswer, type RagFacts } from './rag-passage/index.js';
 export { correlateInstructions, correlateInjections, isRefusal, linksIn, unpromptedLinks, unpromptedNames, type InstructionFacts } from './instruction-flip/index.js';

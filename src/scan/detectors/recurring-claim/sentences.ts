@@ -377,22 +377,55 @@ export interface ClaimReport {
   sentenceEnd: number;
 }
 
+/** The word lists of a claim report, in the order they are packed. */
+const LISTS = ['tokens', 'words', 'shared', 'context'] as const;
+
 /**
- * The report with its words replaced by equal strings already held in
- * `pool`. Reports are of sentences that recur across documents, so most of
- * their words are the same; each arrives from a worker as a fresh copy of
- * every word, and 100,000 reports held that way took a few hundred MB.
+ * Claim reports as a worker sends them: each distinct word once, and each
+ * report's word lists as indices into those words. The reports are of
+ * sentences that recur, so most of their words are the same, and sending
+ * every word as a string of its own made the coordinator take a copy of each
+ * (100,000 reports held a few hundred MB) and spend most of its time on
+ * the claim pass's answers reading them.
  */
-export function pooledReport(report: ClaimReport, pool: Map<string, string>): ClaimReport {
-  for (const list of [report.tokens, report.words, report.shared, report.context]) {
-    for (let i = 0; i < list.length; i++) {
-      const word = list[i]!;
-      const held = pool.get(word);
-      if (held === undefined) pool.set(word, word);
-      else list[i] = held;
+export interface PackedClaimReports {
+  words: string[];
+  /** per report: for each of its lists, the list's length, then its words' indices */
+  lists: Uint32Array;
+  reports: Array<Omit<ClaimReport, (typeof LISTS)[number]>>;
+}
+
+export function packClaimReports(reports: readonly ClaimReport[]): PackedClaimReports {
+  const ids = new Map<string, number>();
+  const lists: number[] = [];
+  for (const r of reports) {
+    for (const name of LISTS) {
+      lists.push(r[name].length);
+      for (const w of r[name]) {
+        let id = ids.get(w);
+        if (id === undefined) ids.set(w, (id = ids.size));
+        lists.push(id);
+      }
     }
   }
-  return report;
+  return { words: [...ids.keys()], lists: Uint32Array.from(lists), reports: reports.map(({ tokens: _t, words: _w, shared: _s, context: _c, ...rest }) => rest) };
+}
+
+/** The reports again, their words taken from `pool` where it holds an equal string (which it then keeps for the next answers). */
+export function unpackClaimReports(packed: PackedClaimReports, pool: Map<string, string>): ClaimReport[] {
+  const words = packed.words.map((w) => {
+    const held = pool.get(w);
+    if (held !== undefined) return held;
+    pool.set(w, w);
+    return w;
+  });
+  let at = 0;
+  const read = (): string[] => {
+    const out = new Array<string>(packed.lists[at++]!);
+    for (let k = 0; k < out.length; k++) out[k] = words[packed.lists[at++]!]!;
+    return out;
+  };
+  return packed.reports.map((r) => ({ index: r.index, keys: r.keys, tokens: read(), words: read(), shared: read(), context: read(), snippet: r.snippet, sentenceStart: r.sentenceStart, sentenceEnd: r.sentenceEnd }));
 }
 
 /** tokens on each side of a sentence that make its context */

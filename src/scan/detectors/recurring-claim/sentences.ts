@@ -384,9 +384,9 @@ const LISTS = ['tokens', 'words', 'shared', 'context'] as const;
  * Claim reports as a worker sends them: each distinct word once, and each
  * report's word lists as indices into those words. The reports are of
  * sentences that recur, so most of their words are the same, and sending
- * every word as a string of its own made the coordinator take a copy of each
- * (100,000 reports held a few hundred MB) and spend most of its time on
- * the claim pass's answers reading them.
+ * every word as a string of its own made the coordinator hold a copy of
+ * each (100,000 reports held a few hundred MB), and pooling the copies there
+ * cost it as much again as reading them.
  */
 export interface PackedClaimReports {
   words: string[];

@@ -425,6 +425,7 @@ export function unpackClaimReports(packed: PackedClaimReports, pool: Map<string,
     for (let k = 0; k < out.length; k++) out[k] = words[packed.lists[at++]!]!;
     return out;
   };
+  // (the lists are read in the order of LISTS, as `packClaimReports` wrote them)
   return packed.reports.map((r) => ({ index: r.index, keys: r.keys, tokens: read(), words: read(), shared: read(), context: read(), snippet: r.snippet, sentenceStart: r.sentenceStart, sentenceEnd: r.sentenceEnd }));
 }
 
